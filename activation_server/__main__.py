@@ -1,0 +1,3 @@
+from activation_server.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,89 @@
+"""Handlers of the activation API: POST /v1/activations, /validations, /deactivations and
+/offline-activations. Parse, call the service, shape the answer."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from activation_server import metrics
+from activation_server.activations import service
+from activation_server.activations.requests import (
+    ActivationRequest,
+    parse_activation,
+    parse_fingerprint,
+    parse_license,
+    parse_offline_activation,
+    parse_serial,
+)
+from activation_server.appkeys import DB_POOL, FAILURE_LIMITER, KEYRING, SETTINGS
+from activation_server.errors import ApiError, InvalidRequest, SerialNotFound
+from activation_server.http import client_address, read_json_object
+
+
+async def _activate(request: web.Request, activation: ActivationRequest, via: str) -> web.Response:
+    address = client_address(request)
+    limiter = request.app[FAILURE_LIMITER]
+    if address is not None:
+        limiter.check(address)
+    try:
+        result = await service.activate(
+            request.app[DB_POOL],
+            request.app[KEYRING],
+            activation,
+            issuer=request.app[SETTINGS].issuer,
+            address=address,
+            via=via,
+        )
+    except ApiError as exc:
+        metrics.ACTIVATIONS.labels(result=exc.code).inc()
+        if isinstance(exc, SerialNotFound) and address is not None:
+            async with request.app[DB_POOL].acquire() as connection:
+                await limiter.record_failure(connection, address)
+        raise
+    metrics.ACTIVATIONS.labels(result="created" if result.created else "existing").inc()
+    return web.json_response(result.to_json(), status=201 if result.created else 200)
+
+
+async def post_activation(request: web.Request) -> web.Response:
+    body = await read_json_object(request)
+    try:
+        activation = parse_activation(body)
+    except ApiError as exc:
+        metrics.ACTIVATIONS.labels(result=exc.code).inc()
+        raise
+    return await _activate(request, activation, "online")
+
+
+async def post_offline_activation(request: web.Request) -> web.Response:
+    body = await read_json_object(request)
+    return await _activate(request, parse_offline_activation(body), "offline")
+
+
+async def post_validation(request: web.Request) -> web.Response:
+    body = await read_json_object(request)
+    pool = request.app[DB_POOL]
+    if "license" in body:
+        verdict = await service.validate_license(pool, request.app[KEYRING], parse_license(body))
+    elif "serial" in body or "fingerprint" in body:
+        serial, fingerprint = body.get("serial"), body.get("fingerprint")
+        if not isinstance(serial, str) or not isinstance(fingerprint, str):
+            raise InvalidRequest(
+                "Send either 'license', or both 'serial' and 'fingerprint' as strings."
+            )
+        verdict = await service.validate_machine(
+            pool, parse_serial(serial), parse_fingerprint(fingerprint)
+        )
+    else:
+        raise InvalidRequest("Send either 'license', or both 'serial' and 'fingerprint'.")
+    return web.json_response(verdict.to_json())
+
+
+async def post_deactivation(request: web.Request) -> web.Response:
+    body = await read_json_object(request)
+    result = await service.deactivate(
+        request.app[DB_POOL],
+        request.app[KEYRING],
+        parse_license(body),
+        address=client_address(request),
+    )
+    return web.json_response(result.to_json())

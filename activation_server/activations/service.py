@@ -1,0 +1,342 @@
+"""Activation, validation and deactivation: the rules of the activation API.
+
+The handlers parse and shape; this module decides. Every function takes the pool (or a
+connection) and the keyring explicitly, so the vendor portal's offline activation page calls the
+very same rules as the JSON API.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import jwt
+
+from activation_server.activations import queries
+from activation_server.activations.requests import ActivationRequest, parse_activation_id
+from activation_server.errors import (
+    ActivationLimitReached,
+    ActivationNotFound,
+    DeactivationNotAllowed,
+    FeaturesNotLicensed,
+    LicenseInvalid,
+    ProductMismatch,
+    SerialBlocked,
+    SerialExpired,
+    SerialNotFound,
+    ServiceUnavailable,
+)
+from activation_server.keys.keyring import Keyring
+
+# Attempts of one activation when a concurrent request changed the serial under it (the same
+# machine activating twice at once, a deactivation racing an activation). Each retry takes a
+# fresh snapshot and sees the other request's outcome, so two attempts almost always suffice.
+_ATTEMPTS = 8
+_RETRYABLE = (
+    asyncpg.exceptions.UniqueViolationError,
+    asyncpg.exceptions.DeadlockDetectedError,
+    asyncpg.exceptions.SerializationError,
+)
+
+
+@dataclass(frozen=True)
+class Activation:
+    """The activation object of the wire contract, and whether a slot was taken for it."""
+
+    activation_id: uuid.UUID
+    serial: str
+    product: str
+    trial: bool
+    features: list[str]
+    used: int
+    limit: int
+    created_at: datetime
+    expires_at: datetime | None
+    license: str
+    created: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "activation_id": str(self.activation_id),
+            "serial": self.serial,
+            "product": self.product,
+            "type": "trial" if self.trial else "full",
+            "features": self.features,
+            "activations": {"used": self.used, "limit": self.limit},
+            "expires_at": iso(self.expires_at),
+            "license": self.license,
+        }
+
+
+def iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def license_claims(
+    *,
+    issuer: str,
+    serial: str,
+    product: str,
+    fingerprint: str,
+    activation_id: uuid.UUID,
+    trial: bool,
+    features: list[str],
+    created_at: datetime,
+    expires_at: datetime | None,
+) -> dict[str, Any]:
+    """The license's claims: a pure function of the activation, so re-issuing gives the same."""
+    claims: dict[str, Any] = {
+        "iss": issuer,
+        "sub": serial,
+        "aud": product,
+        "fp": fingerprint,
+        "aid": str(activation_id),
+        "typ": "trial" if trial else "full",
+        "feat": list(features),
+        "iat": int(created_at.timestamp()),
+    }
+    if expires_at is not None:
+        claims["exp"] = int(expires_at.timestamp())
+    return claims
+
+
+def _refusal(outcome: queries.ActivateOutcome, request: ActivationRequest) -> Exception | None:
+    if outcome.status == "blocked":
+        return SerialBlocked()
+    if outcome.expired:
+        return SerialExpired()
+    if request.product is not None and request.product != outcome.product:
+        return ProductMismatch(
+            f"This serial number is for another product than '{request.product}'."
+        )
+    if request.features is not None:
+        missing = set(request.features) - set(outcome.licensed)
+        if missing:
+            return FeaturesNotLicensed(missing)
+    return None
+
+
+async def activate(
+    pool: asyncpg.Pool,
+    keyring: Keyring,
+    request: ActivationRequest,
+    *,
+    issuer: str,
+    address: str | None,
+    via: str = "online",
+) -> Activation:
+    """Takes a slot of the serial for this machine, or returns the machine's live activation."""
+    for _ in range(_ATTEMPTS):
+        new_id = uuid.uuid4()
+        try:
+            async with pool.acquire() as connection:
+                outcome = await queries.activate(
+                    connection,
+                    serial=request.serial,
+                    fingerprint=request.fingerprint,
+                    product=request.product,
+                    features=request.features,
+                    client=request.client,
+                    address=address,
+                    new_id=new_id,
+                    via=via,
+                )
+        except _RETRYABLE:
+            continue
+        if outcome is None:
+            raise SerialNotFound()
+        refusal = _refusal(outcome, request)
+        if refusal is not None:
+            raise refusal
+        if outcome.created_id is not None:
+            assert outcome.created_created_at is not None and outcome.bumped_used is not None
+            return _activation(
+                keyring,
+                issuer,
+                request,
+                outcome,
+                activation_id=outcome.created_id,
+                created_at=outcome.created_created_at,
+                expires_at=outcome.created_expires_at,
+                features=outcome.created_features or [],
+                used=outcome.bumped_used,
+                created=True,
+            )
+        if outcome.existing_id is not None:
+            assert outcome.existing_created_at is not None
+            return _activation(
+                keyring,
+                issuer,
+                request,
+                outcome,
+                activation_id=outcome.existing_id,
+                created_at=outcome.existing_created_at,
+                expires_at=outcome.existing_expires_at,
+                features=outcome.existing_features or [],
+                used=outcome.used,
+                created=False,
+            )
+        if outcome.used >= outcome.activation_limit:
+            raise ActivationLimitReached(outcome.activation_limit, outcome.used)
+        # The snapshot showed a free slot but another request took it (or blocked the serial)
+        # before this statement's conditional update: look again with a fresh snapshot.
+    raise ServiceUnavailable(1, "The serial number is busy. Try again in a moment.")
+
+
+def _activation(
+    keyring: Keyring,
+    issuer: str,
+    request: ActivationRequest,
+    outcome: queries.ActivateOutcome,
+    *,
+    activation_id: uuid.UUID,
+    created_at: datetime,
+    expires_at: datetime | None,
+    features: list[str],
+    used: int,
+    created: bool,
+) -> Activation:
+    claims = license_claims(
+        issuer=issuer,
+        serial=request.serial,
+        product=outcome.product,
+        fingerprint=request.fingerprint,
+        activation_id=activation_id,
+        trial=outcome.trial,
+        features=features,
+        created_at=created_at,
+        expires_at=expires_at,
+    )
+    return Activation(
+        activation_id=activation_id,
+        serial=request.serial,
+        product=outcome.product,
+        trial=outcome.trial,
+        features=features,
+        used=used,
+        limit=outcome.activation_limit,
+        created_at=created_at,
+        expires_at=expires_at,
+        license=keyring.sign(claims),
+        created=created,
+    )
+
+
+@dataclass(frozen=True)
+class Validation:
+    valid: bool
+    code: str
+    message: str
+    state: queries.ActivationState | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"valid": self.valid, "code": self.code, "message": self.message}
+        state = self.state
+        if state is not None:
+            body["serial"] = state.serial
+            body["product"] = state.product
+            body["type"] = "trial" if state.trial else "full"
+            body["activations"] = {"used": state.used, "limit": state.activation_limit}
+            if state.id is not None:
+                body["activation_id"] = str(state.id)
+                body["expires_at"] = iso(state.expires_at)
+                body["deactivated_at"] = iso(state.deactivated_at)
+        return body
+
+
+_MESSAGES = {
+    "VALID": "The license is valid.",
+    "NOT_ACTIVATED": "This machine has no activation of this serial number.",
+    "DEACTIVATED": "This machine's activation was deactivated.",
+    "SERIAL_BLOCKED": "The serial number has been blocked by its vendor.",
+    "EXPIRED": "The license has expired.",
+    "SIGNATURE_INVALID": "The license was not issued by this server or has been altered.",
+    "SERIAL_NOT_FOUND": "No such serial number.",
+}
+
+
+def _verdict(state: queries.ActivationState | None) -> Validation:
+    if state is None:
+        return Validation(False, "SERIAL_NOT_FOUND", _MESSAGES["SERIAL_NOT_FOUND"])
+    if state.id is None:
+        code = "NOT_ACTIVATED"
+    elif state.deactivated_at is not None:
+        code = "DEACTIVATED"
+    elif state.status == "blocked":
+        code = "SERIAL_BLOCKED"
+    elif state.serial_expired or (
+        state.expires_at is not None and state.expires_at <= datetime.now(UTC)
+    ):
+        code = "EXPIRED"
+    else:
+        code = "VALID"
+    return Validation(code == "VALID", code, _MESSAGES[code], state)
+
+
+async def validate_license(pool: asyncpg.Pool, keyring: Keyring, token: str) -> Validation:
+    try:
+        claims = keyring.verify(token, verify_exp=False)
+        activation_id = parse_activation_id(claims.get("aid"))
+    except (jwt.InvalidTokenError, ValueError, TypeError):
+        return Validation(False, "SIGNATURE_INVALID", _MESSAGES["SIGNATURE_INVALID"])
+    async with pool.acquire() as connection:
+        state = await queries.state_by_activation(connection, activation_id)
+    if state is None:
+        return Validation(False, "NOT_ACTIVATED", _MESSAGES["NOT_ACTIVATED"])
+    if state.serial != claims.get("sub") or state.fingerprint != claims.get("fp"):
+        return Validation(False, "SIGNATURE_INVALID", _MESSAGES["SIGNATURE_INVALID"])
+    return _verdict(state)
+
+
+async def validate_machine(pool: asyncpg.Pool, serial: str, fingerprint: str) -> Validation:
+    async with pool.acquire() as connection:
+        state = await queries.state_by_machine(connection, serial, fingerprint)
+    return _verdict(state)
+
+
+@dataclass(frozen=True)
+class Deactivation:
+    activation_id: uuid.UUID
+    deactivated_at: datetime
+    used: int
+    limit: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "activation_id": str(self.activation_id),
+            "deactivated_at": iso(self.deactivated_at),
+            "activations": {"used": self.used, "limit": self.limit},
+        }
+
+
+async def deactivate(
+    pool: asyncpg.Pool, keyring: Keyring, token: str, *, address: str | None
+) -> Deactivation:
+    """Frees the slot of the machine that holds this license; idempotent."""
+    try:
+        claims = keyring.verify(token, verify_exp=False)
+        activation_id = parse_activation_id(claims.get("aid"))
+    except (jwt.InvalidTokenError, ValueError, TypeError):
+        raise LicenseInvalid() from None
+    for _ in range(_ATTEMPTS):
+        try:
+            async with pool.acquire() as connection:
+                outcome = await queries.deactivate(connection, activation_id, address)
+        except _RETRYABLE:
+            continue
+        if outcome is None:
+            raise ActivationNotFound("This license's activation no longer exists.")
+        if not outcome.transferable:
+            raise DeactivationNotAllowed()
+        if outcome.deactivated_at is None:
+            # A concurrent deactivation committed after this statement's snapshot: read again.
+            continue
+        return Deactivation(
+            outcome.id, outcome.deactivated_at, outcome.used, outcome.activation_limit
+        )
+    raise ServiceUnavailable(1, "The activation is busy. Try again in a moment.")

@@ -1,0 +1,119 @@
+"""``create_app(settings)``: the activation API as an aiohttp application.
+
+Resources are opened and closed by one ``cleanup_ctx`` generator each: the database (embedded
+or external, migrated on start), the signing keys (reloaded when another process rotates them)
+and the failed-attempt limiter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from activation_server import health, metrics
+from activation_server.activations import handlers as activation_handlers
+from activation_server.appkeys import DB_POOL, FAILURE_LIMITER, KEYRING, SETTINGS
+from activation_server.db.embedded import embedded_database_url
+from activation_server.db.migrate import migrate
+from activation_server.db.pool import UNAVAILABLE_ERRORS, create_pool
+from activation_server.keys import handlers as key_handlers
+from activation_server.keys.keyring import Keyring
+from activation_server.middleware import (
+    error_middleware,
+    metrics_middleware,
+    security_headers_middleware,
+)
+from activation_server.ratelimit.limiter import FailureLimiter
+from activation_server.ratelimit.queries import delete_expired
+from activation_server.settings import Settings
+
+log = logging.getLogger(__name__)
+
+KEY_REFRESH_SECONDS = 10.0
+LIMITER_CLEANUP_SECONDS = 300.0
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    url = settings.database_url
+    server = None
+    if url is None:
+        server, url = await embedded_database_url(settings.data_dir)
+    pool = await create_pool(url, settings)
+    async with pool.acquire() as connection:
+        await migrate(connection)
+    app[DB_POOL] = pool
+    yield
+    await pool.close()
+    del server  # the embedded server stops when the last process using it exits
+
+
+async def _every(seconds: float, job: object) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await job()  # type: ignore[operator]
+        except UNAVAILABLE_ERRORS as exc:
+            log.warning("background job skipped, database unavailable: %r", exc)
+
+
+async def _keyring(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    pool = app[DB_POOL]
+    async with pool.acquire() as connection:
+        keyring = await Keyring.load(
+            connection, settings.data_dir / "keys", settings.key_passphrase
+        )
+    app[KEYRING] = keyring
+
+    async def refresh() -> None:
+        async with pool.acquire() as connection:
+            if await keyring.refresh(connection):
+                log.info("signing key rotated: now signing with %s", keyring.current_kid)
+
+    task = asyncio.create_task(_every(KEY_REFRESH_SECONDS, refresh))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _limiter(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    limiter = FailureLimiter(
+        "activation", settings.rate_limit_failures, settings.rate_limit_window_seconds
+    )
+    app[FAILURE_LIMITER] = limiter
+    pool = app[DB_POOL]
+
+    async def cleanup() -> None:
+        async with pool.acquire() as connection:
+            await delete_expired(connection, settings.rate_limit_window_seconds)
+
+    task = asyncio.create_task(_every(LIMITER_CLEANUP_SECONDS, cleanup))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(
+        middlewares=[metrics_middleware, security_headers_middleware, error_middleware],
+        client_max_size=settings.max_body_bytes,
+    )
+    app[SETTINGS] = settings
+    app.cleanup_ctx.extend([_database, _keyring, _limiter])
+    app.router.add_post("/v1/activations", activation_handlers.post_activation)
+    app.router.add_post("/v1/validations", activation_handlers.post_validation)
+    app.router.add_post("/v1/deactivations", activation_handlers.post_deactivation)
+    app.router.add_post("/v1/offline-activations", activation_handlers.post_offline_activation)
+    app.router.add_get("/v1/keys", key_handlers.get_keys)
+    app.router.add_get("/healthz", health.get_healthz)
+    app.router.add_get("/readyz", health.get_readyz)
+    app.router.add_get("/metrics", metrics.get_metrics)
+    return app

@@ -1,0 +1,1 @@
+"""Vendors and their products, as the activation server needs them."""

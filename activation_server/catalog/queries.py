@@ -1,0 +1,44 @@
+"""SQL of vendors and products."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+INSERT_VENDOR = "INSERT INTO vendors (name) VALUES ($1) RETURNING id"
+INSERT_PRODUCT = """
+INSERT INTO products (vendor_id, code, name, features) VALUES ($1, $2, $3, $4)
+RETURNING id, vendor_id, code, name, features, created_at
+"""
+SELECT_PRODUCT_BY_CODE = """
+SELECT id, vendor_id, code, name, features, created_at FROM products WHERE code = $1
+"""
+
+
+@dataclass(frozen=True)
+class Product:
+    id: int
+    vendor_id: int
+    code: str
+    name: str
+    features: list[str]
+    created_at: datetime
+
+
+async def insert_vendor(connection: asyncpg.Connection, name: str) -> int:
+    return int(await connection.fetchval(INSERT_VENDOR, name))
+
+
+async def insert_product(
+    connection: asyncpg.Connection, vendor_id: int, code: str, name: str, features: list[str]
+) -> Product:
+    row = await connection.fetchrow(INSERT_PRODUCT, vendor_id, code, name, features)
+    assert row is not None
+    return Product(**dict(row))
+
+
+async def product_by_code(connection: asyncpg.Connection, code: str) -> Product | None:
+    row = await connection.fetchrow(SELECT_PRODUCT_BY_CODE, code)
+    return Product(**dict(row)) if row is not None else None

@@ -1,0 +1,1 @@
+"""The database: embedded PostgreSQL or an external server, the pool and the migrations."""

@@ -1,0 +1,56 @@
+"""The asyncpg connection pool and what counts as "the database is unavailable"."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import asyncpg
+
+from activation_server.settings import Settings
+
+# Errors that mean the database cannot be reached right now (as opposed to a refused statement):
+# the answer to the client is 503 with Retry-After, never a 500.
+UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.ConnectionFailureError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.QueryCanceledError,
+)
+
+
+async def _init_connection(connection: asyncpg.Connection) -> None:
+    for kind in ("json", "jsonb"):
+        await connection.set_type_codec(
+            kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+        )
+
+
+async def create_pool(url: str, settings: Settings, **overrides: Any) -> asyncpg.Pool:
+    options: dict[str, Any] = {
+        "min_size": settings.pool_min_size,
+        "max_size": settings.pool_max_size,
+        "timeout": settings.db_connect_timeout,
+        "command_timeout": settings.db_command_timeout,
+        "statement_cache_size": settings.statement_cache_size,
+        "init": _init_connection,
+        "server_settings": {"application_name": "activation-server"},
+    }
+    options.update(overrides)
+    pool = await asyncpg.create_pool(url, **options)
+    assert pool is not None
+    return pool
+
+
+async def connect(url: str, settings: Settings | None = None) -> asyncpg.Connection:
+    timeout = settings.db_connect_timeout if settings else 10.0
+    connection = await asyncpg.connect(url, timeout=timeout)
+    await _init_connection(connection)
+    return connection

@@ -1,0 +1,211 @@
+"""License signing keys: Ed25519, private halves in files, public halves in the database.
+
+A private key lives in ``<data_dir>/keys/<kid>.pem`` with mode 0600 (PKCS#8, encrypted with
+``ACTIVATION_KEY_PASSPHRASE`` when it is set) and never enters the database, a log line or an
+answer. The database lists the public halves, so that every process and machine publishes the
+same JWKS, and names the current key: the newest one not retired. Rotation adds a new current key
+and retires the others, which stay published so that the licenses they signed still verify.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from activation_server.keys import queries
+
+
+class SigningKeyError(RuntimeError):
+    """A signing key is missing or cannot be read with the configured passphrase."""
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def public_bytes(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def thumbprint(public_raw: bytes) -> str:
+    """RFC 7638 JWK thumbprint: a key id that anybody can recompute from the public key."""
+    canonical = json.dumps(
+        {"crv": "Ed25519", "kty": "OKP", "x": _b64url(public_raw)},
+        separators=(",", ":"),
+        sort_keys=True,
+    )
+    return _b64url(hashlib.sha256(canonical.encode()).digest())
+
+
+def jwk(kid: str, public_key: str) -> dict[str, str]:
+    return {
+        "kty": "OKP",
+        "crv": "Ed25519",
+        "x": public_key,
+        "kid": kid,
+        "alg": "EdDSA",
+        "use": "sig",
+    }
+
+
+@dataclass
+class Keyring:
+    """The keys one process signs and verifies with."""
+
+    directory: Path
+    passphrase: str | None
+    current_kid: str
+    private_key: Ed25519PrivateKey
+    public_keys: dict[str, Ed25519PublicKey]
+    jwks: dict[str, Any]
+
+    def sign(self, claims: dict[str, Any]) -> str:
+        return jwt.encode(
+            claims, self.private_key, algorithm="EdDSA", headers={"kid": self.current_kid}
+        )
+
+    def verify(self, token: str, *, verify_exp: bool = True) -> dict[str, Any]:
+        """The claims of a license this server signed; raises jwt.InvalidTokenError otherwise."""
+        header = jwt.get_unverified_header(token)
+        key = self.public_keys.get(str(header.get("kid")))
+        if key is None:
+            raise jwt.InvalidSignatureError("the license was signed by an unknown key")
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=["EdDSA"],
+            options={
+                "verify_aud": False,
+                "verify_exp": verify_exp,
+                "require": ["sub", "aid", "fp"],
+            },
+        )
+        return claims
+
+    def replace_with(self, other: Keyring) -> None:
+        """Takes over another keyring's keys in place, so every holder sees a rotation."""
+        self.current_kid = other.current_kid
+        self.private_key = other.private_key
+        self.public_keys = other.public_keys
+        self.jwks = other.jwks
+
+    async def refresh(self, connection: asyncpg.Connection) -> bool:
+        """Reloads when another process rotated the keys; returns whether anything changed."""
+        if await queries.current_kid(connection) == self.current_kid:
+            return False
+        self.replace_with(await Keyring.load(connection, self.directory, self.passphrase))
+        return True
+
+    @classmethod
+    async def load(
+        cls, connection: asyncpg.Connection, directory: Path, passphrase: str | None
+    ) -> Keyring:
+        """Loads the keys, creating the first one if the database has none."""
+        rows = await queries.list_keys(connection)
+        if not rows:
+            async with connection.transaction():
+                await queries.lock_keys(connection)
+                rows = await queries.list_keys(connection)
+                if not rows:
+                    await create_key(connection, directory, passphrase)
+                    rows = await queries.list_keys(connection)
+        current = next((row for row in rows if row.retired_at is None), rows[0])
+        private = read_private_key(directory, current.kid, passphrase)
+        if _b64url(public_bytes(private.public_key())) != current.public_key:
+            raise SigningKeyError(f"the key file of {current.kid} does not match the published key")
+        public = {
+            row.kid: Ed25519PublicKey.from_public_bytes(_b64url_decode(row.public_key))
+            for row in rows
+        }
+        ordered = [current] + [row for row in rows if row.kid != current.kid]
+        return cls(
+            directory=directory,
+            passphrase=passphrase,
+            current_kid=current.kid,
+            private_key=private,
+            public_keys=public,
+            jwks={"keys": [jwk(row.kid, row.public_key) for row in ordered]},
+        )
+
+
+def key_path(directory: Path, kid: str) -> Path:
+    return directory / f"{kid}.pem"
+
+
+def read_private_key(directory: Path, kid: str, passphrase: str | None) -> Ed25519PrivateKey:
+    path = key_path(directory, kid)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SigningKeyError(
+            f"the private key {kid} is not in {directory}: copy the keys directory from the "
+            "machine that created it, or set ACTIVATION_DATA_DIR to it"
+        ) from None
+    try:
+        key = serialization.load_pem_private_key(
+            data, password=passphrase.encode() if passphrase else None
+        )
+    except (ValueError, TypeError):
+        raise SigningKeyError(
+            f"the private key {kid} cannot be read: check ACTIVATION_KEY_PASSPHRASE"
+        ) from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise SigningKeyError(f"the private key {kid} is not an Ed25519 key")
+    return key
+
+
+def write_private_key(
+    directory: Path, kid: str, key: Ed25519PrivateKey, passphrase: str | None
+) -> Path:
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(directory, 0o700)
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(passphrase.encode())
+        if passphrase
+        else serialization.NoEncryption()
+    )
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+    )
+    path = key_path(directory, kid)
+    temporary = path.with_suffix(".tmp")
+    # Created 0600 from the start, so the key is never readable by others, even briefly.
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(pem)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    return path
+
+
+async def create_key(
+    connection: asyncpg.Connection, directory: Path, passphrase: str | None
+) -> str:
+    """Creates a new current key; the caller owns the transaction."""
+    key = Ed25519PrivateKey.generate()
+    raw = public_bytes(key.public_key())
+    kid = thumbprint(raw)
+    write_private_key(directory, kid, key, passphrase)
+    await queries.insert_current_key(connection, kid, _b64url(raw))
+    return kid
+
+
+async def rotate(connection: asyncpg.Connection, directory: Path, passphrase: str | None) -> str:
+    async with connection.transaction():
+        await queries.lock_keys(connection)
+        return await create_key(connection, directory, passphrase)
