@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import asyncpg
+import jwt
+import pytest
+from aiohttp.test_utils import TestClient
+
+from activation_server.appkeys import DB_POOL, KEYRING
+from activation_server.keys.keyring import Keyring, SigningKeyError, rotate, thumbprint
+from tests.conftest import Factory, fingerprint
+
+
+async def test_first_start_creates_a_key_file_readable_only_by_its_owner(
+    database_url: str, tmp_path: Path
+) -> None:
+    connection = await asyncpg.connect(database_url)
+    try:
+        keyring = await Keyring.load(connection, tmp_path / "keys", None)
+    finally:
+        await connection.close()
+    path = tmp_path / "keys" / f"{keyring.current_kid}.pem"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "keys").stat().st_mode) == 0o700
+    assert b"BEGIN PRIVATE KEY" in path.read_bytes()
+    jwk = keyring.jwks["keys"][0]
+    assert (jwk["kty"], jwk["crv"], jwk["alg"], jwk["kid"]) == (
+        "OKP",
+        "Ed25519",
+        "EdDSA",
+        keyring.current_kid,
+    )
+    # The key id is the RFC 7638 thumbprint: anybody can recompute it from the public key.
+    assert thumbprint(jwt.utils.base64url_decode(jwk["x"])) == keyring.current_kid
+
+
+async def test_a_passphrase_encrypts_the_key_and_a_wrong_one_is_refused(
+    database_url: str, tmp_path: Path
+) -> None:
+    connection = await asyncpg.connect(database_url)
+    try:
+        keyring = await Keyring.load(connection, tmp_path, "correct horse")
+        data = (tmp_path / f"{keyring.current_kid}.pem").read_bytes()
+        assert b"ENCRYPTED PRIVATE KEY" in data
+        with pytest.raises(SigningKeyError, match="PASSPHRASE"):
+            await Keyring.load(connection, tmp_path, "wrong")
+        with pytest.raises(SigningKeyError, match="not in"):
+            await Keyring.load(connection, tmp_path / "elsewhere", "correct horse")
+    finally:
+        await connection.close()
+
+
+async def test_the_database_holds_no_private_key(database_url: str, tmp_path: Path) -> None:
+    connection = await asyncpg.connect(database_url)
+    try:
+        keyring = await Keyring.load(connection, tmp_path, None)
+        from cryptography.hazmat.primitives import serialization
+
+        raw = keyring.private_key.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+        stored = await connection.fetch("SELECT * FROM signing_keys")
+        text = repr([dict(row) for row in stored])
+        assert jwt.utils.base64url_encode(raw).decode() not in text
+        assert raw.hex() not in text
+    finally:
+        await connection.close()
+
+
+async def test_rotation_keeps_old_licenses_verifiable_and_signs_with_the_new_key(
+    client: TestClient, factory: Factory
+) -> None:
+    serial = await factory.serial("SP3")
+    old = await (
+        await client.post("/v1/activations", json={"serial": serial, "fingerprint": fingerprint(1)})
+    ).json()
+    keyring = client.app[KEYRING]
+    old_kid = keyring.current_kid
+    async with client.app[DB_POOL].acquire() as connection:
+        new_kid = await rotate(connection, keyring.directory, None)
+        assert await keyring.refresh(connection)
+    assert keyring.current_kid == new_kid != old_kid
+    jwks = await (await client.get("/v1/keys")).json()
+    assert [key["kid"] for key in jwks["keys"]] == [new_kid, old_kid]
+    verdict = await (await client.post("/v1/validations", json={"license": old["license"]})).json()
+    assert verdict["code"] == "VALID"
+    new = await (
+        await client.post("/v1/activations", json={"serial": serial, "fingerprint": fingerprint(2)})
+    ).json()
+    assert jwt.get_unverified_header(new["license"])["kid"] == new_kid
+    again = await (
+        await client.post("/v1/activations", json={"serial": serial, "fingerprint": fingerprint(1)})
+    ).json()
+    # Re-issued by the new key, with the same claims.
+    assert jwt.get_unverified_header(again["license"])["kid"] == new_kid
+    decode = {"options": {"verify_signature": False}}
+    assert jwt.decode(again["license"], **decode) == jwt.decode(old["license"], **decode)

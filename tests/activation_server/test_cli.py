@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from activation_server.cli import main
+from tests.conftest import create_test_database, drop_test_database, fingerprint
+
+
+@pytest.fixture
+def cli_env(
+    tmp_path: Path, pg_admin_url: str, template_database: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, str]]:
+    name, url = asyncio.run(create_test_database(pg_admin_url, template_database))
+    env = {"ACTIVATION_DATABASE_URL": url, "ACTIVATION_DATA_DIR": str(tmp_path / "data")}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    yield env
+    asyncio.run(drop_test_database(pg_admin_url, name))
+
+
+def _fetch(url: str, query: str) -> list[asyncpg.Record]:
+    async def run() -> list[asyncpg.Record]:
+        connection = await asyncpg.connect(url)
+        try:
+            return await connection.fetch(query)
+        finally:
+            await connection.close()
+
+    return asyncio.run(run())
+
+
+def test_migrate_reports_an_up_to_date_database(
+    cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["migrate"]) == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_demo_json_prints_new_unused_serials_of_every_type_on_each_call(
+    cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main(["demo", "--json"]) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert {"product", "serials", "staff", "vendor"} <= set(first)
+    for kind in ("SP1", "SP3", "SP5"):
+        assert len(first["serials"][kind]) >= 5
+    for kind in ("TRIAL30K", "TRIAL100K"):
+        assert len(first["serials"][kind]) >= 1
+    every = [
+        s for serials in (first, second) for group in serials["serials"].values() for s in group
+    ]
+    assert len(every) == len(set(every))
+    rows = _fetch(
+        cli_env["ACTIVATION_DATABASE_URL"], "SELECT serial, used, license_type FROM serials"
+    )
+    stored = {row["serial"]: row for row in rows}
+    for kind, serials in first["serials"].items():
+        for serial in serials:
+            assert stored[serial]["used"] == 0
+            assert stored[serial]["license_type"] == kind
+
+
+def test_keys_rotate_adds_a_current_key_and_keeps_the_old_one(
+    cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["keys", "list"]) == 0
+    first = capsys.readouterr().out.split()[0]
+    assert main(["keys", "rotate"]) == 0
+    assert "new current signing key" in capsys.readouterr().out
+    assert main(["keys", "list"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert len(listed) == 2
+    assert listed[0].endswith("current") and not listed[0].startswith(first)
+    assert listed[1].startswith(first) and listed[1].endswith("retired")
+
+
+def test_a_changed_migration_stops_the_command_with_a_clear_message(
+    cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def tamper() -> None:
+        connection = await asyncpg.connect(cli_env["ACTIVATION_DATABASE_URL"])
+        try:
+            await connection.execute(
+                "UPDATE schema_migrations SET checksum = 'x' WHERE version = 1"
+            )
+        finally:
+            await connection.close()
+
+    asyncio.run(tamper())
+    assert main(["migrate"]) == 1
+    assert "changed after it was applied" in capsys.readouterr().err
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the server exited"
+        try:
+            with urllib.request.urlopen(url + "/readyz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("the server did not become ready")
+
+
+def test_serve_with_two_workers_activates_a_printed_serial_and_stops_cleanly(
+    cli_env: dict[str, str],
+) -> None:
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "activation_server",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--demo",
+        ],
+        env={**os.environ, **cli_env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(url, process)
+        rows = _fetch(
+            cli_env["ACTIVATION_DATABASE_URL"],
+            "SELECT serial FROM serials WHERE license_type = 'SP3' AND used = 0 LIMIT 1",
+        )
+        body = json.dumps({"serial": rows[0]["serial"], "fingerprint": fingerprint("cli")}).encode()
+        request = urllib.request.Request(
+            url + "/v1/activations", data=body, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 201
+            assert json.load(response)["serial"] == rows[0]["serial"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0
+    text = output.decode()
+    assert "curl -s -X POST" in text
+    assert f"{url}/portal/" in text
