@@ -1,0 +1,539 @@
+"""The Client: activate a serial on this machine, then check the license at every start.
+
+Trust model, in one paragraph: a license is only as trustworthy as the public keys that verify
+it. Keys pinned in the application (``public_keys=``) cannot be swapped by the user. Without
+pinned keys the Client fetches the server's JWKS once over TLS and caches it beside the license;
+that is convenient, but a user who can write to that directory can replace both the cache and
+the license. Protected applications that matter should pin their keys.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import ssl
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from client_sdk import errors
+from client_sdk.errors import ActivationError, ClientError, LicenseError
+from client_sdk.fingerprint import FingerprintUnavailable, resolve
+from client_sdk.license import (
+    KeyRing,
+    License,
+    PublicKeys,
+    check_claims,
+    key_id,
+    verify_signature,
+)
+from client_sdk.offline import encode_request
+from client_sdk.serial import MalformedSerial, canonicalize
+from client_sdk.store import Store, StoreCorrupt, default_directory
+from client_sdk.transport import Response, Transport, TransportError
+
+SDK_VERSION = "0.1.0"
+FINGERPRINT_ENV = "ACTIVATION_FINGERPRINT"
+# Writing the last-seen time costs an fsync; once a minute is plenty for a tolerance of hours.
+LAST_SEEN_GRANULARITY = 60.0
+_ErrorClass = type[ActivationError] | type[LicenseError]
+
+
+@dataclass(frozen=True)
+class Deactivation:
+    """The server's receipt for a freed slot."""
+
+    activation_id: str
+    deactivated_at: str
+    used: int | None
+    limit: int | None
+
+
+class Client:
+    """Activates and checks licenses of one product on this machine.
+
+    ``server_url`` may be None for a machine that is only ever activated offline (``install``
+    with pinned ``public_keys``). ``store_path`` is the directory for this product's license
+    (default: the per-user data directory, see ``client_sdk.store``). ``public_keys`` pins the
+    server's keys: a JWKS (dict or JSON text) or PEM text.
+
+    The machine's fingerprint is computed from its hardware; ``fingerprint=`` overrides it (for
+    containers and tests). The ``ACTIVATION_FINGERPRINT`` environment variable is honoured only
+    with ``allow_fingerprint_env=True``: otherwise anyone could run a copied license by
+    exporting the fingerprint written inside it.
+    """
+
+    def __init__(
+        self,
+        server_url: str | None,
+        product: str,
+        *,
+        store_path: str | os.PathLike[str] | None = None,
+        public_keys: PublicKeys | None = None,
+        fingerprint: str | None = None,
+        allow_fingerprint_env: bool = False,
+        offline_grace: timedelta = timedelta(days=7),
+        clock_tolerance: timedelta = timedelta(hours=24),
+        timeout: float = 10.0,
+        retries: int = 3,
+        ssl_context: ssl.SSLContext | None = None,
+        client_info: Mapping[str, Any] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not isinstance(product, str) or not product:
+            raise ValueError("product must be the product code, e.g. 'ACME'")
+        self.product = product
+        self.server_url = server_url
+        self.store = Store(Path(store_path) if store_path else default_directory(product))
+        self.offline_grace = offline_grace
+        self.clock_tolerance = clock_tolerance
+        self.client_info = dict(client_info or {})
+        self._clock = clock
+        self._pinned = None if public_keys is None else KeyRing.parse(public_keys)
+        self._cached_keys: KeyRing | None = None
+        self._fingerprint_override = fingerprint
+        self._allow_fingerprint_env = allow_fingerprint_env
+        self._fingerprint: str | None = None
+        self._transport = (
+            None
+            if server_url is None
+            else Transport(
+                server_url,
+                timeout=timeout,
+                retries=retries,
+                ssl_context=ssl_context,
+                user_agent=f"client_sdk/{SDK_VERSION}",
+            )
+        )
+
+    # -- the machine ------------------------------------------------------------------------
+
+    @property
+    def fingerprint(self) -> str:
+        """This machine's fingerprint (computed once); LicenseError when none can be made."""
+        return self._machine(LicenseError)
+
+    def _machine(self, error_class: _ErrorClass) -> str:
+        if self._fingerprint is None:
+            env_var = FINGERPRINT_ENV if self._allow_fingerprint_env else None
+            try:
+                self._fingerprint = resolve(self._fingerprint_override, env_var)
+            except FingerprintUnavailable as error:
+                raise error_class(
+                    errors.FINGERPRINT_UNAVAILABLE,
+                    f"This machine cannot be identified: {error}.",
+                ) from error
+        return self._fingerprint
+
+    # -- online activation ------------------------------------------------------------------
+
+    def activate(self, serial: str, *, features: Iterable[str] | None = None) -> License:
+        """Activates ``serial`` on this machine and stores the license.
+
+        Activating again on the same machine is harmless: the server returns the same
+        activation without taking another slot. Raises ActivationError.
+        """
+        canonical = _canonical(serial)
+        body: dict[str, Any] = {
+            "serial": canonical,
+            "fingerprint": self._machine(ActivationError),
+            "product": self.product,
+            "client": self._client_info(),
+        }
+        if features is not None:
+            body["features"] = list(features)
+        response = self._post("/v1/activations", body, ActivationError)
+        if response.status not in (200, 201):
+            raise _refusal(response, ActivationError)
+        activation = _activation_object(response, ActivationError)
+        try:
+            return self._accept(activation["license"], activation, online=True)
+        except LicenseError as error:
+            raise _as(ActivationError, error) from error
+
+    def offline_request(self, serial: str, *, features: Iterable[str] | None = None) -> str:
+        """The request code a person takes to a machine with network (no request is sent).
+
+        The answer of ``POST /v1/offline-activations`` (or of the portal page) goes back into
+        ``install``. Raises ActivationError (``SERIAL_MALFORMED``) for a mistyped serial.
+        """
+        return encode_request(
+            _canonical(serial),
+            self._machine(ActivationError),
+            self.product,
+            None if features is None else list(features),
+        )
+
+    def install(self, license_text: str) -> License:
+        """Verifies and stores a license obtained offline: the JWT, or the whole answer JSON.
+
+        Raises LicenseError when it does not verify on this machine.
+        """
+        token, activation = _parse_license_text(license_text)
+        return self._accept(token, activation, online=self._transport is not None)
+
+    def _accept(self, token: str, activation: Mapping[str, Any], *, online: bool) -> License:
+        now = self._clock()
+        verified = self._verify(token, now=now, not_before=0.0, online=online)
+        summary = {
+            key: activation[key]
+            for key in ("activation_id", "activations", "expires_at", "type", "serial")
+            if key in activation
+        }
+        self.store.write_license(
+            {
+                "product": self.product,
+                "server": self.server_url,
+                "license": token,
+                "activation": summary,
+                "last_seen": now,
+                # The grace period of validate() counts from here until the first online check.
+                "last_checked": now,
+                "revoked": None,
+            }
+        )
+        return verified
+
+    # -- offline checks ---------------------------------------------------------------------
+
+    def load(self) -> License:
+        """The stored license, verified offline; raises LicenseError.
+
+        Checks the signature, the product, this machine, the expiry, and that the clock has not
+        been set back more than ``clock_tolerance`` before a time this license already saw.
+        """
+        record = self._record()
+        revoked = record.get("revoked")
+        if isinstance(revoked, dict):
+            # The server said so at the last online check; only a later check can undo it.
+            raise LicenseError(
+                str(revoked.get("code") or "NOT_ACTIVATED"),
+                str(revoked.get("message") or "The activation service refused this license."),
+            )
+        now = self._clock()
+        verified = self._verify(
+            record["license"], now=now, not_before=_number(record.get("last_seen")), online=False
+        )
+        self._advance(record, now)
+        return verified
+
+    def _record(self) -> dict[str, Any]:
+        try:
+            record = self.store.read_license()
+        except StoreCorrupt as error:
+            raise LicenseError(
+                errors.LICENSE_CORRUPT, f"The stored license is damaged ({error})."
+            ) from error
+        if record is None:
+            raise LicenseError(
+                errors.NOT_ACTIVATED, f"{self.product} is not activated on this machine."
+            )
+        return record
+
+    def _verify(
+        self,
+        token: str,
+        *,
+        now: float,
+        not_before: float,
+        online: bool,
+    ) -> License:
+        keys = self._keys(key_id(token), online=online)
+        claims, kid = verify_signature(token, keys)
+        return check_claims(
+            claims,
+            token=token,
+            kid=kid,
+            product=self.product,
+            fingerprint=self._machine(LicenseError),
+            now=now,
+            not_before=not_before,
+            clock_tolerance=self.clock_tolerance.total_seconds(),
+        )
+
+    def _advance(self, record: Mapping[str, Any], now: float) -> None:
+        if now < _number(record.get("last_seen")) + LAST_SEEN_GRANULARITY:
+            return
+
+        def advance(current: dict[str, Any]) -> dict[str, Any]:
+            # max(): a clock set back within the tolerance must not pull the floor down with it.
+            return {**current, "last_seen": max(_number(current.get("last_seen")), now)}
+
+        try:
+            self.store.update_license(advance, token=record["license"])
+        except OSError:
+            # A read-only store (an installer wrote it) must not stop the application; the
+            # floor stays at the license's issue time and the last time it could be written.
+            pass
+
+    # -- keys -------------------------------------------------------------------------------
+
+    def _keys(self, kid: str | None, *, online: bool) -> KeyRing:
+        if self._pinned is not None:
+            return self._pinned
+        ring = self._cached_keys
+        if ring is None or (kid is not None and kid not in ring):
+            ring = self._read_cached_keys()
+        if ring is not None and (kid is None or kid in ring or not online):
+            self._cached_keys = ring
+            return ring
+        if online and self._transport is not None:
+            ring = self._fetch_keys()
+            self._cached_keys = ring
+            return ring
+        if ring is not None:
+            return ring
+        raise LicenseError(
+            errors.KEYS_UNAVAILABLE,
+            "There are no public keys to verify the license with: none are pinned in the "
+            "application and none were fetched from the activation service yet.",
+        )
+
+    def _read_cached_keys(self) -> KeyRing | None:
+        jwks = self.store.read_keys()
+        if jwks is None:
+            return None
+        try:
+            return KeyRing.from_jwks(jwks)
+        except ValueError:
+            return None
+
+    def _fetch_keys(self) -> KeyRing:
+        assert self._transport is not None
+        try:
+            response = self._transport.get("/v1/keys")
+        except TransportError as error:
+            raise LicenseError(
+                errors.KEYS_UNAVAILABLE,
+                f"The activation service's public keys could not be fetched: {error}.",
+            ) from error
+        if response.status != 200:
+            raise _refusal(response, LicenseError)
+        try:
+            jwks = response.json()
+            ring = KeyRing.from_jwks(jwks)
+        except (ValueError, AttributeError, TypeError):
+            raise LicenseError(
+                errors.PROTOCOL_ERROR, "The activation service's key list is not a JWKS."
+            ) from None
+        self.store.write_keys(jwks)
+        return ring
+
+    # -- online checks ----------------------------------------------------------------------
+
+    def validate(self) -> License:
+        """Asks the service whether the stored license is still good; raises LicenseError.
+
+        When the service cannot be reached the license stays good for ``offline_grace`` after
+        the last successful check (or the activation), so a laptop on a train keeps working.
+        A refusal (deactivated, blocked…) is remembered, so ``load`` refuses it offline too,
+        until a later check finds the license good again.
+        """
+        record = self._record()
+        token = record["license"]
+        now = self._clock()
+        # Checked here first: a license that does not verify on this machine is not sent.
+        verified = self._verify(
+            token, now=now, not_before=_number(record.get("last_seen")), online=True
+        )
+        if self._transport is None:
+            return self._within_grace(record, verified, now, "no activation service is configured")
+        try:
+            response = self._transport.post("/v1/validations", {"license": token}, idempotent=True)
+        except TransportError as error:
+            return self._within_grace(record, verified, now, str(error))
+        if response.status == 429 or response.status >= 500:
+            reason = f"the service answered {response.status}"
+            return self._within_grace(record, verified, now, reason)
+        if response.status != 200:
+            raise _refusal(response, LicenseError)
+        try:
+            answer = response.json()
+            valid, code = answer["valid"], answer["code"]
+        except (ValueError, KeyError, TypeError):
+            raise LicenseError(
+                errors.PROTOCOL_ERROR, "The activation service's answer is not a validation."
+            ) from None
+        if valid is True:
+            self.store.update_license(
+                lambda current: {
+                    **current,
+                    "last_checked": now,
+                    "last_seen": max(_number(current.get("last_seen")), now),
+                    "revoked": None,
+                },
+                token=token,
+            )
+            return verified
+        message = str(answer.get("message") or _VALIDATION_MESSAGES.get(str(code), ""))
+        message = message or f"The activation service refused this license ({code})."
+        self.store.update_license(
+            lambda current: {**current, "revoked": {"code": str(code), "message": message}},
+            token=token,
+        )
+        raise LicenseError(str(code), message, status=200, details=answer)
+
+    def _within_grace(
+        self, record: Mapping[str, Any], verified: License, now: float, reason: str
+    ) -> License:
+        last_checked = _number(record.get("last_checked"))
+        if now - last_checked <= self.offline_grace.total_seconds():
+            self._advance(record, now)
+            return verified
+        raise LicenseError(
+            errors.OFFLINE_GRACE_EXPIRED,
+            f"The license could not be checked ({reason}) and was last checked on "
+            f"{datetime.fromtimestamp(last_checked, UTC):%Y-%m-%d %H:%M} UTC, longer ago than "
+            f"the {_days(self.offline_grace)} allowed offline.",
+            details={"reason": reason},
+        )
+
+    def deactivate(self) -> Deactivation:
+        """Frees this machine's slot and removes the stored license; raises ActivationError.
+
+        The license is sent as it is: the server verifies it, and a machine whose hardware has
+        changed since the activation can still give its slot back.
+        """
+        record = self._record()
+        response = self._post("/v1/deactivations", {"license": record["license"]}, ActivationError)
+        if response.status != 200:
+            raise _refusal(response, ActivationError)
+        try:
+            answer = response.json()
+            activations = answer.get("activations") or {}
+            receipt = Deactivation(
+                activation_id=str(answer["activation_id"]),
+                deactivated_at=str(answer["deactivated_at"]),
+                used=activations.get("used"),
+                limit=activations.get("limit"),
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise ActivationError(
+                errors.PROTOCOL_ERROR, "The activation service's answer is not a deactivation."
+            ) from None
+        self.store.remove_license()
+        return receipt
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _post(self, path: str, body: Mapping[str, Any], error_class: _ErrorClass) -> Response:
+        if self._transport is None:
+            raise error_class(
+                errors.NO_SERVER, "No activation service URL was given to the application."
+            )
+        try:
+            # Every request here is safe to repeat (see client_sdk.transport).
+            return self._transport.post(path, body, idempotent=True)
+        except TransportError as error:
+            raise error_class(
+                errors.NETWORK_ERROR, f"The activation service cannot be reached: {error}."
+            ) from error
+
+    def _client_info(self) -> dict[str, Any]:
+        # Only coarse facts by default; an application adding a host name does so knowingly.
+        return {
+            "sdk": SDK_VERSION,
+            "os": platform.system(),
+            "python": platform.python_version(),
+            **self.client_info,
+        }
+
+
+_VALIDATION_MESSAGES = {
+    "NOT_ACTIVATED": "This machine's activation is not known to the activation service.",
+    "DEACTIVATED": "This machine's activation was deactivated.",
+    "SERIAL_BLOCKED": "The serial number of this license was blocked.",
+    "EXPIRED": "This license has expired.",
+    "SIGNATURE_INVALID": "The activation service did not accept this license's signature.",
+    "SERIAL_NOT_FOUND": "The serial number of this license is not known.",
+}
+
+
+def _canonical(serial: str) -> str:
+    try:
+        return canonicalize(serial)
+    except MalformedSerial as error:
+        text = str(error)
+        raise ActivationError(errors.SERIAL_MALFORMED, text[:1].upper() + text[1:] + ".") from None
+
+
+def _refusal(response: Response, error_class: _ErrorClass) -> ClientError:
+    """The error for a non-success answer, with the server's code when it sent one."""
+    details: dict[str, Any] = {}
+    try:
+        document = response.json()
+        error = document["error"]
+        code, message = str(error["code"]), str(error.get("message") or "")
+        details.update({k: v for k, v in error.items() if k not in ("code", "message")})
+        details.update({k: v for k, v in document.items() if k != "error"})
+    except (ValueError, KeyError, TypeError, AttributeError):
+        code = errors.SERVICE_UNAVAILABLE if response.status >= 500 else errors.PROTOCOL_ERROR
+        message = ""
+    if not message:
+        message = f"The activation service refused the request (HTTP {response.status})."
+    return error_class(
+        code,
+        message,
+        status=response.status,
+        details=details,
+        retry_after=response.retry_after,
+    )
+
+
+def _activation_object(response: Response, error_class: _ErrorClass) -> dict[str, Any]:
+    try:
+        activation = response.json()
+    except ValueError:
+        activation = None
+    if not isinstance(activation, dict) or not isinstance(activation.get("license"), str):
+        raise error_class(
+            errors.PROTOCOL_ERROR, "The activation service's answer holds no license."
+        )
+    return activation
+
+
+def _parse_license_text(text: str) -> tuple[str, dict[str, Any]]:
+    if not isinstance(text, str) or not text.strip():
+        raise LicenseError(errors.LICENSE_CORRUPT, "The license text is empty.")
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        try:
+            document = json.loads(stripped)
+        except ValueError:
+            raise LicenseError(errors.LICENSE_CORRUPT, "The license text is damaged.") from None
+        if isinstance(document, dict) and isinstance(document.get("error"), dict):
+            # Someone saved the service's refusal instead of a license: say what it was.
+            error = document["error"]
+            raise LicenseError(
+                str(error.get("code") or errors.LICENSE_CORRUPT),
+                str(error.get("message") or "The activation service refused the request."),
+            )
+        if not isinstance(document, dict) or not isinstance(document.get("license"), str):
+            raise LicenseError(errors.LICENSE_CORRUPT, "The text holds no license.")
+        return document["license"].strip(), document
+    # A token pasted from an e-mail may be wrapped over several lines.
+    return re.sub(r"\s+", "", stripped), {}
+
+
+def _as(error_class: _ErrorClass, error: ClientError) -> ClientError:
+    return error_class(
+        error.code,
+        error.message,
+        status=error.status,
+        details=error.details,
+        retry_after=error.retry_after,
+    )
+
+
+def _number(value: object) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
+def _days(period: timedelta) -> str:
+    days = period.total_seconds() / 86400
+    return f"{days:g} day" + ("" if days == 1 else "s")

@@ -1,0 +1,277 @@
+"""Offline verification of a license: the server's Ed25519 signature, then the claims.
+
+A license is a JWT (``alg: EdDSA``) whose claims bind it to one serial (``sub``), one product
+(``aud``) and one machine (``fp``). Verifying it needs only the server's public keys, so a
+protected application starts without the network.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from client_sdk import errors
+from client_sdk.errors import LicenseError
+
+ALGORITHM = "EdDSA"
+_PEM_BEGIN = "-----BEGIN PUBLIC KEY-----"
+_JWS = jwt.PyJWS(algorithms=[ALGORITHM])
+_SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
+
+PublicKeys = str | bytes | Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class License:
+    """A verified license. ``token`` is the signed JWT exactly as the server issued it."""
+
+    serial: str
+    product: str
+    features: tuple[str, ...]
+    type: str
+    expires_at: datetime | None
+    activation_id: str
+    fingerprint: str
+    issued_at: datetime
+    issuer: str
+    key_id: str | None
+    token: str
+
+    def has_feature(self, name: str) -> bool:
+        return name in self.features
+
+    @property
+    def is_trial(self) -> bool:
+        return self.type == "trial"
+
+    def __repr__(self) -> str:
+        # The token is long and the serial is the user's: neither belongs in a log line.
+        return (
+            f"License(product={self.product!r}, type={self.type!r}, "
+            f"features={list(self.features)!r}, expires_at={self.expires_at!r}, "
+            f"activation_id={self.activation_id!r})"
+        )
+
+
+class KeyRing:
+    """Trusted Ed25519 public keys, by ``kid`` when the source names them."""
+
+    def __init__(
+        self,
+        by_kid: Mapping[str, Ed25519PublicKey] | None = None,
+        unnamed: Sequence[Ed25519PublicKey] = (),
+    ) -> None:
+        self.by_kid = dict(by_kid or {})
+        self.unnamed = list(unnamed)
+
+    def __bool__(self) -> bool:
+        return bool(self.by_kid or self.unnamed)
+
+    def __contains__(self, kid: object) -> bool:
+        return kid in self.by_kid
+
+    def candidates(self, kid: str | None) -> list[Ed25519PublicKey]:
+        if kid is not None and kid in self.by_kid:
+            return [self.by_kid[kid]]
+        # A kid we do not know can still match a pinned PEM key, which carries no kid.
+        return list(self.unnamed) if kid is not None else [*self.by_kid.values(), *self.unnamed]
+
+    @classmethod
+    def parse(cls, source: PublicKeys) -> KeyRing:
+        """Keys from a JWKS (dict or JSON text) or PEM text (one or more keys).
+
+        Raises ValueError when the source holds no Ed25519 key: pinning keys that cannot verify
+        anything is a mistake to report at start-up, not at the first license check.
+        """
+        if isinstance(source, bytes):
+            source = source.decode("utf-8")
+        if isinstance(source, str):
+            text = source.strip()
+            if text.startswith("{"):
+                return cls.from_jwks(json.loads(text))
+            return cls.from_pem(text)
+        return cls.from_jwks(source)
+
+    @classmethod
+    def from_jwks(cls, jwks: Mapping[str, Any]) -> KeyRing:
+        entries = jwks.get("keys") if "keys" in jwks else [jwks]
+        if not isinstance(entries, list):
+            raise ValueError("a JWKS has a list of keys")
+        by_kid: dict[str, Ed25519PublicKey] = {}
+        unnamed: list[Ed25519PublicKey] = []
+        for entry in entries:
+            key = _okp_key(entry)
+            if key is None:
+                continue
+            kid = entry.get("kid")
+            if isinstance(kid, str) and kid:
+                by_kid.setdefault(kid, key)
+            else:
+                unnamed.append(key)
+        ring = cls(by_kid, unnamed)
+        if not ring:
+            raise ValueError("the JWKS holds no Ed25519 signing key")
+        return ring
+
+    @classmethod
+    def from_pem(cls, text: str) -> KeyRing:
+        keys: list[Ed25519PublicKey] = []
+        for block in text.split(_PEM_BEGIN)[1:]:
+            key = serialization.load_pem_public_key((_PEM_BEGIN + block).encode())
+            if not isinstance(key, Ed25519PublicKey):
+                raise ValueError("license keys are Ed25519; this PEM holds another kind of key")
+            keys.append(key)
+        if not keys:
+            raise ValueError("no PEM public key found")
+        return cls(unnamed=keys)
+
+
+def _okp_key(entry: object) -> Ed25519PublicKey | None:
+    if not isinstance(entry, Mapping):
+        return None
+    if entry.get("kty") != "OKP" or entry.get("crv") != "Ed25519":
+        return None
+    if entry.get("use", "sig") != "sig":
+        return None
+    x = entry.get("x")
+    if not isinstance(x, str):
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
+        return Ed25519PublicKey.from_public_bytes(raw)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def key_id(token: str) -> str | None:
+    """The ``kid`` in the token's header; LicenseError when the text is not a JWT.
+
+    Read directly rather than through ``jwt.get_unverified_header``, which validates every
+    character of every segment: the signature check that follows does that once anyway, and
+    it is the larger part of what ``load()`` costs.
+    """
+    header_segment, _, rest = token.partition(".")
+    try:
+        if not rest or not _SEGMENT.fullmatch(header_segment):
+            raise ValueError(token)
+        header = json.loads(
+            base64.urlsafe_b64decode(header_segment + "=" * (-len(header_segment) % 4))
+        )
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise LicenseError(errors.LICENSE_CORRUPT, "The license text is not a license.") from None
+    kid = header.get("kid") if isinstance(header, dict) else None
+    return kid if isinstance(kid, str) else None
+
+
+def verify_signature(token: str, keys: KeyRing) -> tuple[dict[str, Any], str | None]:
+    """The claims of a token signed by one of ``keys``, and its kid."""
+    kid = key_id(token)
+    for key in keys.candidates(kid):
+        try:
+            decoded = _JWS.decode_complete(token, key, algorithms=[ALGORITHM])
+        except jwt.InvalidSignatureError:
+            continue
+        except jwt.PyJWTError:
+            # A wrong algorithm (``none``, HS256 with the public key as secret…) or a broken
+            # structure: refused like any signature that does not verify.
+            break
+        try:
+            claims = json.loads(decoded["payload"])
+        except (UnicodeDecodeError, ValueError):
+            break
+        if isinstance(claims, dict):
+            return claims, kid
+        break
+    raise LicenseError(
+        errors.SIGNATURE_INVALID,
+        "The license was changed, or it was not signed by this product's activation service.",
+    )
+
+
+def check_claims(
+    claims: Mapping[str, Any],
+    *,
+    token: str,
+    kid: str | None,
+    product: str,
+    fingerprint: str | None,
+    now: float,
+    not_before: float,
+    clock_tolerance: float,
+) -> License:
+    """The License for verified claims, after the checks that bind it to here and now.
+
+    ``fingerprint`` None skips the machine check (deactivation frees the slot of a machine whose
+    hardware changed). ``not_before`` is the latest time this license is known to have existed.
+    """
+    try:
+        serial = _text(claims, "sub")
+        audience = claims.get("aud")
+        machine = _text(claims, "fp")
+        activation_id = _text(claims, "aid")
+        license_type = _text(claims, "typ")
+        features = claims.get("feat", [])
+        issued = float(claims["iat"])
+        expires = None if claims.get("exp") is None else float(claims["exp"])
+        issuer = str(claims.get("iss", ""))
+    except (KeyError, TypeError, ValueError):
+        raise LicenseError(
+            errors.LICENSE_CORRUPT, "The license lacks a field every license has."
+        ) from None
+    if not isinstance(features, list) or not all(isinstance(item, str) for item in features):
+        raise LicenseError(errors.LICENSE_CORRUPT, "The license's feature list is unreadable.")
+    audiences = [audience] if isinstance(audience, str) else audience
+    if not isinstance(audiences, list) or product not in audiences:
+        raise LicenseError(
+            errors.WRONG_PRODUCT,
+            f"This license is for {audience!r}, not for {product!r}.",
+            details={"license_product": audience, "product": product},
+        )
+    if fingerprint is not None and machine != fingerprint:
+        raise LicenseError(errors.WRONG_MACHINE, "This license was issued to another machine.")
+    if now + clock_tolerance < max(not_before, issued):
+        raise LicenseError(
+            errors.CLOCK_TAMPERED,
+            "The system clock is set earlier than a time this license has already seen.",
+            details={"now": _iso(now), "seen": _iso(max(not_before, issued))},
+        )
+    if expires is not None and now >= expires:
+        raise LicenseError(
+            errors.EXPIRED,
+            f"This license expired on {_iso(expires)}.",
+            details={"expires_at": _iso(expires)},
+        )
+    return License(
+        serial=serial,
+        product=product,
+        features=tuple(features),
+        type=license_type,
+        expires_at=None if expires is None else datetime.fromtimestamp(expires, UTC),
+        activation_id=activation_id,
+        fingerprint=machine,
+        issued_at=datetime.fromtimestamp(issued, UTC),
+        issuer=issuer,
+        key_id=kid,
+        token=token,
+    )
+
+
+def _text(claims: Mapping[str, Any], name: str) -> str:
+    value = claims[name]
+    if not isinstance(value, str):
+        raise TypeError(name)
+    return value
+
+
+def _iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
