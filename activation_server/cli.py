@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import json
 import logging
 import multiprocessing
@@ -191,14 +192,24 @@ def _configure_logging(settings: Settings) -> None:
 
 def _serve_worker(settings: Settings) -> None:
     _configure_logging(settings)
-    web.run_app(
-        build_app(settings),
-        host=settings.host,
-        port=settings.port,
-        reuse_port=settings.workers > 1,
-        print=None,
-        access_log=None,
-    )
+    try:
+        web.run_app(
+            build_app(settings),
+            host=settings.host,
+            port=settings.port,
+            reuse_port=settings.workers > 1,
+            print=None,
+            access_log=None,
+        )
+    except OSError as exc:
+        if exc.errno in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            print(
+                f"activation-server: cannot listen on {settings.host}:{settings.port}: "
+                f"{exc.strerror}",
+                file=sys.stderr,
+            )
+            raise SystemExit(1) from None
+        raise
 
 
 def _serve(settings: Settings, demo: bool) -> int:
