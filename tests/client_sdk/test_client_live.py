@@ -7,6 +7,9 @@ thread; these tests talk to it over real HTTP exactly as a protected application
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,12 +19,15 @@ import pytest
 
 from client_sdk import ActivationError, Client, LicenseError
 from client_sdk.cli import EXIT_OK, EXIT_REFUSED, main
+from client_sdk.fingerprint import FingerprintUnavailable, machine_fingerprint
 from tests.client_sdk.sdk_helpers import Clock, Signer
 
 MACHINE_A = "a1" * 32
 MACHINE_B = "b2" * 32
 MACHINE_C = "c3" * 32
 DAY = 86400.0
+REPOSITORY = Path(__file__).resolve().parents[2]
+EXAMPLE = REPOSITORY / "examples" / "protected_app.py"
 
 
 class LiveServer(Protocol):
@@ -247,3 +253,50 @@ def test_command_line_against_the_service(
     out = capsys.readouterr().out
     assert serial in out
     assert "activations now used: 0 of 3" in out
+
+
+def test_the_example_application_needs_a_license_for_its_feature(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    try:
+        machine_fingerprint()
+    except FingerprintUnavailable:
+        pytest.skip("the example uses the hardware fingerprint, and this machine exposes none")
+    environment = {
+        **os.environ,
+        "PYTHONPATH": str(REPOSITORY),
+        "ACME_ACTIVATION_SERVER": live_server.url,
+    }
+    environment.pop("ACME_PUBLIC_KEYS", None)
+    store, report = tmp_path / "store", tmp_path / "report.csv"
+
+    def example(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, str(EXAMPLE), "--store", str(store), "--output", str(report), *argv],
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    refused = example()
+    assert refused.returncode == 1
+    assert "not activated" in refused.stderr
+    assert not report.exists()
+
+    without_export = example("--serial", live_server.make_serial("SP1", features=["print"]))
+    assert without_export.returncode == 1
+    assert "does not include export" in without_export.stderr
+    assert not report.exists()
+    assert example("--deactivate").returncode == 0
+
+    serial = live_server.make_serial("SP3", features=["export"])
+    activated = example("--serial", serial)
+    assert activated.returncode == 0, activated.stderr
+    assert serial in report.read_text()
+    report.unlink()
+
+    offline_start = example()  # the next start: loads the stored license
+    assert offline_start.returncode == 0, offline_start.stderr
+    assert report.exists()
