@@ -381,6 +381,14 @@ class Client:
     def _within_grace(
         self, record: Mapping[str, Any], verified: License, now: float, reason: str
     ) -> License:
+        revoked = record.get("revoked")
+        if isinstance(revoked, dict):
+            # Refused at the last check: being offline now must not undo that.
+            raise LicenseError(
+                str(revoked.get("code") or errors.NOT_ACTIVATED),
+                str(revoked.get("message") or "The activation service refused this license."),
+                details={"reason": reason},
+            )
         last_checked = _number(record.get("last_checked"))
         if now - last_checked <= self.offline_grace.total_seconds():
             self._advance(record, now)

@@ -287,6 +287,22 @@ def test_a_refusal_is_remembered_offline_until_the_service_says_otherwise(
     assert client.load().serial == SERIAL
 
 
+def test_a_remembered_refusal_is_not_undone_by_going_offline(
+    fake_server: FakeServer, signer: Signer, store: Path
+) -> None:
+    fake_server.handler = activation_service(signer)
+    online(fake_server, store).activate(SERIAL)
+    refuse(
+        fake_server, signer, "/v1/validations", (200, {"valid": False, "code": "SERIAL_BLOCKED"})
+    )
+    with pytest.raises(LicenseError):
+        online(fake_server, store).validate()
+    unplugged = Client("http://127.0.0.1:9", PRODUCT, store_path=store, fingerprint=FP, retries=0)
+    with pytest.raises(LicenseError) as caught:
+        unplugged.validate()
+    assert caught.value.code == "SERIAL_BLOCKED"
+
+
 def test_validate_refuses_locally_before_asking(
     fake_server: FakeServer, signer: Signer, store: Path
 ) -> None:
