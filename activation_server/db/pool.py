@@ -23,6 +23,9 @@ UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.ConnectionFailureError,
     asyncpg.exceptions.TooManyConnectionsError,
     asyncpg.exceptions.QueryCanceledError,
+    # Raised when a connection that broke mid-statement is handed back to the pool (its reset
+    # finds the protocol in the failed operation's state); the pool has dropped that connection.
+    asyncpg.exceptions.InternalClientError,
 )
 
 
