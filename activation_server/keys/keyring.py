@@ -91,6 +91,9 @@ class Keyring:
             options={
                 "verify_aud": False,
                 "verify_exp": verify_exp,
+                # ``iat`` is the activation's time by the clock of whichever server created it;
+                # a server whose clock runs a little behind must still accept the license.
+                "verify_iat": False,
                 "require": ["sub", "aid", "fp"],
             },
         )
