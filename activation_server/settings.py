@@ -46,6 +46,13 @@ class Settings:
     rate_limit_failures: int = 30
     rate_limit_window_seconds: int = 60
     login_rate_limit: int = 10
+    login_rate_window_seconds: int = 900
+    # Vendor API session tokens (JWT) live this many seconds.
+    access_token_seconds: int = 900
+    # Argon2id cost of stored passwords (RFC 9106's second recommendation); tests lower it.
+    password_time_cost: int = 3
+    password_memory_kib: int = 65536
+    password_parallelism: int = 4
     # Use the X-Forwarded-For header's first address as the client address (behind a proxy).
     trust_forwarded_for: bool = False
     # psql/pgbouncer: asyncpg's statement cache must be off behind a transaction-pooling proxy.

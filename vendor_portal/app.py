@@ -1,10 +1,26 @@
-"""Mounts the vendor portal onto the activation server's application."""
+"""Mounts the vendor portal onto the activation server's application: the vendor API under
+``/v1/`` beside the activation API, and the portal's pages under ``/portal/``."""
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from activation_server.appkeys import SETTINGS
+from activation_server.ratelimit.limiter import FailureLimiter
+from vendor_portal.accounts import handlers as accounts
+from vendor_portal.accounts.passwords import Passwords
+from vendor_portal.accounts.tokens import SessionTokens, load_secret
+from vendor_portal.appkeys import PORTAL, Portal
+from vendor_portal.audit import handlers as audit
+from vendor_portal.balances import handlers as balances
+from vendor_portal.mail.sender import Mailer
+from vendor_portal.openapi import handlers as openapi
+from vendor_portal.orders import handlers as orders
+from vendor_portal.pricing import handlers as pricing
+from vendor_portal.products import handlers as products
+from vendor_portal.serials import handlers as serials
 
 
 async def _root(request: web.Request) -> web.Response:
@@ -18,12 +34,78 @@ async def _portal_index(request: web.Request) -> web.Response:
             "<!doctype html><title>Activation Server</title>"
             "<h1>Activation Server</h1>"
             f"<p>Activation API: <code>{base}/v1/activations</code></p>"
+            f"<p>Vendor API: <code>{base}/v1/openapi.json</code></p>"
         ),
         content_type="text/html",
     )
 
 
+def build_portal(app: web.Application) -> Portal:
+    settings = app[SETTINGS]
+    return Portal(
+        passwords=Passwords.from_settings(settings),
+        tokens=SessionTokens(load_secret(settings), settings.issuer, settings.access_token_seconds),
+        mailer=Mailer(settings.smtp_url, settings.mail_from),
+        login_limiter=FailureLimiter(
+            "login", settings.login_rate_limit, settings.login_rate_window_seconds
+        ),
+        base_url=settings.base_url,
+    )
+
+
+async def _portal_state(app: web.Application) -> AsyncIterator[None]:
+    app[PORTAL] = build_portal(app)
+    yield
+
+
+def add_api_routes(router: web.UrlDispatcher) -> None:
+    add = router.add_route
+    add("POST", "/v1/auth/register", accounts.post_register)
+    add("GET", "/v1/auth/confirm", accounts.get_confirm)
+    add("POST", "/v1/auth/confirm", accounts.post_confirm)
+    add("POST", "/v1/auth/token", accounts.post_token)
+    add("POST", "/v1/auth/password-reset", accounts.post_password_reset)
+    add("POST", "/v1/auth/password-reset/confirm", accounts.post_password_reset_confirm)
+    add("POST", "/v1/auth/password", accounts.post_password)
+    add("GET", "/v1/me", accounts.get_me)
+    add("GET", "/v1/api-keys", accounts.get_api_keys)
+    add("POST", "/v1/api-keys", accounts.post_api_key)
+    add("DELETE", "/v1/api-keys/{key_id}", accounts.delete_api_key)
+    add("GET", "/v1/users", accounts.get_users)
+    add("POST", "/v1/users", accounts.post_user)
+    add("GET", "/v1/users/{user_id}", accounts.get_user)
+    add("GET", "/v1/vendors", accounts.get_vendors)
+    add("GET", "/v1/vendors/{vendor_id}", accounts.get_vendor)
+    add("PATCH", "/v1/vendors/{vendor_id}", accounts.patch_vendor)
+    add("GET", "/v1/vendors/{vendor_id}/balance", balances.get_balance)
+    add("POST", "/v1/vendors/{vendor_id}/top-ups", balances.post_top_up)
+    add("GET", "/v1/balance", balances.get_own_balance)
+    add("GET", "/v1/price-list", pricing.get_price_list)
+    add("PUT", "/v1/price-list/{license_type}", pricing.put_price)
+    add("GET", "/v1/products", products.get_products)
+    add("POST", "/v1/products", products.post_product)
+    add("GET", "/v1/products/{code}", products.get_product)
+    add("PATCH", "/v1/products/{code}", products.patch_product)
+    add("GET", "/v1/orders", orders.get_orders)
+    add("POST", "/v1/orders", orders.post_order)
+    add("GET", "/v1/orders/{order_id}", orders.get_order)
+    add("PUT", "/v1/orders/{order_id}", orders.put_order)
+    add("POST", "/v1/orders/{order_id}/invoice", orders.post_invoice)
+    add("POST", "/v1/orders/{order_id}/payments", orders.post_payment)
+    add("POST", "/v1/orders/{order_id}/cancel", orders.post_cancel)
+    add("GET", "/v1/orders/{order_id}/serials", orders.get_order_serials)
+    add("GET", "/v1/serials", serials.get_serials)
+    add("POST", "/v1/serials/bulk", serials.post_bulk)
+    add("GET", "/v1/serials/{serial}", serials.get_serial)
+    add("POST", "/v1/serials/{serial}/block", serials.post_block)
+    add("POST", "/v1/serials/{serial}/unblock", serials.post_unblock)
+    add("GET", "/v1/audit", audit.get_audit)
+    add("GET", "/v1/openapi.json", openapi.get_openapi)
+
+
 def setup_portal(app: web.Application) -> None:
+    app.cleanup_ctx.append(_portal_state)
+    add_api_routes(app.router)
     app.router.add_get("/", _root)
     portal = web.Application()
     portal.router.add_get("/", _portal_index)

@@ -1,0 +1,270 @@
+"""SQL of companies (vendors), users, one-time e-mail tokens and API keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+INSERT_VENDOR = """
+INSERT INTO vendors AS v (name, kind) VALUES ($1, $2)
+RETURNING v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at
+"""
+SELECT_VENDOR = """
+SELECT v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at
+FROM vendors v WHERE v.id = $1
+"""
+SELECT_VENDOR_BY_NAME = """
+SELECT v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at
+FROM vendors v WHERE v.name = $1
+ORDER BY id LIMIT 1
+"""
+SELECT_VENDORS = """
+SELECT v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at
+FROM vendors v WHERE ($1::bigint IS NULL OR v.id = $1)
+ORDER BY v.id
+LIMIT $2 OFFSET $3
+"""
+UPDATE_DISCOUNT = """
+UPDATE vendors AS v SET discount_percent = $2 WHERE v.id = $1
+RETURNING v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at
+"""
+
+INSERT_USER = """
+INSERT INTO users AS u (email, password_hash, role, vendor_id, confirmed_at)
+VALUES ($1, $2, $3, $4, CASE WHEN $5 THEN now() END)
+RETURNING u.id, u.email, u.password_hash, u.role, u.vendor_id, u.confirmed_at, u.token_version,
+    u.created_at
+"""
+SELECT_USER = """
+SELECT u.id, u.email, u.password_hash, u.role, u.vendor_id, u.confirmed_at, u.token_version,
+    u.created_at FROM users u WHERE u.id = $1
+"""
+SELECT_USER_BY_EMAIL = """
+SELECT u.id, u.email, u.password_hash, u.role, u.vendor_id, u.confirmed_at, u.token_version,
+    u.created_at FROM users u WHERE u.email = $1
+"""
+SELECT_USERS = """
+SELECT u.id, u.email, u.password_hash, u.role, u.vendor_id, u.confirmed_at, u.token_version,
+    u.created_at FROM users u WHERE ($1::bigint IS NULL OR u.vendor_id = $1) ORDER BY u.id
+LIMIT $2 OFFSET $3
+"""
+UPDATE_USER_HASH = """
+UPDATE users AS u SET password_hash = $2, token_version = token_version + 1 WHERE u.id = $1
+RETURNING u.id, u.email, u.password_hash, u.role, u.vendor_id, u.confirmed_at, u.token_version,
+    u.created_at
+"""
+UPDATE_HASH_ONLY = "UPDATE users SET password_hash = $2 WHERE id = $1"
+CONFIRM_USER = """
+UPDATE users AS u SET confirmed_at = coalesce(confirmed_at, now()) WHERE u.id = $1
+RETURNING u.id, u.email, u.password_hash, u.role, u.vendor_id, u.confirmed_at, u.token_version,
+    u.created_at
+"""
+
+INSERT_EMAIL_LINK = """
+INSERT INTO email_tokens (token_hash, user_id, purpose, expires_at)
+VALUES ($1, $2, $3, now() + make_interval(secs => $4))
+"""
+# Taking a token marks it used in the same statement: two clicks on one link cannot both win.
+TAKE_EMAIL_LINK = """
+UPDATE email_tokens SET used_at = now()
+WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
+RETURNING user_id
+"""
+
+INSERT_API_KEY = """
+INSERT INTO api_keys (user_id, name, prefix, key_hash) VALUES ($1, $2, $3, $4)
+RETURNING id, user_id, name, prefix, created_at, last_used_at, revoked_at
+"""
+SELECT_API_KEYS = """
+SELECT k.id, k.user_id, k.name, k.prefix, k.created_at, k.last_used_at, k.revoked_at
+FROM api_keys k JOIN users u ON u.id = k.user_id
+WHERE ($1::bigint IS NULL OR u.vendor_id = $1) AND ($2::bigint IS NULL OR k.user_id = $2)
+ORDER BY k.id
+"""
+SELECT_API_KEY = """
+SELECT k.id, k.user_id, k.name, k.prefix, k.created_at, k.last_used_at, k.revoked_at,
+       u.vendor_id
+FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = $1
+"""
+REVOKE_API_KEY = """
+UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1
+RETURNING id, user_id, name, prefix, created_at, last_used_at, revoked_at
+"""
+USE_API_KEY = """
+WITH used AS (
+    UPDATE api_keys SET last_used_at = now()
+    WHERE key_hash = $1 AND revoked_at IS NULL
+    RETURNING id, user_id
+)
+SELECT used.id AS api_key_id, u.id, u.email, u.password_hash, u.role, u.vendor_id,
+    u.confirmed_at, u.token_version, u.created_at
+FROM used JOIN users u ON u.id = used.user_id
+"""
+
+
+@dataclass(frozen=True)
+class Vendor:
+    id: int
+    name: str
+    kind: str
+    discount_percent: int
+    balance: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    email: str
+    password_hash: str
+    role: str
+    vendor_id: int | None
+    confirmed_at: datetime | None
+    token_version: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    id: int
+    user_id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+def _vendor(row: asyncpg.Record | None) -> Vendor | None:
+    return Vendor(**dict(row)) if row is not None else None
+
+
+def _user(row: asyncpg.Record | None) -> User | None:
+    return User(**dict(row)) if row is not None else None
+
+
+async def insert_vendor(connection: asyncpg.Connection, name: str, kind: str) -> Vendor:
+    vendor = _vendor(await connection.fetchrow(INSERT_VENDOR, name, kind))
+    assert vendor is not None
+    return vendor
+
+
+async def vendor(connection: asyncpg.Connection, vendor_id: int) -> Vendor | None:
+    return _vendor(await connection.fetchrow(SELECT_VENDOR, vendor_id))
+
+
+async def vendor_by_name(connection: asyncpg.Connection, name: str) -> Vendor | None:
+    return _vendor(await connection.fetchrow(SELECT_VENDOR_BY_NAME, name))
+
+
+async def vendors(
+    connection: asyncpg.Connection, only: int | None, limit: int, offset: int
+) -> list[Vendor]:
+    rows = await connection.fetch(SELECT_VENDORS, only, limit, offset)
+    return [Vendor(**dict(row)) for row in rows]
+
+
+async def set_discount(
+    connection: asyncpg.Connection, vendor_id: int, percent: int
+) -> Vendor | None:
+    return _vendor(await connection.fetchrow(UPDATE_DISCOUNT, vendor_id, percent))
+
+
+async def insert_user(
+    connection: asyncpg.Connection,
+    *,
+    email: str,
+    password_hash: str,
+    role: str,
+    vendor_id: int | None,
+    confirmed: bool,
+) -> User:
+    user = _user(
+        await connection.fetchrow(INSERT_USER, email, password_hash, role, vendor_id, confirmed)
+    )
+    assert user is not None
+    return user
+
+
+async def user(connection: asyncpg.Connection, user_id: int) -> User | None:
+    return _user(await connection.fetchrow(SELECT_USER, user_id))
+
+
+async def user_by_email(connection: asyncpg.Connection, email: str) -> User | None:
+    return _user(await connection.fetchrow(SELECT_USER_BY_EMAIL, email))
+
+
+async def users(
+    connection: asyncpg.Connection, vendor_id: int | None, limit: int, offset: int
+) -> list[User]:
+    rows = await connection.fetch(SELECT_USERS, vendor_id, limit, offset)
+    return [User(**dict(row)) for row in rows]
+
+
+async def set_password(connection: asyncpg.Connection, user_id: int, password_hash: str) -> User:
+    changed = _user(await connection.fetchrow(UPDATE_USER_HASH, user_id, password_hash))
+    assert changed is not None
+    return changed
+
+
+async def upgrade_hash(connection: asyncpg.Connection, user_id: int, password_hash: str) -> None:
+    await connection.execute(UPDATE_HASH_ONLY, user_id, password_hash)
+
+
+async def confirm_user(connection: asyncpg.Connection, user_id: int) -> User | None:
+    return _user(await connection.fetchrow(CONFIRM_USER, user_id))
+
+
+async def insert_email_token(
+    connection: asyncpg.Connection, token_hash: bytes, user_id: int, purpose: str, seconds: int
+) -> None:
+    await connection.execute(INSERT_EMAIL_LINK, token_hash, user_id, purpose, float(seconds))
+
+
+async def take_email_token(
+    connection: asyncpg.Connection, token_hash: bytes, purpose: str
+) -> int | None:
+    value = await connection.fetchval(TAKE_EMAIL_LINK, token_hash, purpose)
+    return int(value) if value is not None else None
+
+
+async def insert_api_key(
+    connection: asyncpg.Connection, user_id: int, name: str, prefix: str, key_hash: bytes
+) -> ApiKey:
+    row = await connection.fetchrow(INSERT_API_KEY, user_id, name, prefix, key_hash)
+    assert row is not None
+    return ApiKey(**dict(row))
+
+
+async def api_keys(
+    connection: asyncpg.Connection, vendor_id: int | None, user_id: int | None
+) -> list[ApiKey]:
+    return [
+        ApiKey(**dict(row)) for row in await connection.fetch(SELECT_API_KEYS, vendor_id, user_id)
+    ]
+
+
+async def api_key(connection: asyncpg.Connection, key_id: int) -> tuple[ApiKey, int | None] | None:
+    row = await connection.fetchrow(SELECT_API_KEY, key_id)
+    if row is None:
+        return None
+    values = dict(row)
+    vendor_id = values.pop("vendor_id")
+    return ApiKey(**values), vendor_id
+
+
+async def revoke_api_key(connection: asyncpg.Connection, key_id: int) -> ApiKey:
+    row = await connection.fetchrow(REVOKE_API_KEY, key_id)
+    assert row is not None
+    return ApiKey(**dict(row))
+
+
+async def use_api_key(connection: asyncpg.Connection, key_hash: bytes) -> tuple[int, User] | None:
+    row = await connection.fetchrow(USE_API_KEY, key_hash)
+    if row is None:
+        return None
+    values = dict(row)
+    key_id = int(values.pop("api_key_id"))
+    return key_id, User(**values)

@@ -1,0 +1,26 @@
+"""Typed keys of the vendor portal's state in the aiohttp application."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from activation_server.ratelimit.limiter import FailureLimiter
+from vendor_portal.accounts.passwords import Passwords
+from vendor_portal.accounts.tokens import SessionTokens
+from vendor_portal.mail.sender import Mailer
+
+
+@dataclass(frozen=True)
+class Portal:
+    """What the account functions need besides the database."""
+
+    passwords: Passwords
+    tokens: SessionTokens
+    mailer: Mailer
+    login_limiter: FailureLimiter
+    base_url: str
+
+
+PORTAL = web.AppKey("portal", Portal)

@@ -1,0 +1,108 @@
+"""Prepaid balances: staff record top-ups; orders are paid from the balance; every change is in
+the ledger (the cabinets' "advance history")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from vendor_portal.actor import Actor, iso
+from vendor_portal.audit import queries as audit
+from vendor_portal.balances import queries
+from vendor_portal.balances.queries import LedgerEntry
+from vendor_portal.errors import PaymentReferenceUsed, VendorNotFound
+from vendor_portal.pricing import queries as pricing
+
+
+@dataclass(frozen=True)
+class Balance:
+    vendor_id: int
+    balance: int
+    currency: str
+    ledger: list[LedgerEntry]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "vendor_id": self.vendor_id,
+            "balance": self.balance,
+            "currency": self.currency,
+            "ledger": [entry_json(entry) for entry in self.ledger],
+        }
+
+
+def entry_json(entry: LedgerEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "at": iso(entry.at),
+        "kind": entry.kind,
+        "amount": entry.amount,
+        "balance_after": entry.balance_after,
+        "order_id": entry.order_id,
+        "reference": entry.reference,
+    }
+
+
+async def currency(connection: asyncpg.Connection) -> str:
+    prices = await pricing.prices(connection)
+    return prices[0].currency if prices else "RUB"
+
+
+async def get_balance(
+    pool: asyncpg.Pool, actor: Actor, vendor_id: int, limit: int = 100, offset: int = 0
+) -> Balance:
+    if not actor.may_see(vendor_id):
+        raise VendorNotFound()
+    async with pool.acquire() as connection:
+        amount = await queries.balance(connection, vendor_id)
+        if amount is None:
+            raise VendorNotFound()
+        entries = await queries.ledger(connection, vendor_id, limit, offset)
+        return Balance(vendor_id, amount, await currency(connection), entries)
+
+
+async def top_up(
+    pool: asyncpg.Pool, actor: Actor, vendor_id: int, amount: int, reference: str
+) -> tuple[LedgerEntry, bool]:
+    """Credits the balance; the same reference twice changes nothing (second result False)."""
+    actor.require_staff()
+    try:
+        async with pool.acquire() as connection, connection.transaction():
+            existing = await queries.top_up_by_reference(connection, reference)
+            if existing is not None:
+                if existing.vendor_id != vendor_id:
+                    raise PaymentReferenceUsed(
+                        "This top-up reference was already recorded for another company."
+                    )
+                return existing, False
+            if await queries.balance(connection, vendor_id) is None:
+                raise VendorNotFound()
+            after = await queries.credit(connection, vendor_id, amount)
+            entry = await queries.insert_entry(
+                connection,
+                vendor_id=vendor_id,
+                kind="top_up",
+                amount=amount,
+                balance_after=after,
+                reference=reference,
+                user_id=actor.user_id,
+            )
+            await audit.record(
+                connection,
+                actor,
+                "balance.top_up",
+                vendor_id=vendor_id,
+                subject=f"vendor:{vendor_id}",
+                details={"amount": amount, "reference": reference, "balance_after": after},
+            )
+    except asyncpg.UniqueViolationError as exc:
+        if exc.constraint_name != "balance_ledger_top_up_reference_key":
+            raise
+        # The same top-up recorded at the same moment by another request: answer as a repeat.
+        async with pool.acquire() as connection:
+            existing = await queries.top_up_by_reference(connection, reference)
+        if existing is None or existing.vendor_id != vendor_id:
+            raise PaymentReferenceUsed() from None
+        return existing, False
+    return entry, True

@@ -1,0 +1,103 @@
+"""Errors of the vendor API, in the activation server's hierarchy (one middleware renders all).
+
+    ApiError
+    ├── InvalidRequest                 400 INVALID_REQUEST
+    ├── Unauthorized                   401 UNAUTHORIZED
+    │   └── InvalidCredentials         401 INVALID_CREDENTIALS
+    ├── Forbidden                      403 FORBIDDEN
+    │   └── AccountNotConfirmed        403 ACCOUNT_NOT_CONFIRMED
+    ├── NotFound                       404 NOT_FOUND
+    │   ├── VendorNotFound             404 VENDOR_NOT_FOUND
+    │   ├── UserNotFound               404 USER_NOT_FOUND
+    │   ├── ProductNotFound            404 PRODUCT_NOT_FOUND
+    │   ├── OrderNotFound              404 ORDER_NOT_FOUND
+    │   ├── ApiKeyNotFound             404 API_KEY_NOT_FOUND
+    │   └── TokenNotFound              404 TOKEN_INVALID (expired or used link)
+    └── Conflict                       409 CONFLICT
+        ├── OrderStateConflict         409 ORDER_STATE_CONFLICT (names the current status)
+        ├── InsufficientBalance        409 INSUFFICIENT_BALANCE
+        ├── PaymentReferenceUsed       409 PAYMENT_REFERENCE_USED
+        ├── ProductCodeTaken           409 PRODUCT_CODE_TAKEN
+        └── EmailTaken                 409 EMAIL_TAKEN
+
+Another vendor's resources answer the NotFound classes, exactly as if they did not exist.
+"""
+
+from __future__ import annotations
+
+from activation_server.errors import Conflict, Forbidden, NotFound, Unauthorized
+
+
+class InvalidCredentials(Unauthorized):
+    code = "INVALID_CREDENTIALS"
+    default_message = "The e-mail address or the password is wrong."
+
+
+class AccountNotConfirmed(Forbidden):
+    code = "ACCOUNT_NOT_CONFIRMED"
+    default_message = (
+        "Confirm your e-mail address first: follow the link in the message we sent you."
+    )
+
+
+class VendorNotFound(NotFound):
+    code = "VENDOR_NOT_FOUND"
+    default_message = "No such company."
+
+
+class UserNotFound(NotFound):
+    code = "USER_NOT_FOUND"
+    default_message = "No such user."
+
+
+class ProductNotFound(NotFound):
+    code = "PRODUCT_NOT_FOUND"
+    default_message = "No such product."
+
+
+class OrderNotFound(NotFound):
+    code = "ORDER_NOT_FOUND"
+    default_message = "No such order."
+
+
+class ApiKeyNotFound(NotFound):
+    code = "API_KEY_NOT_FOUND"
+    default_message = "No such API key."
+
+
+class TokenNotFound(NotFound):
+    code = "TOKEN_INVALID"
+    default_message = "This link is not valid: it has expired or was used already."
+
+
+class OrderStateConflict(Conflict):
+    code = "ORDER_STATE_CONFLICT"
+
+    def __init__(self, status: str, action: str) -> None:
+        super().__init__(f"The order is {status}: it cannot be {action}.", extra={"status": status})
+        self.current_status = status
+
+
+class InsufficientBalance(Conflict):
+    code = "INSUFFICIENT_BALANCE"
+
+    def __init__(self, balance: int, due: int) -> None:
+        super().__init__(
+            f"The prepaid balance ({balance}) is less than the amount due ({due}).",
+            extra={"balance": balance, "due": due},
+        )
+
+
+class PaymentReferenceUsed(Conflict):
+    code = "PAYMENT_REFERENCE_USED"
+    default_message = "This payment reference was already recorded for another order."
+
+
+class ProductCodeTaken(Conflict):
+    code = "PRODUCT_CODE_TAKEN"
+    default_message = "A product with this code exists already: product codes are global."
+
+
+class EmailTaken(Conflict):
+    code = "EMAIL_TAKEN"
+    default_message = "An account with this e-mail address exists already."

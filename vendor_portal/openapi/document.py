@@ -1,0 +1,985 @@
+"""The OpenAPI 3.1 document of the activation API (DESIGN.md §3) and the vendor API (§4).
+
+Written by hand so that it says what the contract means, not what a framework guessed; a test
+walks the application's router and fails when a /v1 route is missing here.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+Schema = dict[str, Any]
+
+SERIAL_PATTERN = "^[0-9A-Za-z -]{1,100}$"
+TIME = {"type": "string", "format": "date-time"}
+NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+MONEY = {"type": "integer", "minimum": 0, "description": "Minor units (kopecks for RUB)."}
+ID = {"type": "integer", "minimum": 1}
+FEATURES = {
+    "type": "array",
+    "maxItems": 64,
+    "items": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},
+}
+LICENSE_TYPE = {"type": "string", "enum": ["SP1", "SP3", "SP5", "TRIAL30K", "TRIAL100K"]}
+ORDER_STATUS = {"type": "string", "enum": ["placed", "invoiced", "fulfilled", "cancelled"]}
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def obj(required: list[str], properties: dict[str, Schema], **extra: Any) -> Schema:
+    return {"type": "object", "required": required, "properties": properties, **extra}
+
+
+def items_of(name: str) -> Schema:
+    return obj(["items"], {"items": {"type": "array", "items": ref(name)}})
+
+
+ERROR_DESCRIPTIONS = {
+    400: "Malformed request (INVALID_REQUEST, SERIAL_MALFORMED)",
+    401: "No valid bearer token (UNAUTHORIZED, INVALID_CREDENTIALS)",
+    403: "Not allowed (FORBIDDEN, SERIAL_BLOCKED, ...)",
+    404: "Not found, or another vendor's",
+    409: "Conflicts with the current state (ORDER_STATE_CONFLICT, ...)",
+    413: "Body too large",
+    429: "Too many failed attempts (RATE_LIMITED); see Retry-After",
+    503: "Database unavailable (SERVICE_UNAVAILABLE); see Retry-After",
+}
+
+
+def json_content(schema: Schema) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def operation(
+    summary: str,
+    tag: str,
+    ok: tuple[int, Schema] | None,
+    *,
+    body: Schema | None = None,
+    body_required: bool = True,
+    errors: tuple[int, ...] = (400, 401, 404),
+    params: list[Schema] | None = None,
+    public: bool = False,
+    extra_ok: dict[int, Any] | None = None,
+    ok_content: dict[str, Any] | None = None,
+) -> Schema:
+    responses: dict[str, Any] = {}
+    if ok is not None:
+        status, schema = ok
+        responses[str(status)] = {
+            "description": "OK",
+            "content": ok_content or json_content(schema),
+        }
+    for status, schema in (extra_ok or {}).items():
+        responses[str(status)] = {"description": "OK", "content": json_content(schema)}
+    for status in sorted(set(errors) | {503}):
+        if public and status == 401:
+            continue
+        responses[str(status)] = {
+            "description": ERROR_DESCRIPTIONS[status],
+            "content": json_content(ref("Error")),
+        }
+    result: Schema = {"summary": summary, "tags": [tag], "responses": responses}
+    if public:
+        result["security"] = []
+    if body is not None:
+        result["requestBody"] = {"required": body_required, "content": json_content(body)}
+    if params:
+        result["parameters"] = params
+    return result
+
+
+def path_param(name: str, schema: Schema) -> Schema:
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+def query(name: str, schema: Schema, description: str = "") -> Schema:
+    param: Schema = {"name": name, "in": "query", "required": False, "schema": schema}
+    if description:
+        param["description"] = description
+    return param
+
+
+PAGE = [
+    query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}),
+    query("offset", {"type": "integer", "minimum": 0, "maximum": 10_000_000}),
+]
+ORDER_ID = path_param("order_id", {"type": "string", "pattern": "^[0-9]{1,18}$"})
+VENDOR_ID = path_param("vendor_id", {"type": "string", "pattern": "^[0-9]{1,18}$"})
+SERIAL = path_param("serial", {"type": "string", "pattern": SERIAL_PATTERN})
+
+
+def schemas() -> dict[str, Schema]:
+    return {
+        "Error": obj(
+            ["error"],
+            {
+                "error": obj(
+                    ["code", "message"],
+                    {"code": {"type": "string"}, "message": {"type": "string"}},
+                    additionalProperties=True,
+                )
+            },
+        ),
+        "ActivationRequest": obj(
+            ["serial", "fingerprint"],
+            {
+                "serial": {"type": "string", "maxLength": 64},
+                "fingerprint": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                "product": {"type": "string", "maxLength": 64},
+                "features": FEATURES,
+                "client": {"type": "object"},
+            },
+        ),
+        "OfflineActivationRequest": obj(
+            ["request"],
+            {"request": {"type": "string", "maxLength": 8192}, "client": {"type": "object"}},
+        ),
+        "Activation": obj(
+            [
+                "activation_id",
+                "serial",
+                "product",
+                "type",
+                "features",
+                "activations",
+                "expires_at",
+                "license",
+            ],
+            {
+                "activation_id": {"type": "string", "format": "uuid"},
+                "serial": {"type": "string"},
+                "product": {"type": "string"},
+                "type": {"type": "string", "enum": ["full", "trial"]},
+                "features": {"type": "array", "items": {"type": "string"}},
+                "activations": ref("Usage"),
+                "expires_at": NULLABLE_TIME,
+                "license": {"type": "string"},
+            },
+        ),
+        "Usage": obj(
+            ["used", "limit"], {"used": {"type": "integer"}, "limit": {"type": "integer"}}
+        ),
+        "ValidationRequest": {
+            "type": "object",
+            "properties": {
+                "license": {"type": "string", "maxLength": 8192},
+                "serial": {"type": "string", "maxLength": 64},
+                "fingerprint": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            },
+        },
+        "Validation": obj(
+            ["valid", "code"],
+            {
+                "valid": {"type": "boolean"},
+                "code": {
+                    "type": "string",
+                    "enum": [
+                        "VALID",
+                        "NOT_ACTIVATED",
+                        "DEACTIVATED",
+                        "SERIAL_BLOCKED",
+                        "EXPIRED",
+                        "SIGNATURE_INVALID",
+                        "SERIAL_NOT_FOUND",
+                    ],
+                },
+                "message": {"type": "string"},
+            },
+            additionalProperties=True,
+        ),
+        "LicenseRequest": obj(["license"], {"license": {"type": "string", "maxLength": 8192}}),
+        "Deactivation": obj(
+            ["activation_id", "deactivated_at", "activations"],
+            {
+                "activation_id": {"type": "string", "format": "uuid"},
+                "deactivated_at": TIME,
+                "activations": ref("Usage"),
+            },
+        ),
+        "Jwks": obj(["keys"], {"keys": {"type": "array", "items": {"type": "object"}}}),
+        "TokenRequest": obj(
+            ["email", "password"],
+            {"email": {"type": "string", "format": "email"}, "password": {"type": "string"}},
+        ),
+        "Token": obj(
+            ["access_token", "token_type", "expires_in"],
+            {
+                "access_token": {"type": "string"},
+                "token_type": {"type": "string", "const": "bearer"},
+                "expires_in": {"type": "integer"},
+            },
+        ),
+        "Registration": obj(
+            ["email", "password", "company"],
+            {
+                "email": {"type": "string", "format": "email"},
+                "password": {"type": "string", "minLength": 8, "maxLength": 1024},
+                "company": {"type": "string", "minLength": 1, "maxLength": 200},
+                "kind": {"type": "string", "enum": ["legal_entity", "individual"]},
+            },
+        ),
+        "Accepted": obj(["status"], {"status": {"type": "string"}, "message": {"type": "string"}}),
+        "LinkToken": obj(["token"], {"token": {"type": "string", "maxLength": 200}}),
+        "PasswordResetRequest": obj(["email"], {"email": {"type": "string", "format": "email"}}),
+        "PasswordReset": obj(
+            ["token", "password"],
+            {"token": {"type": "string"}, "password": {"type": "string", "minLength": 8}},
+        ),
+        "PasswordChange": obj(
+            ["current_password", "new_password"],
+            {
+                "current_password": {"type": "string"},
+                "new_password": {"type": "string", "minLength": 8},
+            },
+        ),
+        "User": obj(
+            ["id", "email", "role", "vendor_id", "confirmed", "created_at"],
+            {
+                "id": ID,
+                "email": {"type": "string"},
+                "role": {"type": "string", "enum": ["vendor", "staff"]},
+                "vendor_id": {"type": ["integer", "null"]},
+                "confirmed": {"type": "boolean"},
+                "created_at": TIME,
+            },
+        ),
+        "UserCreate": obj(
+            ["email", "password"],
+            {
+                "email": {"type": "string", "format": "email"},
+                "password": {"type": "string", "minLength": 8},
+                "role": {"type": "string", "enum": ["vendor", "staff"]},
+                "company": {"type": "string"},
+                "vendor_id": ID,
+            },
+        ),
+        "Confirmation": obj(
+            ["confirmed", "user"], {"confirmed": {"type": "boolean"}, "user": ref("User")}
+        ),
+        "Me": obj(
+            ["user", "vendor"],
+            {"user": ref("User"), "vendor": {"oneOf": [ref("Vendor"), {"type": "null"}]}},
+        ),
+        "Vendor": obj(
+            ["id", "name", "kind", "discount_percent", "balance", "created_at"],
+            {
+                "id": ID,
+                "name": {"type": "string"},
+                "kind": {"type": "string", "enum": ["legal_entity", "individual"]},
+                "discount_percent": {"type": "integer", "minimum": 0, "maximum": 100},
+                "balance": MONEY,
+                "created_at": TIME,
+            },
+        ),
+        "VendorPatch": obj(
+            ["discount_percent"],
+            {"discount_percent": {"type": "integer", "minimum": 0, "maximum": 100}},
+        ),
+        "ApiKey": obj(
+            ["id", "name", "prefix", "created_at"],
+            {
+                "id": ID,
+                "name": {"type": "string"},
+                "prefix": {"type": "string"},
+                "user_id": ID,
+                "created_at": TIME,
+                "last_used_at": NULLABLE_TIME,
+                "revoked_at": NULLABLE_TIME,
+                "key": {"type": "string", "description": "Only in the answer that creates it."},
+            },
+        ),
+        "ApiKeyCreate": {
+            "type": "object",
+            "properties": {"name": {"type": "string", "maxLength": 100}},
+        },
+        "Product": obj(
+            ["code", "name", "features", "vendor_id", "created_at"],
+            {
+                "code": {"type": "string"},
+                "name": {"type": "string"},
+                "features": {"type": "array", "items": {"type": "string"}},
+                "vendor_id": ID,
+                "created_at": TIME,
+            },
+        ),
+        "ProductCreate": obj(
+            ["code", "name"],
+            {
+                "code": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},
+                "name": {"type": "string", "minLength": 1, "maxLength": 200},
+                "features": FEATURES,
+                "vendor_id": {**ID, "description": "Staff only: the owning company."},
+            },
+        ),
+        "ProductPatch": {
+            "type": "object",
+            "properties": {"name": {"type": "string", "maxLength": 200}, "features": FEATURES},
+        },
+        "PriceList": obj(
+            ["currency", "items"],
+            {
+                "currency": {"type": ["string", "null"]},
+                "discount_percent": {"type": ["integer", "null"]},
+                "items": {
+                    "type": "array",
+                    "items": obj(
+                        ["license_type", "unit_price", "currency"],
+                        {
+                            "license_type": LICENSE_TYPE,
+                            "name": {"type": "string"},
+                            "type": {"type": "string", "enum": ["full", "trial"]},
+                            "activations": {"type": "integer"},
+                            "unit_price": MONEY,
+                            "currency": {"type": "string"},
+                        },
+                    ),
+                },
+            },
+        ),
+        "PriceUpdate": obj(["unit_price"], {"unit_price": MONEY}),
+        "OrderLineRequest": obj(
+            ["license_type", "product", "quantity"],
+            {
+                "license_type": LICENSE_TYPE,
+                "product": {"type": "string"},
+                "quantity": {"type": "integer", "minimum": 1, "maximum": 100_000},
+                "features": FEATURES,
+            },
+        ),
+        "OrderRequest": obj(
+            ["lines"],
+            {
+                "lines": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 50,
+                    "items": ref("OrderLineRequest"),
+                },
+                "vendor_id": {**ID, "description": "Staff only: the ordering company."},
+            },
+        ),
+        "Order": obj(
+            [
+                "id",
+                "number",
+                "vendor_id",
+                "status",
+                "currency",
+                "lines",
+                "quantity",
+                "subtotal",
+                "discount_percent",
+                "discount",
+                "total",
+                "paid",
+                "due",
+                "invoice_number",
+                "created_at",
+            ],
+            {
+                "id": ID,
+                "number": ID,
+                "vendor_id": ID,
+                "status": ORDER_STATUS,
+                "currency": {"type": "string"},
+                "lines": {
+                    "type": "array",
+                    "items": obj(
+                        ["product", "license_type", "quantity", "features", "unit_price", "amount"],
+                        {
+                            "product": {"type": "string"},
+                            "license_type": LICENSE_TYPE,
+                            "quantity": {"type": "integer"},
+                            "features": {"type": "array", "items": {"type": "string"}},
+                            "unit_price": MONEY,
+                            "amount": MONEY,
+                        },
+                    ),
+                },
+                "quantity": {"type": "integer"},
+                "subtotal": MONEY,
+                "discount_percent": {"type": "integer"},
+                "discount": MONEY,
+                "total": MONEY,
+                "paid": MONEY,
+                "due": MONEY,
+                "invoice_number": {"type": ["integer", "null"]},
+                "created_at": TIME,
+                "updated_at": TIME,
+                "invoiced_at": NULLABLE_TIME,
+                "fulfilled_at": NULLABLE_TIME,
+                "cancelled_at": NULLABLE_TIME,
+                "history": {
+                    "type": "array",
+                    "items": obj(
+                        ["at", "actor", "from", "to"],
+                        {
+                            "at": TIME,
+                            "actor": {"type": "string"},
+                            "from": {"type": ["string", "null"]},
+                            "to": ORDER_STATUS,
+                            "note": {"type": ["string", "null"]},
+                        },
+                    ),
+                },
+                "payments": {
+                    "type": "array",
+                    "items": obj(
+                        ["reference", "method", "amount", "at"],
+                        {
+                            "reference": {"type": "string"},
+                            "method": {"type": "string", "enum": ["transfer", "balance"]},
+                            "amount": MONEY,
+                            "at": TIME,
+                        },
+                    ),
+                },
+            },
+        ),
+        "PaymentRequest": {
+            "type": "object",
+            "properties": {
+                "method": {"type": "string", "enum": ["transfer", "balance"]},
+                "reference": {"type": "string", "minLength": 1, "maxLength": 100},
+                "amount": {"type": "integer", "minimum": 1},
+            },
+        },
+        "CancelRequest": {
+            "type": "object",
+            "properties": {"reason": {"type": "string", "maxLength": 500}},
+        },
+        "Serial": obj(
+            ["serial", "product", "license_type", "type", "features", "status", "activations"],
+            {
+                "serial": {"type": "string"},
+                "product": {"type": "string"},
+                "license_type": LICENSE_TYPE,
+                "type": {"type": "string", "enum": ["full", "trial"]},
+                "features": {"type": "array", "items": {"type": "string"}},
+                "status": {"type": "string", "enum": ["active", "blocked"]},
+                "activations": ref("Usage"),
+                "order_id": {"type": ["integer", "null"]},
+                "order_number": {"type": ["integer", "null"]},
+                "valid_until": NULLABLE_TIME,
+                "created_at": TIME,
+                "activation_list": {"type": "array", "items": {"type": "object"}},
+            },
+        ),
+        "SerialPage": obj(
+            ["items", "total", "limit", "offset"],
+            {
+                "items": {"type": "array", "items": ref("Serial")},
+                "total": {"type": "integer"},
+                "limit": {"type": "integer"},
+                "offset": {"type": "integer"},
+            },
+        ),
+        "OrderSerials": obj(
+            ["order_id", "serials"],
+            {"order_id": ID, "serials": {"type": "array", "items": ref("Serial")}},
+        ),
+        "StatusChange": {
+            "type": "object",
+            "properties": {"reason": {"type": "string", "maxLength": 500}},
+        },
+        "BulkRequest": {
+            "type": "object",
+            "properties": {
+                "action": {"type": "string", "enum": ["check", "block", "unblock"]},
+                "serials": {"type": "array", "maxItems": 10_000, "items": {"type": "string"}},
+                "text": {"type": "string", "description": "A pasted list or CSV, one per line."},
+            },
+        },
+        "BulkResult": obj(
+            ["action", "lines", "summary", "changed"],
+            {
+                "action": {"type": "string"},
+                "lines": {
+                    "type": "array",
+                    "items": obj(
+                        ["line", "input", "serial", "result"],
+                        {
+                            "line": {"type": "integer"},
+                            "input": {"type": "string"},
+                            "serial": {"type": ["string", "null"]},
+                            "result": {
+                                "type": "string",
+                                "enum": ["ok", "malformed", "unknown", "not_yours", "duplicate"],
+                            },
+                        },
+                    ),
+                },
+                "summary": {"type": "object", "additionalProperties": {"type": "integer"}},
+                "changed": {"type": "integer"},
+            },
+        ),
+        "LedgerEntry": obj(
+            ["id", "at", "kind", "amount", "balance_after"],
+            {
+                "id": ID,
+                "at": TIME,
+                "kind": {
+                    "type": "string",
+                    "enum": ["top_up", "order_payment", "overpayment", "refund"],
+                },
+                "amount": {"type": "integer"},
+                "balance_after": MONEY,
+                "order_id": {"type": ["integer", "null"]},
+                "reference": {"type": ["string", "null"]},
+            },
+        ),
+        "Balance": obj(
+            ["vendor_id", "balance", "currency", "ledger"],
+            {
+                "vendor_id": ID,
+                "balance": MONEY,
+                "currency": {"type": "string"},
+                "ledger": {"type": "array", "items": ref("LedgerEntry")},
+            },
+        ),
+        "TopUp": obj(
+            ["amount", "reference"],
+            {
+                "amount": {"type": "integer", "minimum": 1},
+                "reference": {"type": "string", "minLength": 1, "maxLength": 100},
+            },
+        ),
+        "AuditEntry": obj(
+            ["id", "at", "actor", "action"],
+            {
+                "id": ID,
+                "at": TIME,
+                "actor": {"type": "string"},
+                "vendor_id": {"type": ["integer", "null"]},
+                "action": {"type": "string"},
+                "subject": {"type": ["string", "null"]},
+                "address": {"type": ["string", "null"]},
+                "details": {"type": "object"},
+            },
+        ),
+    }
+
+
+def paths() -> dict[str, Any]:
+    p: dict[str, Any] = {}
+    act = "activation"
+    p["/v1/activations"] = {
+        "post": operation(
+            "Activate a serial on a machine",
+            act,
+            (201, ref("Activation")),
+            body=ref("ActivationRequest"),
+            errors=(400, 403, 404, 409, 413, 429),
+            public=True,
+            extra_ok={200: ref("Activation")},
+        )
+    }
+    p["/v1/offline-activations"] = {
+        "post": operation(
+            "Activate from an offline request code",
+            act,
+            (201, ref("Activation")),
+            body=ref("OfflineActivationRequest"),
+            errors=(400, 403, 404, 409, 413, 429),
+            public=True,
+            extra_ok={200: ref("Activation")},
+        )
+    }
+    p["/v1/validations"] = {
+        "post": operation(
+            "Check a license or a machine's activation",
+            act,
+            (200, ref("Validation")),
+            body=ref("ValidationRequest"),
+            errors=(400, 413),
+            public=True,
+        )
+    }
+    p["/v1/deactivations"] = {
+        "post": operation(
+            "Free this machine's slot",
+            act,
+            (200, ref("Deactivation")),
+            body=ref("LicenseRequest"),
+            errors=(400, 403, 404, 413),
+            public=True,
+        )
+    }
+    p["/v1/keys"] = {
+        "get": operation(
+            "Public signing keys (JWKS)", act, (200, ref("Jwks")), errors=(), public=True
+        )
+    }
+    auth = "accounts"
+    p["/v1/auth/register"] = {
+        "post": operation(
+            "Register a company and its first user; mails a confirmation link",
+            auth,
+            (202, ref("Accepted")),
+            body=ref("Registration"),
+            errors=(400, 413),
+            public=True,
+        )
+    }
+    p["/v1/auth/confirm"] = {
+        "get": operation(
+            "Confirm an e-mail address (the link from the e-mail)",
+            auth,
+            (200, ref("Confirmation")),
+            errors=(400, 404),
+            public=True,
+            params=[
+                {"name": "token", "in": "query", "required": True, "schema": {"type": "string"}}
+            ],
+        ),
+        "post": operation(
+            "Confirm an e-mail address with the code",
+            auth,
+            (200, ref("Confirmation")),
+            body=ref("LinkToken"),
+            errors=(400, 404),
+            public=True,
+        ),
+    }
+    p["/v1/auth/token"] = {
+        "post": operation(
+            "Sign in: a short-lived bearer token",
+            auth,
+            (200, ref("Token")),
+            body=ref("TokenRequest"),
+            errors=(400, 401, 403, 429),
+            public=True,
+        )
+    }
+    p["/v1/auth/password-reset"] = {
+        "post": operation(
+            "Mail a password reset code",
+            auth,
+            (202, ref("Accepted")),
+            body=ref("PasswordResetRequest"),
+            errors=(400,),
+            public=True,
+        )
+    }
+    p["/v1/auth/password-reset/confirm"] = {
+        "post": operation(
+            "Set a new password with the reset code",
+            auth,
+            (200, {"type": "object"}),
+            body=ref("PasswordReset"),
+            errors=(400, 404),
+            public=True,
+        )
+    }
+    p["/v1/auth/password"] = {
+        "post": operation(
+            "Change the password (earlier tokens stop working)",
+            auth,
+            (200, ref("Token")),
+            body=ref("PasswordChange"),
+            errors=(400, 401, 403),
+        )
+    }
+    p["/v1/me"] = {"get": operation("The signed-in user and company", auth, (200, ref("Me")))}
+    p["/v1/api-keys"] = {
+        "get": operation("API keys", auth, (200, items_of("ApiKey"))),
+        "post": operation(
+            "Create an API key (shown once)",
+            auth,
+            (201, ref("ApiKey")),
+            body=ref("ApiKeyCreate"),
+            body_required=False,
+        ),
+    }
+    p["/v1/api-keys/{key_id}"] = {
+        "delete": operation(
+            "Revoke an API key",
+            auth,
+            (200, ref("ApiKey")),
+            params=[path_param("key_id", {"type": "string", "pattern": "^[0-9]{1,18}$"})],
+        )
+    }
+    p["/v1/users"] = {
+        "get": operation(
+            "Users (a vendor: its company's)", auth, (200, items_of("User")), params=PAGE
+        ),
+        "post": operation(
+            "Create a confirmed user",
+            auth,
+            (201, ref("User")),
+            body=ref("UserCreate"),
+            errors=(400, 401, 403, 404, 409),
+        ),
+    }
+    p["/v1/users/{user_id}"] = {
+        "get": operation(
+            "One user",
+            auth,
+            (200, ref("User")),
+            params=[path_param("user_id", {"type": "string", "pattern": "^[0-9]{1,18}$"})],
+        )
+    }
+    p["/v1/vendors"] = {
+        "get": operation(
+            "Companies (a vendor: its own)", auth, (200, items_of("Vendor")), params=PAGE
+        )
+    }
+    p["/v1/vendors/{vendor_id}"] = {
+        "get": operation("One company", auth, (200, ref("Vendor")), params=[VENDOR_ID]),
+        "patch": operation(
+            "Set a company's discount (staff)",
+            auth,
+            (200, ref("Vendor")),
+            body=ref("VendorPatch"),
+            errors=(400, 401, 403, 404),
+            params=[VENDOR_ID],
+        ),
+    }
+    bal = "balances"
+    p["/v1/balance"] = {
+        "get": operation(
+            "The own company's balance and ledger", bal, (200, ref("Balance")), params=PAGE
+        )
+    }
+    p["/v1/vendors/{vendor_id}/balance"] = {
+        "get": operation(
+            "A company's balance and ledger", bal, (200, ref("Balance")), params=[VENDOR_ID, *PAGE]
+        )
+    }
+    p["/v1/vendors/{vendor_id}/top-ups"] = {
+        "post": operation(
+            "Record a top-up (staff); the same reference twice changes nothing",
+            bal,
+            (201, ref("LedgerEntry")),
+            body=ref("TopUp"),
+            errors=(400, 401, 403, 404, 409),
+            params=[VENDOR_ID],
+            extra_ok={200: ref("LedgerEntry")},
+        )
+    }
+    p["/v1/price-list"] = {
+        "get": operation("The price list", "pricing", (200, ref("PriceList")), errors=(401,))
+    }
+    p["/v1/price-list/{license_type}"] = {
+        "put": operation(
+            "Change a unit price (staff)",
+            "pricing",
+            (200, ref("PriceList")),
+            body=ref("PriceUpdate"),
+            errors=(400, 401, 403, 404),
+            params=[path_param("license_type", {"type": "string"})],
+        )
+    }
+    prod = "products"
+    code = path_param("code", {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"})
+    p["/v1/products"] = {
+        "get": operation(
+            "Products",
+            prod,
+            (200, items_of("Product")),
+            params=[*PAGE, query("vendor_id", ID, "Staff only: one company's products.")],
+        ),
+        "post": operation(
+            "Create a product",
+            prod,
+            (201, ref("Product")),
+            body=ref("ProductCreate"),
+            errors=(400, 401, 404, 409),
+        ),
+    }
+    p["/v1/products/{code}"] = {
+        "get": operation("One product", prod, (200, ref("Product")), params=[code]),
+        "patch": operation(
+            "Rename a product or replace its features",
+            prod,
+            (200, ref("Product")),
+            body=ref("ProductPatch"),
+            params=[code],
+        ),
+    }
+    orders = "orders"
+    p["/v1/orders"] = {
+        "get": operation(
+            "Orders, newest first",
+            orders,
+            (200, items_of("Order")),
+            params=[*PAGE, query("status", ORDER_STATUS), query("vendor_id", ID)],
+        ),
+        "post": operation(
+            "Place an order",
+            orders,
+            (201, ref("Order")),
+            body=ref("OrderRequest"),
+            errors=(400, 401, 404),
+        ),
+    }
+    p["/v1/orders/{order_id}"] = {
+        "get": operation(
+            "One order with its history and payments",
+            orders,
+            (200, ref("Order")),
+            params=[ORDER_ID],
+        ),
+        "put": operation(
+            "Replace the lines of a placed order",
+            orders,
+            (200, ref("Order")),
+            body=ref("OrderRequest"),
+            errors=(400, 401, 404, 409),
+            params=[ORDER_ID],
+        ),
+    }
+    p["/v1/orders/{order_id}/invoice"] = {
+        "post": operation(
+            "Invoice a placed order (staff)",
+            orders,
+            (200, ref("Order")),
+            errors=(401, 403, 404, 409),
+            params=[ORDER_ID],
+        )
+    }
+    p["/v1/orders/{order_id}/payments"] = {
+        "post": operation(
+            "Record a payment (staff: transfer; vendor: from the balance); fulfils when paid",
+            orders,
+            (201, ref("Order")),
+            body=ref("PaymentRequest"),
+            body_required=False,
+            errors=(400, 401, 403, 404, 409),
+            params=[ORDER_ID],
+            extra_ok={200: ref("Order")},
+        )
+    }
+    p["/v1/orders/{order_id}/cancel"] = {
+        "post": operation(
+            "Cancel an order",
+            orders,
+            (200, ref("Order")),
+            body=ref("CancelRequest"),
+            body_required=False,
+            errors=(400, 401, 404, 409),
+            params=[ORDER_ID],
+        )
+    }
+    p["/v1/orders/{order_id}/serials"] = {
+        "get": operation(
+            "The serials of an order (JSON, or CSV with Accept: text/csv)",
+            orders,
+            (200, ref("OrderSerials")),
+            params=[ORDER_ID],
+            ok_content={
+                "application/json": {"schema": ref("OrderSerials")},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        )
+    }
+    ser = "serials"
+    p["/v1/serials"] = {
+        "get": operation(
+            "Serials with search and filters",
+            ser,
+            (200, ref("SerialPage")),
+            params=[
+                *PAGE,
+                query("q", {"type": "string", "maxLength": 30}, "Part of a serial number."),
+                query("order_id", ID),
+                query("product", {"type": "string"}),
+                query("license_type", LICENSE_TYPE),
+                query("status", {"type": "string", "enum": ["active", "blocked"]}),
+                query("usage", {"type": "string", "enum": ["unused", "used", "exhausted"]}),
+                query("vendor_id", ID),
+            ],
+        )
+    }
+    p["/v1/serials/bulk"] = {
+        "post": {
+            **operation(
+                "Check a list of serials and block or unblock the valid ones",
+                ser,
+                (200, ref("BulkResult")),
+                body=ref("BulkRequest"),
+                errors=(400, 401, 413),
+                params=[
+                    query(
+                        "action",
+                        {"type": "string", "enum": ["check", "block", "unblock"]},
+                        "For text/csv and text/plain bodies.",
+                    )
+                ],
+            ),
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": ref("BulkRequest")},
+                    "text/csv": {"schema": {"type": "string"}},
+                    "text/plain": {"schema": {"type": "string"}},
+                },
+            },
+        }
+    }
+    p["/v1/serials/{serial}"] = {
+        "get": operation(
+            "One serial with its activations", ser, (200, ref("Serial")), params=[SERIAL, *PAGE]
+        )
+    }
+    for action in ("block", "unblock"):
+        p[f"/v1/serials/{{serial}}/{action}"] = {
+            "post": operation(
+                f"{action.capitalize()} a serial",
+                ser,
+                (200, ref("Serial")),
+                body=ref("StatusChange"),
+                body_required=False,
+                params=[SERIAL],
+            )
+        }
+    p["/v1/audit"] = {
+        "get": operation(
+            "The audit log (a vendor: its own part)",
+            "audit",
+            (200, items_of("AuditEntry")),
+            params=[
+                *PAGE,
+                query("action", {"type": "string"}),
+                query("subject", {"type": "string"}),
+                query("vendor_id", ID),
+            ],
+        )
+    }
+    p["/v1/openapi.json"] = {
+        "get": operation("This document", "meta", (200, {"type": "object"}), errors=(), public=True)
+    }
+    return p
+
+
+@cache
+def document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Activation server and vendor API",
+            "version": "1",
+            "description": (
+                "The activation API (serial activation, validation, deactivation, signing keys) "
+                "and the vendor API (accounts, products, price list, orders, serials, "
+                'balances, audit). Every error is {"error": {"code", "message"}}.'
+            ),
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "paths": paths(),
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A token from POST /v1/auth/token, or an API key (ak_...).",
+                }
+            },
+        },
+    }

@@ -1,0 +1,343 @@
+"""SQL of orders, their lines, history and payments."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+# Taken in the transaction that uses the number: rolled back, it is given back (no holes).
+NEXT_NUMBER = "UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value"
+INSERT_ORDER = """
+INSERT INTO orders AS o (number, vendor_id, currency, discount_percent, subtotal, discount,
+                         total, created_by)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+RETURNING
+o.id, o.number, o.vendor_id, o.status, o.currency, o.discount_percent, o.subtotal, o.discount,
+o.total, o.paid, o.invoice_number, o.created_by, o.created_at, o.updated_at, o.invoiced_at,
+o.fulfilled_at, o.cancelled_at
+"""
+UPDATE_TOTALS = """
+UPDATE orders AS o SET currency = $2, discount_percent = $3, subtotal = $4, discount = $5,
+    total = $6, updated_at = now()
+WHERE o.id = $1 RETURNING
+o.id, o.number, o.vendor_id, o.status, o.currency, o.discount_percent, o.subtotal, o.discount,
+o.total, o.paid, o.invoice_number, o.created_by, o.created_at, o.updated_at, o.invoiced_at,
+o.fulfilled_at, o.cancelled_at
+"""
+SELECT_ORDER = """
+SELECT
+o.id, o.number, o.vendor_id, o.status, o.currency, o.discount_percent, o.subtotal, o.discount,
+o.total, o.paid, o.invoice_number, o.created_by, o.created_at, o.updated_at, o.invoiced_at,
+o.fulfilled_at, o.cancelled_at
+ FROM orders o WHERE o.id = $1
+"""
+LOCK_ORDER = """
+SELECT
+o.id, o.number, o.vendor_id, o.status, o.currency, o.discount_percent, o.subtotal, o.discount,
+o.total, o.paid, o.invoice_number, o.created_by, o.created_at, o.updated_at, o.invoiced_at,
+o.fulfilled_at, o.cancelled_at
+ FROM orders o WHERE o.id = $1 FOR UPDATE
+"""
+SELECT_ORDERS = """
+SELECT
+o.id, o.number, o.vendor_id, o.status, o.currency, o.discount_percent, o.subtotal, o.discount,
+o.total, o.paid, o.invoice_number, o.created_by, o.created_at, o.updated_at, o.invoiced_at,
+o.fulfilled_at, o.cancelled_at
+ FROM orders o
+WHERE ($1::bigint IS NULL OR o.vendor_id = $1) AND ($2::text IS NULL OR o.status = $2)
+ORDER BY o.created_at DESC, o.id DESC
+LIMIT $3 OFFSET $4
+"""
+SET_STATUS = """
+UPDATE orders AS o SET
+    status = $2,
+    updated_at = now(),
+    invoice_number = coalesce($3, o.invoice_number),
+    invoiced_at = CASE WHEN $2 = 'invoiced' THEN now() ELSE o.invoiced_at END,
+    fulfilled_at = CASE WHEN $2 = 'fulfilled' THEN now() ELSE o.fulfilled_at END,
+    cancelled_at = CASE WHEN $2 = 'cancelled' THEN now() ELSE o.cancelled_at END
+WHERE o.id = $1 RETURNING
+o.id, o.number, o.vendor_id, o.status, o.currency, o.discount_percent, o.subtotal, o.discount,
+o.total, o.paid, o.invoice_number, o.created_by, o.created_at, o.updated_at, o.invoiced_at,
+o.fulfilled_at, o.cancelled_at
+"""
+ADD_PAID = """
+UPDATE orders AS o SET paid = o.paid + $2, updated_at = now() WHERE o.id = $1
+RETURNING
+o.id, o.number, o.vendor_id, o.status, o.currency, o.discount_percent, o.subtotal, o.discount,
+o.total, o.paid, o.invoice_number, o.created_by, o.created_at, o.updated_at, o.invoiced_at,
+o.fulfilled_at, o.cancelled_at
+"""
+
+INSERT_LINE = """
+INSERT INTO order_lines (order_id, position, product_id, license_type, quantity, features,
+                         unit_price, amount)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+"""
+DELETE_LINES = "DELETE FROM order_lines WHERE order_id = $1"
+SELECT_LINES = """
+SELECT
+l.id, l.order_id, l.position, p.code AS product, l.product_id, l.license_type, l.quantity,
+l.features, l.unit_price, l.amount
+ FROM order_lines l JOIN products p ON p.id = l.product_id
+WHERE l.order_id = ANY($1::bigint[]) ORDER BY l.order_id, l.position
+"""
+
+INSERT_EVENT = """
+INSERT INTO order_events (order_id, actor, user_id, from_status, to_status, note)
+VALUES ($1, $2, $3, $4, $5, $6)
+"""
+SELECT_EVENTS = """
+SELECT id, at, actor, from_status, to_status, note FROM order_events
+WHERE order_id = $1 ORDER BY id
+"""
+
+INSERT_PAYMENT = """
+INSERT INTO payments (order_id, reference, method, amount, recorded_by)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING id, order_id, reference, method, amount, created_at
+"""
+SELECT_PAYMENT_BY_REFERENCE = """
+SELECT id, order_id, reference, method, amount, created_at FROM payments WHERE reference = $1
+"""
+SELECT_PAYMENTS = """
+SELECT id, order_id, reference, method, amount, created_at FROM payments
+WHERE order_id = $1 ORDER BY id
+"""
+
+
+@dataclass(frozen=True)
+class Order:
+    id: int
+    number: int
+    vendor_id: int
+    status: str
+    currency: str
+    discount_percent: int
+    subtotal: int
+    discount: int
+    total: int
+    paid: int
+    invoice_number: int | None
+    created_by: int | None
+    created_at: datetime
+    updated_at: datetime
+    invoiced_at: datetime | None
+    fulfilled_at: datetime | None
+    cancelled_at: datetime | None
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    id: int
+    order_id: int
+    position: int
+    product: str
+    product_id: int
+    license_type: str
+    quantity: int
+    features: list[str]
+    unit_price: int
+    amount: int
+
+
+@dataclass(frozen=True)
+class NewLine:
+    product_id: int
+    license_type: str
+    quantity: int
+    features: list[str]
+    unit_price: int
+
+    @property
+    def amount(self) -> int:
+        return self.unit_price * self.quantity
+
+
+@dataclass(frozen=True)
+class OrderEvent:
+    id: int
+    at: datetime
+    actor: str
+    from_status: str | None
+    to_status: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Payment:
+    id: int
+    order_id: int
+    reference: str
+    method: str
+    amount: int
+    created_at: datetime
+
+
+def _order(row: asyncpg.Record | None) -> Order | None:
+    return Order(**dict(row)) if row is not None else None
+
+
+async def next_number(connection: asyncpg.Connection, counter: str) -> int:
+    return int(await connection.fetchval(NEXT_NUMBER, counter))
+
+
+async def insert_order(
+    connection: asyncpg.Connection,
+    *,
+    number: int,
+    vendor_id: int,
+    currency: str,
+    discount_percent: int,
+    subtotal: int,
+    discount: int,
+    created_by: int | None,
+) -> Order:
+    order = _order(
+        await connection.fetchrow(
+            INSERT_ORDER,
+            number,
+            vendor_id,
+            currency,
+            discount_percent,
+            subtotal,
+            discount,
+            subtotal - discount,
+            created_by,
+        )
+    )
+    assert order is not None
+    return order
+
+
+async def update_totals(
+    connection: asyncpg.Connection,
+    order_id: int,
+    *,
+    currency: str,
+    discount_percent: int,
+    subtotal: int,
+    discount: int,
+) -> Order:
+    order = _order(
+        await connection.fetchrow(
+            UPDATE_TOTALS,
+            order_id,
+            currency,
+            discount_percent,
+            subtotal,
+            discount,
+            subtotal - discount,
+        )
+    )
+    assert order is not None
+    return order
+
+
+async def order(connection: asyncpg.Connection, order_id: int) -> Order | None:
+    return _order(await connection.fetchrow(SELECT_ORDER, order_id))
+
+
+async def lock_order(connection: asyncpg.Connection, order_id: int) -> Order | None:
+    """The order, locked until the transaction ends: transitions of one order run one by one."""
+    return _order(await connection.fetchrow(LOCK_ORDER, order_id))
+
+
+async def orders(
+    connection: asyncpg.Connection,
+    *,
+    vendor_id: int | None,
+    status: str | None,
+    limit: int,
+    offset: int,
+) -> list[Order]:
+    rows = await connection.fetch(SELECT_ORDERS, vendor_id, status, limit, offset)
+    return [Order(**dict(row)) for row in rows]
+
+
+async def set_status(
+    connection: asyncpg.Connection, order_id: int, status: str, invoice_number: int | None = None
+) -> Order:
+    changed = _order(await connection.fetchrow(SET_STATUS, order_id, status, invoice_number))
+    assert changed is not None
+    return changed
+
+
+async def add_paid(connection: asyncpg.Connection, order_id: int, amount: int) -> Order:
+    changed = _order(await connection.fetchrow(ADD_PAID, order_id, amount))
+    assert changed is not None
+    return changed
+
+
+async def insert_lines(
+    connection: asyncpg.Connection, order_id: int, lines: Sequence[NewLine]
+) -> None:
+    await connection.executemany(
+        INSERT_LINE,
+        [
+            (
+                order_id,
+                position,
+                line.product_id,
+                line.license_type,
+                line.quantity,
+                line.features,
+                line.unit_price,
+                line.amount,
+            )
+            for position, line in enumerate(lines, start=1)
+        ],
+    )
+
+
+async def delete_lines(connection: asyncpg.Connection, order_id: int) -> None:
+    await connection.execute(DELETE_LINES, order_id)
+
+
+async def lines(connection: asyncpg.Connection, order_ids: list[int]) -> list[OrderLine]:
+    return [OrderLine(**dict(row)) for row in await connection.fetch(SELECT_LINES, order_ids)]
+
+
+async def insert_event(
+    connection: asyncpg.Connection,
+    order_id: int,
+    *,
+    actor: str,
+    user_id: int | None,
+    from_status: str | None,
+    to_status: str,
+    note: str | None = None,
+) -> None:
+    await connection.execute(INSERT_EVENT, order_id, actor, user_id, from_status, to_status, note)
+
+
+async def events(connection: asyncpg.Connection, order_id: int) -> list[OrderEvent]:
+    return [OrderEvent(**dict(row)) for row in await connection.fetch(SELECT_EVENTS, order_id)]
+
+
+async def insert_payment(
+    connection: asyncpg.Connection,
+    *,
+    order_id: int,
+    reference: str,
+    method: str,
+    amount: int,
+    recorded_by: int | None,
+) -> Payment:
+    row = await connection.fetchrow(
+        INSERT_PAYMENT, order_id, reference, method, amount, recorded_by
+    )
+    assert row is not None
+    return Payment(**dict(row))
+
+
+async def payment_by_reference(connection: asyncpg.Connection, reference: str) -> Payment | None:
+    row = await connection.fetchrow(SELECT_PAYMENT_BY_REFERENCE, reference)
+    return Payment(**dict(row)) if row is not None else None
+
+
+async def payments(connection: asyncpg.Connection, order_id: int) -> list[Payment]:
+    return [Payment(**dict(row)) for row in await connection.fetch(SELECT_PAYMENTS, order_id)]

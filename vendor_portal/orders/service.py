@@ -1,0 +1,480 @@
+"""Orders: placed → invoiced → fulfilled, or cancelled (DESIGN.md §4).
+
+    placed ──invoice (staff)──▶ invoiced ──payments cover the total──▶ fulfilled
+      │                            │
+      └──cancel (vendor, staff)    └──cancel (staff; payments so far go to the balance)
+                 ▼                            ▼
+             cancelled                    cancelled
+
+``fulfilled`` and ``cancelled`` are final. Every transition locks the order's row first, so
+transitions of one order run one at a time: of two payments arriving together, the second sees
+the order fulfilled. Fulfilment creates the serials in the transaction of the status change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+from activation_server.errors import InvalidRequest
+from vendor_portal.accounts import queries as accounts
+from vendor_portal.actor import Actor, iso
+from vendor_portal.audit import queries as audit
+from vendor_portal.balances import queries as balances
+from vendor_portal.errors import (
+    InsufficientBalance,
+    OrderNotFound,
+    OrderStateConflict,
+    PaymentReferenceUsed,
+    ProductNotFound,
+    VendorNotFound,
+)
+from vendor_portal.orders import queries
+from vendor_portal.orders.fulfilment import issue_order_serials
+from vendor_portal.orders.queries import NewLine, Order, OrderEvent, OrderLine, Payment
+from vendor_portal.pricing import queries as pricing
+from vendor_portal.pricing.service import discount_of
+from vendor_portal.products import queries as products
+
+STATUSES = ("placed", "invoiced", "fulfilled", "cancelled")
+MAX_LINES = 50
+MAX_LINE_QUANTITY = 100_000
+MAX_ORDER_QUANTITY = 100_000
+PAYMENT_METHODS = ("transfer", "balance")
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    product: str
+    license_type: str
+    quantity: int
+    features: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class OrderView:
+    order: Order
+    lines: list[OrderLine]
+    history: list[OrderEvent] = field(default_factory=list)
+    payments: list[Payment] = field(default_factory=list)
+
+    def to_json(self, detail: bool = False) -> dict[str, Any]:
+        order = self.order
+        body: dict[str, Any] = {
+            "id": order.id,
+            "number": order.number,
+            "vendor_id": order.vendor_id,
+            "status": order.status,
+            "currency": order.currency,
+            "lines": [
+                {
+                    "product": line.product,
+                    "license_type": line.license_type,
+                    "quantity": line.quantity,
+                    "features": list(line.features),
+                    "unit_price": line.unit_price,
+                    "amount": line.amount,
+                }
+                for line in self.lines
+            ],
+            "quantity": sum(line.quantity for line in self.lines),
+            "subtotal": order.subtotal,
+            "discount_percent": order.discount_percent,
+            "discount": order.discount,
+            "total": order.total,
+            "paid": order.paid,
+            "due": max(0, order.total - order.paid) if order.status == "invoiced" else 0,
+            "invoice_number": order.invoice_number,
+            "created_at": iso(order.created_at),
+            "updated_at": iso(order.updated_at),
+            "invoiced_at": iso(order.invoiced_at),
+            "fulfilled_at": iso(order.fulfilled_at),
+            "cancelled_at": iso(order.cancelled_at),
+        }
+        if detail:
+            body["history"] = [
+                {
+                    "at": iso(event.at),
+                    "actor": event.actor,
+                    "from": event.from_status,
+                    "to": event.to_status,
+                    "note": event.note,
+                }
+                for event in self.history
+            ]
+            body["payments"] = [
+                {
+                    "reference": payment.reference,
+                    "method": payment.method,
+                    "amount": payment.amount,
+                    "at": iso(payment.created_at),
+                }
+                for payment in self.payments
+            ]
+        return body
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+async def _view(connection: asyncpg.Connection, order: Order, detail: bool = True) -> OrderView:
+    lines = await queries.lines(connection, [order.id])
+    if not detail:
+        return OrderView(order, lines)
+    return OrderView(
+        order,
+        lines,
+        await queries.events(connection, order.id),
+        await queries.payments(connection, order.id),
+    )
+
+
+async def _visible(
+    connection: asyncpg.Connection, actor: Actor, order_id: int, *, lock: bool
+) -> Order:
+    order = await (queries.lock_order if lock else queries.order)(connection, order_id)
+    if order is None or not actor.may_see(order.vendor_id):
+        raise OrderNotFound()
+    return order
+
+
+async def get_order(pool: asyncpg.Pool, actor: Actor, order_id: int) -> OrderView:
+    async with pool.acquire() as connection:
+        return await _view(connection, await _visible(connection, actor, order_id, lock=False))
+
+
+async def list_orders(
+    pool: asyncpg.Pool,
+    actor: Actor,
+    *,
+    status: str | None = None,
+    vendor_id: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[OrderView]:
+    """Newest first."""
+    scope = actor.scope()
+    if scope is not None:
+        vendor_id = scope
+    async with pool.acquire() as connection:
+        found = await queries.orders(
+            connection, vendor_id=vendor_id, status=status, limit=limit, offset=offset
+        )
+        by_order: dict[int, list[OrderLine]] = {order.id: [] for order in found}
+        for line in await queries.lines(connection, list(by_order)):
+            by_order[line.order_id].append(line)
+    return [OrderView(order, by_order[order.id]) for order in found]
+
+
+# --- placing and editing -------------------------------------------------------------------
+
+
+async def _priced_lines(
+    connection: asyncpg.Connection, vendor_id: int, requests: list[LineRequest]
+) -> tuple[list[NewLine], str]:
+    if not requests:
+        raise InvalidRequest("An order needs at least one line.")
+    if len(requests) > MAX_LINES:
+        raise InvalidRequest(f"An order has at most {MAX_LINES} lines.")
+    if sum(line.quantity for line in requests) > MAX_ORDER_QUANTITY:
+        raise InvalidRequest(f"An order has at most {MAX_ORDER_QUANTITY} serials.")
+    prices = {price.license_type: price for price in await pricing.prices(connection)}
+    codes = sorted({line.product for line in requests})
+    catalog = {p.code: p for p in await products.products_by_codes(connection, codes)}
+    priced: list[NewLine] = []
+    currencies: set[str] = set()
+    for number, line in enumerate(requests, start=1):
+        product = catalog.get(line.product)
+        # Another vendor's product is "no such product", as everywhere.
+        if product is None or product.vendor_id != vendor_id:
+            raise ProductNotFound(f"Line {number}: no such product: {line.product!r}.")
+        price = prices.get(line.license_type)
+        if price is None:
+            raise InvalidRequest(
+                f"Line {number}: unknown license type {line.license_type[:20]!r}; "
+                f"one of {', '.join(prices)}."
+            )
+        features = sorted(set(product.features if line.features is None else line.features))
+        unknown = sorted(set(features) - set(product.features))
+        if unknown:
+            raise InvalidRequest(
+                f"Line {number}: product {product.code} has no feature(s) {', '.join(unknown)}."
+            )
+        currencies.add(price.currency)
+        priced.append(
+            NewLine(product.id, line.license_type, line.quantity, features, price.unit_price)
+        )
+    if len(currencies) != 1:
+        raise InvalidRequest("The price list mixes currencies; an order needs one.")
+    return priced, currencies.pop()
+
+
+async def place_order(
+    pool: asyncpg.Pool, actor: Actor, lines: list[LineRequest], vendor_id: int | None = None
+) -> OrderView:
+    """A new order in status placed, priced from the price list and the vendor's discount."""
+    if actor.is_staff:
+        if vendor_id is None:
+            raise InvalidRequest("Staff name the company: the field 'vendor_id' is required.")
+    else:
+        vendor_id = actor.vendor_id
+    assert vendor_id is not None
+    async with pool.acquire() as connection, connection.transaction():
+        vendor = await accounts.vendor(connection, vendor_id)
+        if vendor is None:
+            raise VendorNotFound()
+        priced, currency = await _priced_lines(connection, vendor_id, lines)
+        subtotal = sum(line.amount for line in priced)
+        order = await queries.insert_order(
+            connection,
+            number=await queries.next_number(connection, "order"),
+            vendor_id=vendor_id,
+            currency=currency,
+            discount_percent=vendor.discount_percent,
+            subtotal=subtotal,
+            discount=discount_of(subtotal, vendor.discount_percent),
+            created_by=actor.user_id,
+        )
+        await queries.insert_lines(connection, order.id, priced)
+        await _transition_event(connection, actor, order, None, "placed")
+        await audit.record(
+            connection,
+            actor,
+            "order.placed",
+            vendor_id=vendor_id,
+            subject=f"order:{order.id}",
+            details={"number": order.number, "total": order.total},
+        )
+        return await _view(connection, order)
+
+
+async def update_order(
+    pool: asyncpg.Pool, actor: Actor, order_id: int, lines: list[LineRequest]
+) -> OrderView:
+    """Replaces the lines of a placed order and prices it anew."""
+    async with pool.acquire() as connection, connection.transaction():
+        order = await _visible(connection, actor, order_id, lock=True)
+        if order.status != "placed":
+            raise OrderStateConflict(order.status, "changed")
+        vendor = await accounts.vendor(connection, order.vendor_id)
+        assert vendor is not None
+        priced, currency = await _priced_lines(connection, order.vendor_id, lines)
+        await queries.delete_lines(connection, order.id)
+        await queries.insert_lines(connection, order.id, priced)
+        subtotal = sum(line.amount for line in priced)
+        order = await queries.update_totals(
+            connection,
+            order.id,
+            currency=currency,
+            discount_percent=vendor.discount_percent,
+            subtotal=subtotal,
+            discount=discount_of(subtotal, vendor.discount_percent),
+        )
+        await audit.record(
+            connection,
+            actor,
+            "order.changed",
+            vendor_id=order.vendor_id,
+            subject=f"order:{order.id}",
+            details={"total": order.total},
+        )
+        return await _view(connection, order)
+
+
+# --- transitions ---------------------------------------------------------------------------
+
+
+async def _transition_event(
+    connection: asyncpg.Connection,
+    actor: Actor,
+    order: Order,
+    from_status: str | None,
+    to_status: str,
+    note: str | None = None,
+) -> None:
+    await queries.insert_event(
+        connection,
+        order.id,
+        actor=actor.name,
+        user_id=actor.user_id,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+    )
+
+
+async def _fulfil(
+    connection: asyncpg.Connection, actor: Actor, order: Order, trial_days: int
+) -> Order:
+    lines = await queries.lines(connection, [order.id])
+    issued = await issue_order_serials(connection, lines, trial_days)
+    fulfilled = await queries.set_status(connection, order.id, "fulfilled")
+    await _transition_event(connection, actor, order, order.status, "fulfilled")
+    await audit.record(
+        connection,
+        actor,
+        "order.fulfilled",
+        vendor_id=order.vendor_id,
+        subject=f"order:{order.id}",
+        details={"serials": issued},
+    )
+    return fulfilled
+
+
+async def invoice_order(
+    pool: asyncpg.Pool, actor: Actor, order_id: int, *, trial_days: int = 30
+) -> OrderView:
+    """Staff issue the invoice: the next invoice number, the order's total as its amount.
+    An order that costs nothing (a full discount) is fulfilled at once."""
+    actor.require_staff()
+    async with pool.acquire() as connection, connection.transaction():
+        order = await _visible(connection, actor, order_id, lock=True)
+        if order.status != "placed":
+            raise OrderStateConflict(order.status, "invoiced")
+        number = await queries.next_number(connection, "invoice")
+        invoiced = await queries.set_status(connection, order.id, "invoiced", number)
+        await _transition_event(connection, actor, order, "placed", "invoiced")
+        await audit.record(
+            connection,
+            actor,
+            "order.invoiced",
+            vendor_id=order.vendor_id,
+            subject=f"order:{order.id}",
+            details={"invoice_number": number, "amount": order.total},
+        )
+        if invoiced.total == 0:
+            invoiced = await _fulfil(connection, actor, invoiced, trial_days)
+        return await _view(connection, invoiced)
+
+
+async def record_payment(
+    pool: asyncpg.Pool,
+    actor: Actor,
+    order_id: int,
+    *,
+    method: str,
+    reference: str | None = None,
+    amount: int | None = None,
+    trial_days: int = 30,
+) -> tuple[OrderView, bool]:
+    """Records a payment of an invoiced order; returns the order and whether anything changed.
+
+    Staff record bank transfers (by the bank's reference); the vendor, or staff for it, pay
+    from the prepaid balance. A reference recorded before changes nothing. When the payments
+    cover the total the order is fulfilled in the same transaction; an overpayment goes to the
+    balance.
+    """
+    if method == "transfer":
+        actor.require_staff()
+        if reference is None:
+            raise InvalidRequest("A transfer needs the bank's 'reference'.")
+    elif method == "balance":
+        if amount is not None:
+            raise InvalidRequest("A payment from the balance pays the amount due: omit 'amount'.")
+        # One balance payment per order, so a repeated request is recognised as a repeat.
+        reference = reference or f"balance:order:{order_id}"
+    else:
+        raise InvalidRequest(f"The field 'method' must be one of: {', '.join(PAYMENT_METHODS)}.")
+    assert reference is not None
+    try:
+        async with pool.acquire() as connection, connection.transaction():
+            order = await _visible(connection, actor, order_id, lock=True)
+            previous = await queries.payment_by_reference(connection, reference)
+            if previous is not None:
+                if previous.order_id != order.id:
+                    raise PaymentReferenceUsed()
+                return await _view(connection, order), False
+            if order.status != "invoiced":
+                raise OrderStateConflict(order.status, "paid")
+            due = order.total - order.paid
+            if method == "balance":
+                amount = due
+                after = await balances.debit(connection, order.vendor_id, due)
+                if after is None:
+                    current = await balances.balance(connection, order.vendor_id)
+                    raise InsufficientBalance(current or 0, due)
+                await balances.insert_entry(
+                    connection,
+                    vendor_id=order.vendor_id,
+                    kind="order_payment",
+                    amount=-due,
+                    balance_after=after,
+                    order_id=order.id,
+                    reference=reference,
+                    user_id=actor.user_id,
+                )
+            amount = due if amount is None else amount
+            await queries.insert_payment(
+                connection,
+                order_id=order.id,
+                reference=reference,
+                method=method,
+                amount=amount,
+                recorded_by=actor.user_id,
+            )
+            order = await queries.add_paid(connection, order.id, amount)
+            await audit.record(
+                connection,
+                actor,
+                "order.payment_recorded",
+                vendor_id=order.vendor_id,
+                subject=f"order:{order.id}",
+                details={"reference": reference, "method": method, "amount": amount},
+            )
+            if order.paid >= order.total:
+                excess = order.paid - order.total
+                if excess > 0:
+                    after = await balances.credit(connection, order.vendor_id, excess)
+                    await balances.insert_entry(
+                        connection,
+                        vendor_id=order.vendor_id,
+                        kind="overpayment",
+                        amount=excess,
+                        balance_after=after,
+                        order_id=order.id,
+                        reference=reference,
+                        user_id=actor.user_id,
+                    )
+                order = await _fulfil(connection, actor, order, trial_days)
+            return await _view(connection, order), True
+    except asyncpg.UniqueViolationError as exc:
+        # Recorded for another order by a request that committed between our check and insert.
+        if exc.constraint_name == "payments_reference_key":
+            raise PaymentReferenceUsed() from None
+        raise
+
+
+async def cancel_order(
+    pool: asyncpg.Pool, actor: Actor, order_id: int, reason: str | None = None
+) -> OrderView:
+    """Vendors cancel their placed orders; staff also invoiced ones, whose payments so far are
+    credited to the vendor's balance."""
+    async with pool.acquire() as connection, connection.transaction():
+        order = await _visible(connection, actor, order_id, lock=True)
+        allowed = ("placed", "invoiced") if actor.is_staff else ("placed",)
+        if order.status not in allowed:
+            raise OrderStateConflict(order.status, "cancelled")
+        if order.paid > 0:
+            after = await balances.credit(connection, order.vendor_id, order.paid)
+            await balances.insert_entry(
+                connection,
+                vendor_id=order.vendor_id,
+                kind="refund",
+                amount=order.paid,
+                balance_after=after,
+                order_id=order.id,
+                user_id=actor.user_id,
+            )
+        cancelled = await queries.set_status(connection, order.id, "cancelled")
+        await _transition_event(connection, actor, order, order.status, "cancelled", reason)
+        await audit.record(
+            connection,
+            actor,
+            "order.cancelled",
+            vendor_id=order.vendor_id,
+            subject=f"order:{order.id}",
+            details={"from": order.status, "reason": reason},
+        )
+        return await _view(connection, cancelled)

@@ -1,0 +1,160 @@
+"""Checks of request fields shared by the vendor API's handlers: each refusal says what to fix."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from activation_server.activations.requests import is_storable_text
+from activation_server.errors import InvalidRequest
+
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
+FEATURE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+PRODUCT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+MAX_FEATURES = 64
+MAX_BIGINT = 2**63 - 1
+
+
+def text(
+    body: Mapping[str, Any],
+    name: str,
+    *,
+    required: bool = True,
+    max_length: int = 200,
+    min_length: int = 1,
+) -> str | None:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise InvalidRequest(f"The field '{name}' is required.")
+        return None
+    if not isinstance(value, str):
+        raise InvalidRequest(f"The field '{name}' must be a string.")
+    if not is_storable_text(value):
+        raise InvalidRequest(f"The field '{name}' contains characters that are not allowed.")
+    if len(value.strip()) < min_length:
+        raise InvalidRequest(f"The field '{name}' must not be empty.")
+    if len(value) > max_length:
+        raise InvalidRequest(f"The field '{name}' is longer than {max_length} characters.")
+    return value
+
+
+def required_text(body: Mapping[str, Any], name: str, *, max_length: int = 200) -> str:
+    value = text(body, name, max_length=max_length)
+    assert value is not None
+    return value
+
+
+def integer(
+    body: Mapping[str, Any],
+    name: str,
+    *,
+    required: bool = True,
+    minimum: int = 0,
+    maximum: int = MAX_BIGINT,
+) -> int | None:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise InvalidRequest(f"The field '{name}' is required.")
+        return None
+    # bool is an int in Python, but true is not a quantity.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidRequest(f"The field '{name}' must be an integer.")
+    if not minimum <= value <= maximum:
+        raise InvalidRequest(f"The field '{name}' must be between {minimum} and {maximum}.")
+    return value
+
+
+def email(value: Any, name: str = "email") -> str:
+    if not isinstance(value, str):
+        raise InvalidRequest(f"The field '{name}' must be a string.")
+    address = value.strip().lower()
+    if len(address) > 254 or not is_storable_text(address) or not EMAIL.fullmatch(address):
+        raise InvalidRequest(f"The field '{name}' is not an e-mail address.")
+    return address
+
+
+def features(value: Any, name: str = "features") -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise InvalidRequest(f"The field '{name}' must be a list of strings.")
+    if len(value) > MAX_FEATURES:
+        raise InvalidRequest(f"The field '{name}' lists more than {MAX_FEATURES} features.")
+    bad = [item for item in value if not FEATURE.fullmatch(item)]
+    if bad:
+        raise InvalidRequest(
+            f"Feature codes are 1-64 letters, digits, '_', '.' or '-': {bad[0][:70]!r}."
+        )
+    return sorted(set(value))
+
+
+def product_code(value: Any, name: str = "product") -> str:
+    if not isinstance(value, str) or not PRODUCT_CODE.fullmatch(value):
+        raise InvalidRequest(
+            f"The field '{name}' must be a product code: 1-64 letters, digits, '_', '.' or '-', "
+            "starting with a letter or digit."
+        )
+    return value
+
+
+def query_int(
+    query: Mapping[str, str], name: str, default: int, *, minimum: int = 0, maximum: int
+) -> int:
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidRequest(f"The parameter '{name}' must be an integer.") from None
+    if not minimum <= value <= maximum:
+        raise InvalidRequest(f"The parameter '{name}' must be between {minimum} and {maximum}.")
+    return value
+
+
+def optional_query_int(query: Mapping[str, str], name: str) -> int | None:
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidRequest(f"The parameter '{name}' must be an integer.") from None
+    if not 1 <= value <= MAX_BIGINT:
+        raise InvalidRequest(f"The parameter '{name}' is out of range.")
+    return value
+
+
+def choice(query: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str | None:
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw not in allowed:
+        raise InvalidRequest(f"The parameter '{name}' must be one of: {', '.join(allowed)}.")
+    return raw
+
+
+def path_id(raw: str, error: type[Exception]) -> int:
+    """An id in the path; anything that is not one answers as an unknown id would (404)."""
+    if not raw.isdigit() or len(raw) > 18:
+        raise error()
+    return int(raw)
+
+
+async def read_optional_json(request: Any) -> dict[str, Any]:
+    """The JSON object of a request whose body may be left out (an action with no options)."""
+    from activation_server.http import read_json_object
+
+    if not request.body_exists:
+        return {}
+    return await read_json_object(request)
+
+
+def limit_offset(
+    query: Mapping[str, str], default: int = 50, maximum: int = 1000
+) -> tuple[int, int]:
+    return (
+        query_int(query, "limit", default, minimum=1, maximum=maximum),
+        query_int(query, "offset", 0, minimum=0, maximum=10_000_000),
+    )

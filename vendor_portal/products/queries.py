@@ -1,0 +1,39 @@
+"""SQL of a vendor's products (inserting and finding by code are in the catalog's queries)."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from activation_server.catalog.queries import Product
+
+SELECT_PRODUCTS = """
+SELECT id, vendor_id, code, name, features, created_at FROM products
+WHERE ($1::bigint IS NULL OR vendor_id = $1) ORDER BY code
+LIMIT $2 OFFSET $3
+"""
+UPDATE_PRODUCT = """
+UPDATE products SET name = coalesce($2, name), features = coalesce($3, features)
+WHERE id = $1 RETURNING id, vendor_id, code, name, features, created_at
+"""
+SELECT_PRODUCTS_BY_CODES = """
+SELECT id, vendor_id, code, name, features, created_at FROM products WHERE code = ANY($1::text[])
+"""
+
+
+async def products(
+    connection: asyncpg.Connection, vendor_id: int | None, limit: int, offset: int
+) -> list[Product]:
+    rows = await connection.fetch(SELECT_PRODUCTS, vendor_id, limit, offset)
+    return [Product(**dict(row)) for row in rows]
+
+
+async def products_by_codes(connection: asyncpg.Connection, codes: list[str]) -> list[Product]:
+    return [Product(**dict(row)) for row in await connection.fetch(SELECT_PRODUCTS_BY_CODES, codes)]
+
+
+async def update_product(
+    connection: asyncpg.Connection, product_id: int, name: str | None, features: list[str] | None
+) -> Product:
+    row = await connection.fetchrow(UPDATE_PRODUCT, product_id, name, features)
+    assert row is not None
+    return Product(**dict(row))

@@ -1,0 +1,107 @@
+"""Products and their feature (module) codes; product codes are global, as licenses name them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from activation_server.catalog import queries as catalog
+from activation_server.catalog.queries import Product
+from activation_server.errors import InvalidRequest
+from vendor_portal.accounts import queries as accounts
+from vendor_portal.actor import Actor, iso
+from vendor_portal.audit import queries as audit
+from vendor_portal.errors import ProductCodeTaken, ProductNotFound, VendorNotFound
+from vendor_portal.products import queries
+
+
+def product_json(product: Product) -> dict[str, Any]:
+    return {
+        "code": product.code,
+        "name": product.name,
+        "features": list(product.features),
+        "vendor_id": product.vendor_id,
+        "created_at": iso(product.created_at),
+    }
+
+
+async def create_product(
+    pool: asyncpg.Pool,
+    actor: Actor,
+    *,
+    code: str,
+    name: str,
+    features: list[str],
+    vendor_id: int | None = None,
+) -> Product:
+    if actor.is_staff:
+        if vendor_id is None:
+            raise InvalidRequest("Staff name the company: the field 'vendor_id' is required.")
+    else:
+        vendor_id = actor.vendor_id
+    assert vendor_id is not None
+    try:
+        async with pool.acquire() as connection, connection.transaction():
+            if await accounts.vendor(connection, vendor_id) is None:
+                raise VendorNotFound()
+            product = await catalog.insert_product(connection, vendor_id, code, name, features)
+            await audit.record(
+                connection,
+                actor,
+                "product.created",
+                vendor_id=vendor_id,
+                subject=f"product:{code}",
+                details={"features": features},
+            )
+    except asyncpg.UniqueViolationError as exc:
+        if exc.constraint_name == "products_code_key":
+            raise ProductCodeTaken() from None
+        raise
+    return product
+
+
+async def list_products(
+    pool: asyncpg.Pool, actor: Actor, vendor_id: int | None, limit: int, offset: int
+) -> list[Product]:
+    scope = actor.scope()
+    if scope is not None:
+        vendor_id = scope
+    async with pool.acquire() as connection:
+        return await queries.products(connection, vendor_id, limit, offset)
+
+
+async def visible_product(connection: asyncpg.Connection, actor: Actor, code: str) -> Product:
+    product = await catalog.product_by_code(connection, code)
+    if product is None or not actor.may_see(product.vendor_id):
+        raise ProductNotFound(f"No such product: {code[:64]!r}.")
+    return product
+
+
+async def get_product(pool: asyncpg.Pool, actor: Actor, code: str) -> Product:
+    async with pool.acquire() as connection:
+        return await visible_product(connection, actor, code)
+
+
+async def update_product(
+    pool: asyncpg.Pool,
+    actor: Actor,
+    code: str,
+    *,
+    name: str | None,
+    features: list[str] | None,
+) -> Product:
+    """Renames a product or replaces its features. Serials issued already keep theirs: a
+    license once sold is not narrowed behind the customer's back."""
+    async with pool.acquire() as connection, connection.transaction():
+        product = await visible_product(connection, actor, code)
+        updated = await queries.update_product(connection, product.id, name, features)
+        await audit.record(
+            connection,
+            actor,
+            "product.updated",
+            vendor_id=product.vendor_id,
+            subject=f"product:{code}",
+            details={"name": name, "features": features, "features_before": product.features},
+        )
+    return updated

@@ -1,0 +1,110 @@
+"""Handlers of serial management: list and search, one serial, block and unblock, group work."""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+from activation_server.activations.requests import parse_serial
+from activation_server.appkeys import DB_POOL
+from activation_server.errors import InvalidRequest, PayloadTooLarge
+from vendor_portal import parsing
+from vendor_portal.auth import current_actor
+from vendor_portal.serials import service
+from vendor_portal.serials.queries import SerialFilters
+from vendor_portal.serials.service import activation_json, serial_json
+
+# A pasted list or an uploaded CSV of 10 000 serials is about 250 KiB.
+MAX_BULK_BYTES = 1024 * 1024
+LICENSE_TYPES = ("SP1", "SP3", "SP5", "TRIAL30K", "TRIAL100K")
+
+
+async def get_serials(request: web.Request) -> web.Response:
+    actor = await current_actor(request)
+    query = request.query
+    limit, offset = parsing.limit_offset(query, default=100)
+    product = query.get("product") or None
+    if product is not None:
+        product = parsing.product_code(product)
+    search = query.get("q") or None
+    filters = SerialFilters(
+        vendor_id=parsing.optional_query_int(query, "vendor_id"),
+        order_id=parsing.optional_query_int(query, "order_id"),
+        product=product,
+        license_type=parsing.choice(query, "license_type", LICENSE_TYPES),
+        status=parsing.choice(query, "status", service.STATUSES),
+        usage=parsing.choice(query, "usage", service.USAGES),
+        search=service.search_fragment(search) if search is not None else None,
+    )
+    page = await service.list_serials(request.app[DB_POOL], actor, filters, limit, offset)
+    return web.json_response(page.to_json())
+
+
+async def get_serial(request: web.Request) -> web.Response:
+    actor = await current_actor(request)
+    serial = parse_serial(request.match_info["serial"][:100])
+    limit, offset = parsing.limit_offset(request.query, default=200)
+    row, activations = await service.get_serial(request.app[DB_POOL], actor, serial, limit, offset)
+    return web.json_response(
+        {**serial_json(row), "activation_list": [activation_json(a) for a in activations]}
+    )
+
+
+async def _set_status(request: web.Request, action: str) -> web.Response:
+    actor = await current_actor(request)
+    serial = parse_serial(request.match_info["serial"][:100])
+    body = await parsing.read_optional_json(request)
+    reason = parsing.text(body, "reason", required=False, max_length=500)
+    row = await service.set_serial_status(request.app[DB_POOL], actor, serial, action, reason)
+    return web.json_response(serial_json(row))
+
+
+async def post_block(request: web.Request) -> web.Response:
+    return await _set_status(request, "block")
+
+
+async def post_unblock(request: web.Request) -> web.Response:
+    return await _set_status(request, "unblock")
+
+
+async def post_bulk(request: web.Request) -> web.Response:
+    """JSON ``{"action", "serials": [..]}`` or ``{"action", "text": "pasted list"}``, or a raw
+    ``text/csv`` / ``text/plain`` body with ``?action=``."""
+    actor = await current_actor(request)
+    if request.content_length is not None and request.content_length > MAX_BULK_BYTES:
+        raise PayloadTooLarge(f"A list is at most {MAX_BULK_BYTES} bytes.")
+    raw = await request.content.read(MAX_BULK_BYTES + 1)
+    if len(raw) > MAX_BULK_BYTES:
+        raise PayloadTooLarge(f"A list is at most {MAX_BULK_BYTES} bytes.")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidRequest("The list is not UTF-8 text.") from None
+    action: object
+    if request.content_type in ("text/csv", "text/plain"):
+        action = request.query.get("action", "check")
+        entries = service.split_list(text)
+    else:
+        try:
+            body = json.loads(text)
+        except ValueError:
+            raise InvalidRequest("The request body is not valid JSON.") from None
+        if not isinstance(body, dict):
+            raise InvalidRequest("The request body must be a JSON object.")
+        action = body.get("action", "check")
+        if "serials" in body:
+            values = body["serials"]
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                raise InvalidRequest("The field 'serials' must be a list of strings.")
+            if len(values) > service.MAX_BULK_LINES:
+                raise InvalidRequest(f"A list has at most {service.MAX_BULK_LINES} serials.")
+            entries = [(n, v.strip()[:100]) for n, v in enumerate(values, start=1) if v.strip()]
+        else:
+            text_value = parsing.text(body, "text", max_length=MAX_BULK_BYTES)
+            assert text_value is not None
+            entries = service.split_list(text_value)
+    if not isinstance(action, str) or action not in service.BULK_ACTIONS:
+        raise InvalidRequest(f"The action must be one of: {', '.join(service.BULK_ACTIONS)}.")
+    result = await service.bulk(request.app[DB_POOL], actor, action, entries)
+    return web.json_response(result.to_json())

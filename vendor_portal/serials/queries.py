@@ -1,0 +1,173 @@
+"""SQL of a vendor's serials: listing with filters, one serial with its activations, blocking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+SELECT_SERIALS = """
+SELECT
+s.serial, p.code AS product, p.vendor_id, s.license_type, s.trial, s.activation_limit, s.used,
+s.features, s.status, l.order_id, o.number AS order_number, s.valid_until, s.created_at
+FROM serials s
+JOIN products p ON p.id = s.product_id
+LEFT JOIN order_lines l ON l.id = s.order_line_id
+LEFT JOIN orders o ON o.id = l.order_id
+WHERE ($1::bigint IS NULL OR p.vendor_id = $1)
+  AND ($2::bigint IS NULL OR l.order_id = $2)
+  AND ($3::text IS NULL OR p.code = $3)
+  AND ($4::text IS NULL OR s.license_type = $4)
+  AND ($5::text IS NULL OR s.status = $5)
+  AND ($6::text IS NULL
+       OR ($6 = 'unused' AND s.used = 0)
+       OR ($6 = 'used' AND s.used > 0)
+       OR ($6 = 'exhausted' AND s.used >= s.activation_limit))
+  AND ($7::text IS NULL OR replace(s.serial, '-', '') LIKE '%' || $7 || '%')
+ORDER BY s.created_at DESC, s.serial
+LIMIT $8 OFFSET $9
+"""
+COUNT_SERIALS = """
+SELECT count(*)
+FROM serials s
+JOIN products p ON p.id = s.product_id
+LEFT JOIN order_lines l ON l.id = s.order_line_id
+LEFT JOIN orders o ON o.id = l.order_id
+WHERE ($1::bigint IS NULL OR p.vendor_id = $1)
+  AND ($2::bigint IS NULL OR l.order_id = $2)
+  AND ($3::text IS NULL OR p.code = $3)
+  AND ($4::text IS NULL OR s.license_type = $4)
+  AND ($5::text IS NULL OR s.status = $5)
+  AND ($6::text IS NULL
+       OR ($6 = 'unused' AND s.used = 0)
+       OR ($6 = 'used' AND s.used > 0)
+       OR ($6 = 'exhausted' AND s.used >= s.activation_limit))
+  AND ($7::text IS NULL OR replace(s.serial, '-', '') LIKE '%' || $7 || '%')
+"""
+SELECT_SERIAL = """
+SELECT
+s.serial, p.code AS product, p.vendor_id, s.license_type, s.trial, s.activation_limit, s.used,
+s.features, s.status, l.order_id, o.number AS order_number, s.valid_until, s.created_at
+FROM serials s
+JOIN products p ON p.id = s.product_id
+LEFT JOIN order_lines l ON l.id = s.order_line_id
+LEFT JOIN orders o ON o.id = l.order_id
+ WHERE s.serial = $1
+"""
+SELECT_ORDER_SERIALS = """
+SELECT
+s.serial, p.code AS product, p.vendor_id, s.license_type, s.trial, s.activation_limit, s.used,
+s.features, s.status, l.order_id, o.number AS order_number, s.valid_until, s.created_at
+FROM serials s
+JOIN products p ON p.id = s.product_id
+LEFT JOIN order_lines l ON l.id = s.order_line_id
+LEFT JOIN orders o ON o.id = l.order_id
+ WHERE l.order_id = $1 ORDER BY l.position, s.serial
+"""
+SELECT_OWNERS = """
+SELECT s.serial, p.vendor_id FROM serials s JOIN products p ON p.id = s.product_id
+WHERE s.serial = ANY($1::text[])
+"""
+SELECT_ACTIVATIONS = """
+SELECT id, fingerprint, features, client, host(address) AS address, via, created_at,
+       last_seen_at, expires_at, deactivated_at
+FROM activations WHERE serial = $1 ORDER BY created_at, id LIMIT $2 OFFSET $3
+"""
+SET_STATUS = """
+UPDATE serials SET status = $2 WHERE serial = ANY($1::text[]) AND status <> $2 RETURNING serial
+"""
+
+
+@dataclass(frozen=True)
+class SerialFilters:
+    vendor_id: int | None = None
+    order_id: int | None = None
+    product: str | None = None
+    license_type: str | None = None
+    status: str | None = None
+    usage: str | None = None
+    search: str | None = None
+
+    def arguments(self) -> tuple[Any, ...]:
+        return (
+            self.vendor_id,
+            self.order_id,
+            self.product,
+            self.license_type,
+            self.status,
+            self.usage,
+            self.search,
+        )
+
+
+@dataclass(frozen=True)
+class SerialRow:
+    serial: str
+    product: str
+    vendor_id: int
+    license_type: str
+    trial: bool
+    activation_limit: int
+    used: int
+    features: list[str]
+    status: str
+    order_id: int | None
+    order_number: int | None
+    valid_until: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ActivationRow:
+    id: UUID
+    fingerprint: str
+    features: list[str]
+    client: dict[str, Any]
+    address: str | None
+    via: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime | None
+    deactivated_at: datetime | None
+
+
+async def serials(
+    connection: asyncpg.Connection, filters: SerialFilters, limit: int, offset: int
+) -> list[SerialRow]:
+    rows = await connection.fetch(SELECT_SERIALS, *filters.arguments(), limit, offset)
+    return [SerialRow(**dict(row)) for row in rows]
+
+
+async def count(connection: asyncpg.Connection, filters: SerialFilters) -> int:
+    return int(await connection.fetchval(COUNT_SERIALS, *filters.arguments()))
+
+
+async def serial(connection: asyncpg.Connection, value: str) -> SerialRow | None:
+    row = await connection.fetchrow(SELECT_SERIAL, value)
+    return SerialRow(**dict(row)) if row is not None else None
+
+
+async def order_serials(connection: asyncpg.Connection, order_id: int) -> list[SerialRow]:
+    return [
+        SerialRow(**dict(row)) for row in await connection.fetch(SELECT_ORDER_SERIALS, order_id)
+    ]
+
+
+async def owners(connection: asyncpg.Connection, values: list[str]) -> dict[str, int]:
+    rows = await connection.fetch(SELECT_OWNERS, values)
+    return {row["serial"]: int(row["vendor_id"]) for row in rows}
+
+
+async def activations(
+    connection: asyncpg.Connection, value: str, limit: int, offset: int
+) -> list[ActivationRow]:
+    rows = await connection.fetch(SELECT_ACTIVATIONS, value, limit, offset)
+    return [ActivationRow(**dict(row)) for row in rows]
+
+
+async def set_status(connection: asyncpg.Connection, values: list[str], status: str) -> list[str]:
+    """Changes the serials not yet in ``status``; returns those it changed."""
+    return [row["serial"] for row in await connection.fetch(SET_STATUS, values, status)]

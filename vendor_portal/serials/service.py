@@ -1,0 +1,245 @@
+"""A vendor's serials: search and filters, one serial with its activations, block and unblock,
+the serials of an order, and group work on pasted or uploaded lists."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from activation_server.errors import InvalidRequest, SerialNotFound
+from activation_server.serials.codec import MalformedSerial, canonicalize
+from vendor_portal.actor import Actor, iso
+from vendor_portal.audit import queries as audit
+from vendor_portal.serials import queries
+from vendor_portal.serials.queries import ActivationRow, SerialFilters, SerialRow
+
+USAGES = ("unused", "used", "exhausted")
+STATUSES = ("active", "blocked")
+ACTIONS = {"block": "blocked", "unblock": "active"}
+BULK_ACTIONS = ("check", "block", "unblock")
+MAX_BULK_LINES = 10_000
+_SEARCH_FOLD = str.maketrans({"O": "0", "I": "1", "L": "1"})
+_SEARCH_SYMBOLS = re.compile(r"[0-9A-HJKMNP-TV-Z]{1,20}")
+
+
+def serial_json(row: SerialRow) -> dict[str, Any]:
+    return {
+        "serial": row.serial,
+        "product": row.product,
+        "license_type": row.license_type,
+        "type": "trial" if row.trial else "full",
+        "features": list(row.features),
+        "status": row.status,
+        "activations": {"used": row.used, "limit": row.activation_limit},
+        "order_id": row.order_id,
+        "order_number": row.order_number,
+        "valid_until": iso(row.valid_until),
+        "created_at": iso(row.created_at),
+    }
+
+
+def activation_json(row: ActivationRow) -> dict[str, Any]:
+    return {
+        "activation_id": str(row.id),
+        "fingerprint": row.fingerprint,
+        "features": list(row.features),
+        "client": row.client,
+        "address": row.address,
+        "via": row.via,
+        "created_at": iso(row.created_at),
+        "last_seen_at": iso(row.last_seen_at),
+        "expires_at": iso(row.expires_at),
+        "deactivated_at": iso(row.deactivated_at),
+    }
+
+
+def search_fragment(value: str) -> str:
+    """A part of a serial as a person types it, in the stored alphabet (no dashes)."""
+    folded = value.upper().replace("-", "").replace(" ", "").translate(_SEARCH_FOLD)
+    if not _SEARCH_SYMBOLS.fullmatch(folded):
+        raise InvalidRequest(
+            "The parameter 'q' must be part of a serial number: letters and digits, up to 20."
+        )
+    return folded
+
+
+@dataclass(frozen=True)
+class SerialPage:
+    items: list[SerialRow]
+    total: int
+    limit: int
+    offset: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "items": [serial_json(row) for row in self.items],
+            "total": self.total,
+            "limit": self.limit,
+            "offset": self.offset,
+        }
+
+
+async def list_serials(
+    pool: asyncpg.Pool, actor: Actor, filters: SerialFilters, limit: int, offset: int
+) -> SerialPage:
+    scope = actor.scope()
+    if scope is not None:
+        filters = SerialFilters(**{**filters.__dict__, "vendor_id": scope})
+    async with pool.acquire() as connection:
+        rows = await queries.serials(connection, filters, limit, offset)
+        total = await queries.count(connection, filters)
+    return SerialPage(rows, total, limit, offset)
+
+
+async def _visible(connection: asyncpg.Connection, actor: Actor, value: str) -> SerialRow:
+    row = await queries.serial(connection, value)
+    if row is None or not actor.may_see(row.vendor_id):
+        raise SerialNotFound()
+    return row
+
+
+async def get_serial(
+    pool: asyncpg.Pool, actor: Actor, value: str, limit: int = 200, offset: int = 0
+) -> tuple[SerialRow, list[ActivationRow]]:
+    async with pool.acquire() as connection:
+        row = await _visible(connection, actor, value)
+        return row, await queries.activations(connection, value, limit, offset)
+
+
+async def set_serial_status(
+    pool: asyncpg.Pool, actor: Actor, value: str, action: str, reason: str | None = None
+) -> SerialRow:
+    """Blocks or unblocks one serial (a repeat changes nothing); activations answer
+    SERIAL_BLOCKED from the next request on."""
+    status = ACTIONS[action]
+    async with pool.acquire() as connection, connection.transaction():
+        row = await _visible(connection, actor, value)
+        if await queries.set_status(connection, [value], status):
+            await audit.record(
+                connection,
+                actor,
+                f"serial.{status}",
+                vendor_id=row.vendor_id,
+                subject=f"serial:{value}",
+                details={"reason": reason},
+            )
+        changed = await queries.serial(connection, value)
+        assert changed is not None
+        return changed
+
+
+async def order_serials(pool: asyncpg.Pool, actor: Actor, order_id: int) -> list[SerialRow]:
+    from vendor_portal.orders.service import get_order
+
+    await get_order(pool, actor, order_id)  # 404 for another vendor's order
+    async with pool.acquire() as connection:
+        return await queries.order_serials(connection, order_id)
+
+
+# --- group work ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BulkLine:
+    line: int
+    input: str
+    serial: str | None
+    result: str  # ok | malformed | unknown | not_yours | duplicate
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    action: str
+    lines: list[BulkLine]
+    changed: int
+
+    def to_json(self) -> dict[str, Any]:
+        summary: dict[str, int] = {
+            "ok": 0,
+            "malformed": 0,
+            "unknown": 0,
+            "not_yours": 0,
+            "duplicate": 0,
+        }
+        for line in self.lines:
+            summary[line.result] += 1
+        return {
+            "action": self.action,
+            "lines": [
+                {"line": x.line, "input": x.input, "serial": x.serial, "result": x.result}
+                for x in self.lines
+            ],
+            "summary": summary,
+            "changed": self.changed,
+        }
+
+
+def split_list(text: str) -> list[tuple[int, str]]:
+    """The entries of a pasted list or an uploaded CSV: the first non-empty cell of each row,
+    with its line number; empty rows and a header row named 'serial' are skipped."""
+    entries: list[tuple[int, str]] = []
+    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        cells = [cell.strip() for cell in row if cell.strip()]
+        if not cells:
+            continue
+        if number == 1 and cells[0].lower() in ("serial", "serial number", "serials"):
+            continue
+        entries.append((number, cells[0][:100]))
+    if len(entries) > MAX_BULK_LINES:
+        raise InvalidRequest(f"A list has at most {MAX_BULK_LINES} serials.")
+    return entries
+
+
+async def bulk(
+    pool: asyncpg.Pool, actor: Actor, action: str, entries: list[tuple[int, str]]
+) -> BulkResult:
+    """Checks every entry (malformed, unknown, not yours, duplicate, ok) and applies ``action``
+    (block, unblock, or only check) to the valid ones, in one transaction."""
+    if action not in BULK_ACTIONS:
+        raise InvalidRequest(f"The action must be one of: {', '.join(BULK_ACTIONS)}.")
+    if not entries:
+        raise InvalidRequest("The list holds no serial numbers.")
+    parsed: list[tuple[int, str, str | None]] = []
+    for number, raw in entries:
+        try:
+            parsed.append((number, raw, canonicalize(raw)))
+        except MalformedSerial:
+            parsed.append((number, raw, None))
+    wanted = sorted({value for _, _, value in parsed if value is not None})
+    async with pool.acquire() as connection, connection.transaction():
+        owners = await queries.owners(connection, wanted)
+        seen: set[str] = set()
+        lines: list[BulkLine] = []
+        valid: list[str] = []
+        for number, raw, value in parsed:
+            if value is None:
+                result = "malformed"
+            elif value not in owners:
+                result = "unknown"
+            elif not actor.may_see(owners[value]):
+                result = "not_yours"
+            elif value in seen:
+                result = "duplicate"
+            else:
+                result = "ok"
+                valid.append(value)
+            if value is not None:
+                seen.add(value)
+            lines.append(BulkLine(number, raw, value, result))
+        changed: list[str] = []
+        if action != "check" and valid:
+            status = ACTIONS[action]
+            changed = await queries.set_status(connection, valid, status)
+            await audit.record_many(
+                connection,
+                actor,
+                f"serial.{status}",
+                [(owners[value], f"serial:{value}") for value in changed],
+                {"bulk": True},
+            )
+    return BulkResult(action, lines, len(changed))
