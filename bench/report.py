@@ -1,0 +1,185 @@
+"""The benchmark's report: a markdown table, the JSON document and a PNG chart.
+
+A run whose correctness gates failed prints the failures and no figure.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+TARGETS = (
+    ("cold / HTTP ceiling", "cold", "http-ceiling", 0.35),
+    ("hot / cold", "hot", "cold", 0.90),
+    ("re-activation / HTTP ceiling", "reactivate", "http-ceiling", 0.60),
+)
+LABELS = {
+    "http-ceiling": "HTTP ceiling (aiohttp, no DB)",
+    "db-ceiling": "DB ceiling (activation SQL, asyncpg)",
+    "cold": "cold activations (SP3)",
+    "hot": "hot TRIAL100K serial",
+    "reactivate": "re-activation storm",
+    "validate": "validations",
+}
+
+
+def ratios(medians: dict[str, dict[str, Any]]) -> dict[str, float]:
+    rate = {name: sample["rate"] for name, sample in medians.items()}
+    return {
+        "activation / HTTP ceiling": rate["cold"] / rate["http-ceiling"],
+        "activation / DB ceiling": rate["cold"] / rate["db-ceiling"],
+        "hot / cold": rate["hot"] / rate["cold"],
+        "re-activation / HTTP ceiling": rate["reactivate"] / rate["http-ceiling"],
+    }
+
+
+def _row(label: str, sample: dict[str, Any]) -> str:
+    return (
+        f"| {label} | {sample['rate']:,.0f} | {sample['p50_ms']:.1f} | {sample['p99_ms']:.1f} "
+        f"| {sample['server_us']:,.0f} | {sample['database_us']:,.0f} "
+        f"| {sample['generator_us']:,.0f} | {sample['generator_share'] * 100:.0f} % |"
+    )
+
+
+def markdown(document: dict[str, Any]) -> str:
+    machine = document["machine"]
+    settings = document["settings"]
+    medians = document["medians"]
+    lines = [
+        f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB, "
+        f"Python {machine['python']}; load average before {document['load_before']}, "
+        f"after {document['load_after']}.",
+        f"{settings['workers']} server workers, {settings['pool_per_worker']} database "
+        f"connections each, {settings['connections']} concurrent connections from wrk "
+        f"({settings['wrk_threads']} thread), {settings['seconds']:g} s per scenario, "
+        f"median of {settings['runs']} interleaved rounds.",
+        "",
+        "| scenario | req/s | p50 ms | p99 ms | server µs/req | database µs/req "
+        "| generator µs/req | generator CPU share |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    lines += [_row(LABELS[name], sample) for name, sample in medians.items()]
+    for sample in document.get("extras", {}).values():
+        offered = sample["extra"].get("offered_rate", 0)
+        lines.append(_row(f"cold, paced at {offered:,.0f} req/s (80 % of max)", sample))
+    lines += ["", "| ratio | measured | target |", "|---|---:|---:|"]
+    measured = ratios(medians)
+    targets = {label: target for label, _, _, target in TARGETS}
+    for label, value in measured.items():
+        target = targets.get(label)
+        verdict = "" if target is None else f"≥ {target:.2f} " + ("✔" if value >= target else "✘")
+        lines.append(f"| {label} | {value:.2f} | {verdict} |")
+    paced = document.get("extras", {}).get("paced")
+    if paced is not None:
+        ok = "✔" if paced["p99_ms"] <= 50 else "✘"
+        lines.append(f"| p99 at 80 % of max (ms) | {paced['p99_ms']:.1f} | ≤ 50 {ok} |")
+    vendor = document.get("vendor_flow") or {}
+    lines.append("")
+    if vendor.get("skipped"):
+        lines.append(f"Vendor ordering flow: skipped ({vendor['skipped']}).")
+    elif vendor:
+        lines.append(
+            f"Vendor ordering flow: {vendor['orders']} orders fulfilled in "
+            f"{vendor['seconds']:.1f} s ({vendor['rate']:.1f} orders/s, "
+            f"{vendor['requests']} requests)."
+        )
+    checked = sum(gate["checked_licenses"] for gate in document["gates"])
+    lines.append(
+        f"Gates passed after every round: no serial over its limit, used = live activations, "
+        f"no duplicate (serial, fingerprint), {checked} sampled licenses verified."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def chart(document: dict[str, Any], path: Path) -> bool:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    medians = document["medians"]
+    names = list(medians)
+    rates = [medians[name]["rate"] for name in names]
+    figure, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    bars = axes[0].barh([LABELS[n] for n in names], rates, color="#4C72B0")
+    axes[0].bar_label(bars, labels=[f"{r:,.0f}" for r in rates], padding=3)
+    axes[0].invert_yaxis()
+    axes[0].set_xlabel("requests per second (median of rounds)")
+    stack = ("server_us", "database_us", "generator_us")
+    left = [0.0] * len(names)
+    for key, color in zip(stack, ("#4C72B0", "#DD8452", "#55A868"), strict=True):
+        values = [medians[name][key] for name in names]
+        axes[1].barh(names, values, left=left, label=key.removesuffix("_us"), color=color)
+        left = [a + b for a, b in zip(left, values, strict=True)]
+    axes[1].invert_yaxis()
+    axes[1].set_xlabel("CPU µs per request")
+    axes[1].legend()
+    figure.suptitle(f"activation server, {document['machine']['cores']} cores")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return True
+
+
+def _save(document: dict[str, Any], out: Path, text: str | None) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = document["started_at"][:19].replace(":", "").replace("-", "")
+    (out / f"bench-{stamp}.json").write_text(json.dumps(document, indent=2, default=str))
+    (out / "latest.json").write_text(json.dumps(document, indent=2, default=str))
+    if text is not None:
+        (out / f"bench-{stamp}.md").write_text(text)
+        (out / "latest.md").write_text(text)
+    return out / f"bench-{stamp}"
+
+
+def _print_failures(document: dict[str, Any]) -> None:
+    print("CORRECTNESS GATES FAILED: no figures are reported.", file=sys.stderr)
+    for gate in document["gates"]:
+        for failure in gate["failures"]:
+            print(f"  - {failure}", file=sys.stderr)
+    for name, sample in document.get("medians", {}).items():
+        if sample["errors"]:
+            print(f"  - {name}: {sample['errors']} failed or refused requests", file=sys.stderr)
+
+
+def finish(document: dict[str, Any], passed: bool, out: Path) -> int:
+    document["passed"] = passed
+    if not passed:
+        _save(document, out, None)
+        _print_failures(document)
+        return 1
+    text = markdown(document)
+    stem = _save(document, out, text)
+    if chart(document, stem.with_suffix(".png")):
+        (out / "latest.png").write_bytes(stem.with_suffix(".png").read_bytes())
+    else:
+        print("(no PNG chart: install matplotlib, the 'bench' extra)", file=sys.stderr)
+    print(text)
+    print(f"saved to {stem}.{{md,json,png}}", file=sys.stderr)
+    return 0
+
+
+def finish_soak(document: dict[str, Any], passed: bool, out: Path) -> int:
+    document["passed"] = passed and document["soak"]["errors"] == 0
+    if not document["passed"]:
+        _save(document, out, None)
+        _print_failures(document)
+        if document["soak"]["errors"]:
+            print(f"  - {document['soak']['errors']} failed requests", file=sys.stderr)
+        return 1
+    soak = document["soak"]
+    growth = soak["growth"] * 100
+    text = (
+        f"Soak: {soak['seconds']:.0f} s of mixed load (re-activation, cold, validation), "
+        f"{soak['mean_rate']:,.0f} req/s on average; server RSS "
+        f"{soak['rss_warm_bytes'] / 2**20:.1f} MiB after warm-up, "
+        f"{soak['rss_end_bytes'] / 2**20:.1f} MiB at the end: growth {growth:+.1f} % "
+        f"(target < 10 % {'✔' if growth < 10 else '✘'}). Load average {document['load_after']}.\n"
+    )
+    _save(document, out, text)
+    print(text)
+    return 0
