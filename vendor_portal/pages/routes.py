@@ -1,0 +1,60 @@
+"""The portal's addresses, relative to where it is mounted (``/portal/``)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from vendor_portal.pages import auth, dashboard, offline, orders, products, serials, staff
+from vendor_portal.pages.context import Handler
+
+
+def _form(router: web.UrlDispatcher, path: str, handler: Handler, name: str) -> None:
+    """A page with a form: shown by GET, sent by POST to the same address."""
+    resource = router.add_resource(path, name=name)
+    resource.add_route("GET", handler)
+    resource.add_route("POST", handler)
+
+
+def add_routes(app: web.Application) -> None:
+    router = app.router
+    router.add_get("/", auth.index, name="index")
+    router.add_post("/language", auth.set_language, name="language")
+
+    _form(router, "/signup", auth.signup, "signup")
+    _form(router, "/confirm", auth.confirm, "confirm")
+    _form(router, "/login", auth.login, "login")
+    router.add_post("/logout", auth.logout, name="logout")
+    _form(router, "/password-forgotten", auth.forgot_password, "forgot")
+    _form(router, "/password-reset", auth.reset_password, "reset")
+    router.add_get("/profile", auth.profile, name="profile")
+    router.add_post("/profile/password", auth.change_password, name="password")
+
+    router.add_get("/dashboard", dashboard.dashboard, name="dashboard")
+
+    router.add_get("/products", products.product_list, name="products")
+    _form(router, "/products/new", products.product_new, "product_new")
+    _form(router, "/products/{code}/edit", products.product_edit, "product_edit")
+
+    router.add_get("/orders", orders.order_list, name="orders")
+    _form(router, "/orders/new", orders.order_new, "order_new")
+    router.add_get(r"/orders/{order_id:\d+}", orders.order_card, name="order")
+    router.add_post(r"/orders/{order_id:\d+}/{action}", orders.order_action, name="order_action")
+    router.add_get(r"/orders/{order_id:\d+}/serials.csv", orders.order_serials_csv, name="csv")
+    router.add_get(r"/orders/{order_id:\d+}/invoice", orders.invoice, name="invoice")
+
+    router.add_get("/serials", serials.serial_list, name="serials")
+    _form(router, "/serials/group", serials.group_work, "group")
+    router.add_get("/serials/{serial}", serials.serial_card, name="serial")
+    router.add_get("/serials/{serial}/certificate", serials.certificate, name="certificate")
+    router.add_post("/serials/{serial}/{action}", serials.serial_status, name="serial_status")
+
+    router.add_get("/staff/orders", staff.incoming, name="incoming")
+    router.add_get("/staff/vendors", staff.vendor_list, name="vendors")
+    router.add_get(r"/staff/vendors/{vendor_id:\d+}", staff.vendor_card, name="vendor")
+    router.add_post(r"/staff/vendors/{vendor_id:\d+}/top-up", staff.vendor_top_up, name="top_up")
+    router.add_post(
+        r"/staff/vendors/{vendor_id:\d+}/discount", staff.vendor_discount, name="discount"
+    )
+
+    _form(router, "/activate", offline.offline_activation, "offline")
+    router.add_post("/activate/license", offline.offline_license_download, name="offline_license")
