@@ -18,6 +18,7 @@ from vendor_portal.balances import handlers as balances
 from vendor_portal.mail.sender import Mailer
 from vendor_portal.openapi import handlers as openapi
 from vendor_portal.orders import handlers as orders
+from vendor_portal.pages.app import create_pages_app
 from vendor_portal.pricing import handlers as pricing
 from vendor_portal.products import handlers as products
 from vendor_portal.serials import handlers as serials
@@ -25,19 +26,6 @@ from vendor_portal.serials import handlers as serials
 
 async def _root(request: web.Request) -> web.Response:
     raise web.HTTPFound("/portal/")
-
-
-async def _portal_index(request: web.Request) -> web.Response:
-    base = request.app[SETTINGS].base_url if SETTINGS in request.app else ""
-    return web.Response(
-        text=(
-            "<!doctype html><title>Activation Server</title>"
-            "<h1>Activation Server</h1>"
-            f"<p>Activation API: <code>{base}/v1/activations</code></p>"
-            f"<p>Vendor API: <code>{base}/v1/openapi.json</code></p>"
-        ),
-        content_type="text/html",
-    )
 
 
 def build_portal(app: web.Application) -> Portal:
@@ -107,6 +95,4 @@ def setup_portal(app: web.Application) -> None:
     app.cleanup_ctx.append(_portal_state)
     add_api_routes(app.router)
     app.router.add_get("/", _root)
-    portal = web.Application()
-    portal.router.add_get("/", _portal_index)
-    app.add_subapp("/portal/", portal)
+    app.add_subapp("/portal/", create_pages_app(app[SETTINGS]))
