@@ -88,7 +88,7 @@ async def other_vendor(client: TestClient, pool: asyncpg.Pool, settings: Setting
 class Mailbox:
     messages: list[Any] = field(default_factory=list)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(envelope)
         return "250 Message accepted for delivery"
 
