@@ -200,6 +200,9 @@ def _serve_worker(settings: Settings) -> None:
             reuse_port=settings.workers > 1,
             print=None,
             access_log=None,
+            # aiohttp counts this from the connection's start until a request is complete, so
+            # it is also the time a client has to send its headers.
+            keepalive_timeout=settings.client_timeout_seconds,
         )
     except OSError as exc:
         if exc.errno in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):

@@ -20,6 +20,7 @@ One middleware (:mod:`activation_server.middleware`) turns any of them into the 
     ├── MethodNotAllowed          405 METHOD_NOT_ALLOWED
     ├── Conflict                  409 CONFLICT
     │   └── ActivationLimitReached 409 ACTIVATION_LIMIT_REACHED
+    ├── RequestTimeout            408 REQUEST_TIMEOUT
     ├── PayloadTooLarge           413 PAYLOAD_TOO_LARGE
     ├── UnsupportedMediaType      415 UNSUPPORTED_MEDIA_TYPE
     ├── RateLimited               429 RATE_LIMITED (Retry-After)
@@ -160,6 +161,15 @@ class ActivationLimitReached(Conflict):
             "machine you no longer use, or ask the vendor for another serial number.",
             extra={"limit": limit, "used": used},
         )
+
+
+class RequestTimeout(ApiError):
+    code = "REQUEST_TIMEOUT"
+    status = 408
+    default_message = "The request body did not arrive in time."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message, headers={"Connection": "close"})
 
 
 class PayloadTooLarge(ApiError):

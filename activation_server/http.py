@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import json
 from typing import Any
@@ -9,24 +10,44 @@ from typing import Any
 from aiohttp import web
 
 from activation_server.appkeys import SETTINGS
-from activation_server.errors import InvalidRequest, PayloadTooLarge
+from activation_server.errors import InvalidRequest, PayloadTooLarge, RequestTimeout
 
 
-async def read_json_object(request: web.Request) -> dict[str, Any]:
-    """The body as a JSON object; 400 or 413 with a clear message otherwise.
-
-    The Content-Type is not insisted on: a body that parses as JSON is accepted, so that a
-    quick ``curl -d`` works; one that does not is refused as the contract says, with 400.
-    """
-    limit = request.app[SETTINGS].max_body_bytes
+async def read_body(request: web.Request) -> bytes:
+    """The whole body, however many packets it arrives in; 413 as soon as it is over the limit
+    (before anything is parsed), 408 when the client sends it too slowly."""
+    settings = request.app[SETTINGS]
+    limit = settings.max_body_bytes
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge(f"The request body is over {limit} bytes.")
+    raw = bytearray()
     try:
-        raw = await request.content.read(limit + 1)
+        async with asyncio.timeout(settings.client_timeout_seconds):
+            while len(raw) <= limit:
+                # read(n) returns what has arrived so far, so a body split over several
+                # packets takes several reads.
+                chunk = await request.content.read(limit + 1 - len(raw))
+                if not chunk:
+                    break
+                raw += chunk
+    except TimeoutError:
+        raise RequestTimeout(
+            f"The request body did not arrive within {settings.client_timeout_seconds:g} s."
+        ) from None
     except (ValueError, OSError) as exc:
         raise InvalidRequest("The request body could not be read.") from exc
     if len(raw) > limit:
         raise PayloadTooLarge(f"The request body is over {limit} bytes.")
+    return bytes(raw)
+
+
+async def read_json_object(request: web.Request) -> dict[str, Any]:
+    """The body as a JSON object; 400, 408 or 413 with a clear message otherwise.
+
+    The Content-Type is not insisted on: a body that parses as JSON is accepted, so that a
+    quick ``curl -d`` works; one that does not is refused as the contract says, with 400.
+    """
+    raw = await read_body(request)
     if not raw.strip():
         raise InvalidRequest("The request body is empty: send a JSON object.")
     try:

@@ -42,6 +42,9 @@ class Settings:
     db_connect_timeout: float = 3.0
     db_command_timeout: float = 5.0
     max_body_bytes: int = 64 * 1024
+    # Seconds a client may take to send a request's headers, or its body; an idle keep-alive
+    # connection is closed after as long. Slow clients (slowloris) cannot hold connections open.
+    client_timeout_seconds: float = 15.0
     # Failed activations (unknown serials) per address and window before 429.
     rate_limit_failures: int = 30
     rate_limit_window_seconds: int = 60
