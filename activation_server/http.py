@@ -13,11 +13,11 @@ from activation_server.appkeys import SETTINGS
 from activation_server.errors import InvalidRequest, PayloadTooLarge, RequestTimeout
 
 
-async def read_body(request: web.Request) -> bytes:
+async def read_body(request: web.Request, limit: int | None = None) -> bytes:
     """The whole body, however many packets it arrives in; 413 as soon as it is over the limit
-    (before anything is parsed), 408 when the client sends it too slowly."""
+    (``max_body_bytes`` unless given), 408 when the client sends it too slowly."""
     settings = request.app[SETTINGS]
-    limit = settings.max_body_bytes
+    limit = settings.max_body_bytes if limit is None else limit
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge(f"The request body is over {limit} bytes.")
     raw = bytearray()

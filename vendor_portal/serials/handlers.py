@@ -8,7 +8,8 @@ from aiohttp import web
 
 from activation_server.activations.requests import parse_serial
 from activation_server.appkeys import DB_POOL
-from activation_server.errors import InvalidRequest, PayloadTooLarge
+from activation_server.errors import InvalidRequest
+from activation_server.http import read_body
 from vendor_portal import parsing
 from vendor_portal.auth import current_actor
 from vendor_portal.serials import service
@@ -72,11 +73,7 @@ async def post_bulk(request: web.Request) -> web.Response:
     """JSON ``{"action", "serials": [..]}`` or ``{"action", "text": "pasted list"}``, or a raw
     ``text/csv`` / ``text/plain`` body with ``?action=``."""
     actor = await current_actor(request)
-    if request.content_length is not None and request.content_length > MAX_BULK_BYTES:
-        raise PayloadTooLarge(f"A list is at most {MAX_BULK_BYTES} bytes.")
-    raw = await request.content.read(MAX_BULK_BYTES + 1)
-    if len(raw) > MAX_BULK_BYTES:
-        raise PayloadTooLarge(f"A list is at most {MAX_BULK_BYTES} bytes.")
+    raw = await read_body(request, MAX_BULK_BYTES)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
