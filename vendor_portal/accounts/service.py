@@ -243,10 +243,33 @@ async def authenticate(
 # --- passwords -----------------------------------------------------------------------------
 
 
+async def _count_attempt(
+    connection: asyncpg.Connection, portal: Portal, keys: list[str], message: str
+) -> None:
+    """Refuses with 429 once any of ``keys`` is over the limit; otherwise counts this attempt."""
+    limiter = portal.login_limiter
+    try:
+        for key in keys:
+            await limiter.check_shared(connection, key)
+    except RateLimited as exc:
+        raise RateLimited(exc.retry_after, message.format(exc.retry_after)) from None
+    for key in keys:
+        await limiter.record_failure(connection, key)
+
+
 async def request_password_reset(
     pool: asyncpg.Pool, portal: Portal, email: str, address: str | None
 ) -> None:
     """Mails a reset link if the address has an account; answers the same either way."""
+    # Every request sends a mail: throttled per account and per address like failed sign-ins,
+    # whether or not the account exists, so the limit reveals nothing either.
+    async with pool.acquire() as connection:
+        await _count_attempt(
+            connection,
+            portal,
+            [f"reset:{key}" for key in _limiter_keys(email, address)],
+            "Too many password reset requests. Try again in {} s.",
+        )
     link_token = secrets.token_urlsafe(32)
     async with pool.acquire() as connection, connection.transaction():
         user = await queries.user_by_email(connection, email)
@@ -277,7 +300,24 @@ async def request_password_reset(
 async def reset_password(
     pool: asyncpg.Pool, portal: Portal, link_token: str, password: str, address: str | None
 ) -> User:
+    # Codes are 256 random bits, but a guesser still gets no unlimited tries.
+    guesses = f"reset-code:address:{address}"
+    if address is not None:
+        async with pool.acquire() as connection:
+            await portal.login_limiter.check_shared(connection, guesses)
     password_hash = await portal.passwords.hash(password)
+    try:
+        return await _reset_password(pool, link_token, password_hash, address)
+    except TokenNotFound:
+        if address is not None:
+            async with pool.acquire() as connection:
+                await portal.login_limiter.record_failure(connection, guesses)
+        raise
+
+
+async def _reset_password(
+    pool: asyncpg.Pool, link_token: str, password_hash: str, address: str | None
+) -> User:
     async with pool.acquire() as connection, connection.transaction():
         user_id = await queries.take_email_token(connection, token_hash(link_token), "reset")
         if user_id is None:
