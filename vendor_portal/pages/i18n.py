@@ -11,6 +11,7 @@ handler, a form check or a template all see the same one without passing it arou
 from __future__ import annotations
 
 import contextvars
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -115,6 +116,9 @@ def negotiate(accept_language: str | None) -> str:
     return DEFAULT_LANGUAGE
 
 
+_LETTERS_THEN_DIGITS = re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
+
+
 @cache
 def _babel_locale(language: str) -> Locale:
     try:
@@ -127,7 +131,10 @@ def money(amount: int, currency: str) -> str:
     """Integer minor units as the language writes money: 11 000,00 ₽ or RUB 11,000.00."""
     digits = get_currency_precision(currency)
     value = Decimal(amount).scaleb(-digits)
-    return format_currency(value, currency, locale=_babel_locale(_current.get()))
+    text = format_currency(value, currency, locale=_babel_locale(_current.get()))
+    # CLDR's currency spacing, which Babel leaves out: a code written in letters stands apart
+    # from the digits ("RUB 11,000.00", not "RUB11,000.00").
+    return _LETTERS_THEN_DIGITS.sub("\u00a0", text)
 
 
 def number(value: int) -> str:

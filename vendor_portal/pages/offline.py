@@ -75,7 +75,7 @@ async def offline_activation(request: web.Request) -> web.StreamResponse:
     status = 200
     if request.method == "POST":
         form = await Form.read(request)
-        code = form.text("request", max_length=MAX_CODE_CHARS, strip=False).strip()
+        code = form.text("request", max_length=MAX_CODE_CHARS)
         context["decoded"] = _decoded(code) if code else None
         if form.ok:
             try:
@@ -107,7 +107,7 @@ async def offline_license_download(request: web.Request) -> web.StreamResponse:
     """The same license as a file. Activating again from the same machine takes no new slot:
     the answer is the machine's existing activation."""
     form = await Form.read(request)
-    code = form.text("request", max_length=MAX_CODE_CHARS, strip=False).strip()
+    code = form.text("request", max_length=MAX_CODE_CHARS)
     if not form.ok:
         raise web.HTTPBadRequest()
     result = await _activate(request, code)
