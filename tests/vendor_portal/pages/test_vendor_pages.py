@@ -210,7 +210,9 @@ async def test_staff_invoice_payment_and_vendor_downloads_serials(
     group = await vendor.post(
         "/portal/serials/group",
         {
-            "serials": f"{serial}\n{rows[1]['serial']}\n{serial}\nnot-a-serial\n01234-56789-ABCDE-FGHJS",
+            "serials": "\n".join(
+                [serial, rows[1]["serial"], serial, "not-a-serial", "01234-56789-ABCDE-FGHJS"]
+            ),
             "action": "block",
         },
     )
