@@ -192,13 +192,17 @@ async def forgot_password(request: web.Request) -> web.StreamResponse:
         form = await Form.read(request)
         email = _email(form)
         if form.ok:
-            await accounts.request_password_reset(
-                request.config_dict[DB_POOL],
-                request.config_dict[PORTAL],
-                email,
-                client_address(request),
-            )
-            return render(request, "auth/forgot_done.html", {"email": email})
+            try:
+                await accounts.request_password_reset(
+                    request.config_dict[DB_POOL],
+                    request.config_dict[PORTAL],
+                    email,
+                    client_address(request),
+                )
+            except RateLimited as error:
+                form.refuse(error)
+            else:
+                return render(request, "auth/forgot_done.html", {"email": email})
     return render(request, "auth/forgot.html", {"form": form}, status=_status(form))
 
 
@@ -218,7 +222,7 @@ async def reset_password(request: web.Request) -> web.StreamResponse:
                     password,
                     client_address(request),
                 )
-            except TokenNotFound as error:
+            except (TokenNotFound, RateLimited) as error:
                 form.refuse(error)
             else:
                 current = page(request)
