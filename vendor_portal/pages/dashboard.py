@@ -19,6 +19,8 @@ from vendor_portal.pages.i18n import day, ngettext
 CHART_WIDTH = 720
 CHART_HEIGHT = 220
 CHART_LEFT = 36
+# Room for the last date label, which is centred under the last bar.
+CHART_RIGHT = 24
 CHART_BOTTOM = 24
 CHART_TOP = 10
 
@@ -47,6 +49,7 @@ class Chart:
     width: int
     height: int
     left: int
+    right: int
     bottom: float
     bars: list[Bar]
     ticks: list[Tick]
@@ -68,7 +71,7 @@ def _nice_maximum(value: int) -> int:
 def chart(days: list[DayCount]) -> Chart:
     top = _nice_maximum(max((item.activations for item in days), default=0))
     plot_height = CHART_HEIGHT - CHART_BOTTOM - CHART_TOP
-    slot = (CHART_WIDTH - CHART_LEFT) / max(len(days), 1)
+    slot = (CHART_WIDTH - CHART_LEFT - CHART_RIGHT) / max(len(days), 1)
     bars = []
     for index, item in enumerate(days):
         height = plot_height * item.activations / top
@@ -96,6 +99,7 @@ def chart(days: list[DayCount]) -> Chart:
         width=CHART_WIDTH,
         height=CHART_HEIGHT,
         left=CHART_LEFT,
+        right=CHART_WIDTH - CHART_RIGHT,
         bottom=CHART_TOP + plot_height,
         bars=bars,
         ticks=ticks,

@@ -204,6 +204,8 @@ async def _card(
     who = actor(request)
     vendor = await accounts.get_vendor(pool, who, view.order.vendor_id)
     balance = await balances.get_balance(pool, who, view.order.vendor_id, limit=1)
+    # The history names people as "user:<id>"; show the addresses this reader may see.
+    users = await accounts.list_users(pool, who, 10_000, 0)
     return render(
         request,
         "orders/card.html",
@@ -215,6 +217,7 @@ async def _card(
             "quantity": sum(line.quantity for line in view.lines),
             "due": max(0, view.order.total - view.order.paid),
             "form": form or Form(),
+            "people": {f"user:{user.id}": user.email for user in users},
         },
         status=status,
     )

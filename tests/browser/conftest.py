@@ -1,0 +1,133 @@
+"""Browser tests: the whole service on a loopback port, driven by Playwright through Debian's
+Chromium (headless), with a real SMTP server catching the portal's e-mail.
+
+Browsers are never downloaded: the tests use ``/usr/bin/chromium`` (``.ci/run`` installs it) and
+skip when it or Playwright is missing, except in CI, where that fails them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from activation_server.settings import Settings
+from tests.conftest import (
+    LiveServer,
+    create_test_database,
+    drop_test_database,
+    require,
+)
+from tests.vendor_portal.conftest import CHEAP, SmtpServer, _free_port
+from tests.vendor_portal.conftest import smtp_server as smtp_server
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+
+
+class PortalServer(LiveServer):
+    """A live server on a port chosen before it starts, so that the links in its e-mails (built
+    from the public URL) lead back to it."""
+
+    async def _start(self) -> None:
+        from activation_server.appkeys import DB_POOL
+        from activation_server.cli import build_app
+        from tests.conftest import Factory
+
+        self.app = build_app(self.settings)
+        self.runner = web.AppRunner(self.app, access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", self.settings.port)
+        await site.start()
+        self.url = f"http://127.0.0.1:{self.settings.port}"
+        self.factory = Factory(self.app[DB_POOL])
+
+
+@pytest.fixture
+def portal_server(
+    tmp_path: Path, pg_admin_url: str, template_database: str, smtp_server: SmtpServer
+) -> Iterator[PortalServer]:
+    name, url = asyncio.run(create_test_database(pg_admin_url, template_database))
+    port = _free_port()
+    server = PortalServer(
+        Settings(
+            data_dir=tmp_path / "server",
+            database_url=url,
+            port=port,
+            public_url=f"http://127.0.0.1:{port}",
+            pool_min_size=1,
+            pool_max_size=10,
+            cookie_secure=False,
+            secret_key="browser-test-secret-" + "x" * 32,
+            smtp_url=smtp_server.url,
+            **CHEAP,  # type: ignore[arg-type]
+        )
+    )
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        asyncio.run(drop_test_database(pg_admin_url, name))
+
+
+@pytest.fixture
+def browser(portal_server: PortalServer) -> Iterator[Any]:
+    # Function-scoped, and after the server: while Playwright's synchronous API is alive its
+    # event loop counts as running in this thread, which asyncio.run and async tests refuse.
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+    require(sync_playwright is not None, "Playwright for Python is not installed")
+    require(Path(CHROMIUM).exists(), f"Chromium is not installed at {CHROMIUM}")
+    assert sync_playwright is not None
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def new_page(browser: Any) -> Iterator[Any]:
+    """Opens pages in fresh browser contexts (each its own cookies), closed after the test."""
+    contexts: list[Any] = []
+
+    def open_page(locale: str = "en-US") -> Any:
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, locale=locale, accept_downloads=True
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Keeps a full-page picture of the page as a test artefact."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
