@@ -74,6 +74,117 @@ LEFT JOIN created c ON true
 LEFT JOIN bump b ON true
 """
 
+# The same activation for a batch of requests that arrived together, in one statement and one
+# transaction: one round trip, one commit and one WAL flush for the batch. Requests are numbered
+# by ``n``. The batch travels as one JSON document: encoding it is one C-accelerated dump, where
+# eight array parameters cost the driver a type check per element. Only serials that
+# will take a slot are locked, all in one order, so concurrent batches queue and never deadlock;
+# ``FOR UPDATE`` returns the newest committed count, and slots are granted in request order
+# while ``used + rank <= activation_limit``. A machine that appears twice in a batch takes one
+# slot: its first request creates the activation, the others get it as an existing one.
+ACTIVATE_MANY = """
+WITH req AS (
+    SELECT r.n, r.serial, r.fingerprint, r.product, r.features, r.client, r.address, r.id, r.via
+    FROM jsonb_to_recordset($1::jsonb) AS r(n integer, serial text, fingerprint text,
+         product text, features text[], client jsonb, address inet, id uuid, via text)
+),
+-- LATERAL lookups keep to the primary and live-activation indexes whatever the planner guesses
+-- of the batch's size (it cannot see into the JSON document).
+info AS (
+    SELECT s.serial, s.status, (s.valid_until IS NOT NULL AND s.valid_until <= now()) AS expired,
+           s.activation_limit, s.used, s.features, s.trial, s.trial_days,
+           p.code AS product, p.vendor_id
+    FROM (SELECT DISTINCT serial FROM req) r
+    CROSS JOIN LATERAL (SELECT * FROM serials s WHERE s.serial = r.serial) s
+    JOIN products p ON p.id = s.product_id
+),
+existing AS (
+    SELECT r.n, a.id, a.created_at, a.expires_at, a.features
+    FROM req r
+    CROSS JOIN LATERAL (
+        SELECT a.id, a.created_at, a.expires_at, a.features FROM activations a
+        WHERE a.serial = r.serial AND a.fingerprint = r.fingerprint AND a.deactivated_at IS NULL
+        LIMIT 1
+    ) a
+),
+wanted AS (
+    SELECT r.*, row_number() OVER (PARTITION BY r.serial, r.fingerprint ORDER BY r.n) AS copy
+    FROM req r JOIN info i ON i.serial = r.serial
+    WHERE i.status = 'active' AND NOT i.expired
+      AND (r.product IS NULL OR r.product = i.product)
+      AND (r.features IS NULL OR r.features <@ i.features)
+      AND NOT EXISTS (SELECT 1 FROM existing e WHERE e.n = r.n)
+),
+locked AS (
+    SELECT s.serial, s.used, s.activation_limit, s.status
+    FROM serials s
+    WHERE s.serial IN (SELECT serial FROM wanted)
+    ORDER BY s.serial
+    FOR UPDATE
+),
+ranked AS (
+    SELECT w.n, w.serial, w.fingerprint, w.features, w.client, w.address, w.id, w.via,
+           l.used AS base, l.activation_limit,
+           row_number() OVER (PARTITION BY w.serial ORDER BY w.n) AS rank
+    FROM wanted w JOIN locked l ON l.serial = w.serial
+    WHERE w.copy = 1 AND l.status = 'active'
+),
+granted AS (
+    SELECT * FROM ranked WHERE base + rank <= activation_limit
+),
+taken AS (
+    SELECT serial, count(*) AS slots FROM granted GROUP BY serial
+),
+bump AS (
+    UPDATE serials s SET used = s.used + t.slots
+    FROM taken t
+    WHERE s.serial = t.serial
+    RETURNING s.serial, s.used
+),
+created AS (
+    INSERT INTO activations (id, serial, fingerprint, features, client, address, via, expires_at)
+    SELECT g.id, g.serial, g.fingerprint, COALESCE(g.features, i.features),
+           g.client, g.address, g.via,
+           CASE WHEN i.trial THEN now() + make_interval(days => i.trial_days) END
+    FROM granted g JOIN info i ON i.serial = g.serial
+    RETURNING id, created_at, expires_at, features
+),
+audit AS (
+    INSERT INTO audit_log (actor, vendor_id, action, subject, address, details)
+    SELECT 'machine', i.vendor_id, 'activation.create', g.serial, g.address,
+           jsonb_build_object('activation_id', g.id, 'fingerprint', g.fingerprint, 'via', g.via)
+    FROM granted g JOIN info i ON i.serial = g.serial
+),
+seen AS (
+    -- Last-seen has hour resolution, so a restart storm of known machines writes nothing.
+    UPDATE activations a SET last_seen_at = now()
+    FROM existing e
+    WHERE a.id = e.id AND a.last_seen_at < now() - interval '1 hour'
+)
+SELECT r.n, i.status, i.expired, i.activation_limit,
+       COALESCE(b.used, l.used, i.used) AS used,
+       i.features AS licensed, i.trial, i.product,
+       COALESCE(e.id, c2.id) AS existing_id,
+       COALESCE(e.created_at, c2.created_at) AS existing_created_at,
+       CASE WHEN e.id IS NOT NULL THEN e.expires_at ELSE c2.expires_at END
+           AS existing_expires_at,
+       COALESCE(e.features, c2.features) AS existing_features,
+       c.id AS created_id, c.created_at AS created_created_at,
+       c.expires_at AS created_expires_at, c.features AS created_features,
+       g.base + g.rank AS bumped_used
+FROM req r
+JOIN info i ON i.serial = r.serial
+LEFT JOIN existing e ON e.n = r.n
+LEFT JOIN wanted w ON w.n = r.n
+LEFT JOIN granted g ON g.n = r.n
+LEFT JOIN created c ON c.id = g.id
+LEFT JOIN granted g2 ON w.copy > 1 AND g2.serial = r.serial AND g2.fingerprint = r.fingerprint
+LEFT JOIN created c2 ON c2.id = g2.id
+LEFT JOIN locked l ON l.serial = r.serial
+LEFT JOIN bump b ON b.serial = r.serial
+ORDER BY r.n
+"""
+
 SELECT_BY_ACTIVATION = """
 SELECT a.id, a.serial, a.fingerprint, a.features, a.created_at, a.expires_at, a.deactivated_at,
        s.status, (s.valid_until IS NOT NULL AND s.valid_until <= now()) AS serial_expired,
@@ -204,6 +315,49 @@ async def activate(
         ACTIVATE, serial, fingerprint, product, features, client, address, new_id, via
     )
     return ActivateOutcome(**dict(row)) if row is not None else None
+
+
+@dataclass(frozen=True)
+class ActivationParams:
+    """One request of a batch (see :func:`activate_many`)."""
+
+    serial: str
+    fingerprint: str
+    product: str | None
+    features: list[str] | None
+    client: dict[str, Any]
+    address: str | None
+    new_id: uuid.UUID
+    via: str
+
+
+async def activate_many(
+    connection: asyncpg.Connection, batch: list[ActivationParams]
+) -> list[ActivateOutcome | None]:
+    """The outcomes of a batch, in its order; None where the serial does not exist."""
+    rows = await connection.fetch(
+        ACTIVATE_MANY,
+        [
+            {
+                "n": index,
+                "serial": item.serial,
+                "fingerprint": item.fingerprint,
+                "product": item.product,
+                "features": item.features,
+                "client": item.client,
+                "address": item.address,
+                "id": str(item.new_id),
+                "via": item.via,
+            }
+            for index, item in enumerate(batch, 1)
+        ],
+    )
+    outcomes: list[ActivateOutcome | None] = [None] * len(batch)
+    for row in rows:
+        values = dict(row)
+        index = values.pop("n") - 1
+        outcomes[index] = ActivateOutcome(**values)
+    return outcomes
 
 
 async def state_by_activation(

@@ -16,6 +16,7 @@ import asyncpg
 import jwt
 
 from activation_server.activations import queries
+from activation_server.activations.batching import batcher_for
 from activation_server.activations.requests import ActivationRequest, parse_activation_id
 from activation_server.errors import (
     ActivationLimitReached,
@@ -131,21 +132,21 @@ async def activate(
     via: str = "online",
 ) -> Activation:
     """Takes a slot of the serial for this machine, or returns the machine's live activation."""
+    batcher = batcher_for(pool)
     for _ in range(_ATTEMPTS):
-        new_id = uuid.uuid4()
+        params = queries.ActivationParams(
+            serial=request.serial,
+            fingerprint=request.fingerprint,
+            product=request.product,
+            features=request.features,
+            client=request.client,
+            address=address,
+            new_id=uuid.uuid4(),
+            via=via,
+        )
         try:
-            async with pool.acquire() as connection:
-                outcome = await queries.activate(
-                    connection,
-                    serial=request.serial,
-                    fingerprint=request.fingerprint,
-                    product=request.product,
-                    features=request.features,
-                    client=request.client,
-                    address=address,
-                    new_id=new_id,
-                    via=via,
-                )
+            # Concurrent activations of this process share one statement and transaction.
+            outcome = await batcher.activate(params)
         except _RETRYABLE:
             continue
         if outcome is None:

@@ -36,6 +36,16 @@ async def _init_connection(connection: asyncpg.Connection) -> None:
         )
 
 
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """Pool release without asyncpg's default ``RESET ALL; CLOSE ALL; UNLISTEN *; ...``.
+
+    That reset is a second round trip (and four statements) after every query, as costly as an
+    activation's own statement. asyncpg still rolls back a transaction left open before calling
+    this; nothing in the service leaves other session state behind (settings are ``SET LOCAL``,
+    advisory locks are transaction-scoped or released in ``finally``).
+    """
+
+
 async def create_pool(url: str, settings: Settings, **overrides: Any) -> asyncpg.Pool:
     options: dict[str, Any] = {
         "min_size": settings.pool_min_size,
@@ -44,6 +54,7 @@ async def create_pool(url: str, settings: Settings, **overrides: Any) -> asyncpg
         "command_timeout": settings.db_command_timeout,
         "statement_cache_size": settings.statement_cache_size,
         "init": _init_connection,
+        "reset": _keep_session,
         "server_settings": {"application_name": "activation-server"},
     }
     options.update(overrides)

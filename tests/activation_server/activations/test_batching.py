@@ -1,0 +1,161 @@
+"""The batched activation statement and the per-pool batcher: never oversell, one slot per
+machine, every refusal as the single-row statement gives it, no deadlock between batches."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import Counter
+from typing import Any
+
+import asyncpg
+
+from activation_server.activations import queries
+from activation_server.activations.batching import ActivationBatcher, batcher_for
+from tests.conftest import Factory, fingerprint
+
+
+def params(serial: str, machine: object, **extra: Any) -> queries.ActivationParams:
+    values: dict[str, Any] = {
+        "product": None,
+        "features": None,
+        "client": {"os": "linux"},
+        "address": "127.0.0.1",
+        "via": "online",
+    }
+    values.update(extra)
+    return queries.ActivationParams(
+        serial=serial, fingerprint=fingerprint(machine), new_id=uuid.uuid4(), **values
+    )
+
+
+async def run(pool: asyncpg.Pool, batch: list[queries.ActivationParams]) -> list[Any]:
+    async with pool.acquire() as connection, connection.transaction():
+        return await queries.activate_many(connection, batch)
+
+
+async def used(pool: asyncpg.Pool, serial: str) -> int:
+    return int(await pool.fetchval("SELECT used FROM serials WHERE serial = $1", serial))
+
+
+async def test_a_batch_takes_slots_in_order_and_one_per_machine(
+    pool: asyncpg.Pool, factory: Factory
+) -> None:
+    serial = await factory.serial("SP3")
+    batch = [params(serial, machine) for machine in ("a", "b", "a", "b", "c", "d", "e")]
+    outcomes = await run(pool, batch)
+    created = [o.created_id is not None for o in outcomes]
+    assert created == [True, True, False, False, True, False, False]
+    assert [o.bumped_used for o in outcomes[:2]] == [1, 2]
+    # A machine twice in one batch: the second request gets the first one's activation.
+    assert outcomes[2].existing_id == outcomes[0].created_id
+    assert outcomes[3].existing_id == outcomes[1].created_id
+    # Over the limit: neither created nor existing, with the count after the batch.
+    assert all(o.existing_id is None and o.used == 3 for o in outcomes[5:])
+    assert await used(pool, serial) == 3
+    live = await pool.fetchval("SELECT count(*) FROM activations WHERE serial = $1", serial)
+    assert live == 3
+    audited = await pool.fetchval(
+        "SELECT count(*) FROM audit_log WHERE subject = $1 AND action = 'activation.create'",
+        serial,
+    )
+    assert audited == 3
+
+
+async def test_a_batch_mixes_serials_refusals_and_known_machines(
+    pool: asyncpg.Pool, factory: Factory
+) -> None:
+    full = await factory.serial("SP1", product="ONE", features=["export"])
+    other = await factory.serial("SP3", product="ONE", features=["export", "print"])
+    blocked = await factory.serial("SP3", product="ONE")
+    await pool.execute("UPDATE serials SET status = 'blocked' WHERE serial = $1", blocked)
+    (first,) = await run(pool, [params(other, "known")])
+    unknown = "ZZZZZ-ZZZZZ-ZZZZZ-ZZZZK"
+    outcomes = await run(
+        pool,
+        [
+            params(full, 1),
+            params(unknown, 1),
+            params(blocked, 1),
+            params(other, 2, product="TWO"),
+            params(other, 3, features=["print", "admin"]),
+            params(other, 4, features=["print"]),
+            params(other, "known"),
+            params(full, 2),
+        ],
+    )
+    assert outcomes[0].created_id is not None and outcomes[0].bumped_used == 1
+    assert outcomes[1] is None
+    assert outcomes[2].status == "blocked" and outcomes[2].created_id is None
+    assert outcomes[3].created_id is None and outcomes[3].product == "ONE"
+    assert outcomes[4].created_id is None
+    assert outcomes[5].created_id is not None and outcomes[5].created_features == ["print"]
+    assert outcomes[6].existing_id == first.created_id and outcomes[6].created_id is None
+    assert outcomes[7].created_id is None and outcomes[7].used == 1
+    assert await used(pool, full) == 1
+    assert await used(pool, other) == 2
+    assert await used(pool, blocked) == 0
+
+
+async def test_a_trial_pool_is_never_oversold_by_concurrent_batches(
+    pool: asyncpg.Pool, factory: Factory
+) -> None:
+    trial = await factory.serial("TRIAL30K", limit=50)
+    sp3 = await factory.serials("SP3", 10)
+    # Batches over the same serials in opposite orders run at once: they lock in one order.
+    batches = []
+    for index in range(8):
+        batch = [params(trial, f"t{index}-{n}") for n in range(10)]
+        batch += [params(serial, f"s{index}") for serial in sp3]
+        batches.append(batch if index % 2 else list(reversed(batch)))
+    results = await asyncio.gather(*(run(pool, batch) for batch in batches))
+    granted = Counter(
+        outcome.created_id is not None
+        for outcomes, batch in zip(results, batches, strict=True)
+        for outcome, item in zip(outcomes, batch, strict=True)
+        if item.serial == trial
+    )
+    assert granted[True] == 50
+    assert await used(pool, trial) == 50
+    assert [await used(pool, serial) for serial in sp3] == [3] * 10
+
+
+async def test_the_batcher_coalesces_concurrent_requests(
+    pool: asyncpg.Pool, factory: Factory
+) -> None:
+    serial = await factory.serial("TRIAL30K", limit=100)
+    batcher = ActivationBatcher(pool)
+    statements = 0
+    original = batcher._run
+
+    async def counting(batch: Any) -> Any:
+        nonlocal statements
+        statements += 1
+        return await original(batch)
+
+    batcher._run = counting  # type: ignore[method-assign]
+    outcomes = await asyncio.gather(*(batcher.activate(params(serial, n)) for n in range(120)))
+    assert sum(o.created_id is not None for o in outcomes) == 100
+    assert await used(pool, serial) == 100
+    assert statements < 20
+    assert batcher.running == 0 and not batcher.pending
+
+
+async def test_a_failed_batch_fails_each_of_its_requests(pool: asyncpg.Pool) -> None:
+    batcher = batcher_for(pool)
+    assert batcher_for(pool) is batcher
+    bad = queries.ActivationParams(
+        serial="01234-56789-ABCDE-FGHJS",
+        fingerprint="not hex",
+        product=None,
+        features=None,
+        client={},
+        address="not an address",
+        new_id=uuid.uuid4(),
+        via="online",
+    )
+    results = await asyncio.gather(
+        *(batcher.activate(bad) for _ in range(5)), return_exceptions=True
+    )
+    assert all(isinstance(result, asyncpg.PostgresError) for result in results)
+    assert batcher.running == 0
