@@ -42,6 +42,7 @@ ERROR_DESCRIPTIONS = {
     401: "No valid bearer token (UNAUTHORIZED, INVALID_CREDENTIALS)",
     403: "Not allowed (FORBIDDEN, SERIAL_BLOCKED, ...)",
     404: "Not found, or another vendor's",
+    408: "The body did not arrive in time (REQUEST_TIMEOUT)",
     409: "Conflicts with the current state (ORDER_STATE_CONFLICT, ...)",
     413: "Body too large",
     429: "Too many failed attempts (RATE_LIMITED); see Retry-After",
@@ -75,9 +76,9 @@ def operation(
         }
     for status, schema in (extra_ok or {}).items():
         responses[str(status)] = {"description": "OK", "content": json_content(schema)}
-    for status in sorted(set(errors) | {503}):
-        if public and status == 401:
-            continue
+    # Every body is read by the same reader: too large is 413, too slow is 408.
+    read = {408, 413} if body is not None else set()
+    for status in sorted(set(errors) | read | {503}):
         responses[str(status)] = {
             "description": ERROR_DESCRIPTIONS[status],
             "content": json_content(ref("Error")),
@@ -661,7 +662,7 @@ def paths() -> dict[str, Any]:
             auth,
             (202, ref("Accepted")),
             body=ref("PasswordResetRequest"),
-            errors=(400,),
+            errors=(400, 429),
             public=True,
         )
     }
@@ -671,7 +672,7 @@ def paths() -> dict[str, Any]:
             auth,
             (200, {"type": "object"}),
             body=ref("PasswordReset"),
-            errors=(400, 404),
+            errors=(400, 404, 429),
             public=True,
         )
     }
