@@ -28,7 +28,7 @@ def _body(size: int) -> bytes:
     return json.dumps(skeleton).encode()
 
 
-def make_app(body_bytes: int, dumps: Any = json.dumps) -> web.Application:
+def make_app(body_bytes: int) -> web.Application:
     payload = _body(body_bytes)
 
     async def activation(request: web.Request) -> web.Response:
@@ -42,12 +42,21 @@ def make_app(body_bytes: int, dumps: Any = json.dumps) -> web.Application:
 
 
 def _worker(host: str, port: int, body_bytes: int, loop: str) -> None:
+    import asyncio
+
+    event_loop = asyncio.new_event_loop()
     if loop == "uvloop":
         import uvloop
 
-        uvloop.install()
+        event_loop = uvloop.new_event_loop()
     web.run_app(
-        make_app(body_bytes), host=host, port=port, reuse_port=True, print=None, access_log=None
+        make_app(body_bytes),
+        host=host,
+        port=port,
+        reuse_port=True,
+        print=None,
+        access_log=None,
+        loop=event_loop,
     )
 
 

@@ -1,10 +1,12 @@
 """The database ceiling: the activation's own SQL driven directly with asyncpg, no HTTP.
 
-``python -m bench.dbceiling URL FILE --mode cold|hot --processes N --concurrency C --seconds S``
-runs the hot path's statement (``activation_server.activations.queries.ACTIVATE``) from N
-processes with C statements in flight in total, the same as the server's workers could have, and
-prints one JSON line: statements, seconds, p50/p99 in microseconds. Every statement must take a
-slot (a distinct machine each time); anything else is counted as an error.
+``python -m bench.dbceiling URL FILE --mode cold|hot --processes N --concurrency C --pool P``
+runs the hot path's statements exactly as a server worker issues them (the per-pool batcher of
+``activation_server.activations.batching`` over ``queries.ACTIVATE``/``ACTIVATE_MANY``) from N
+processes with C activations in flight in total and P connections per process, the same as the
+server under the same load, and prints one JSON line: activations, seconds, p50/p99 in
+microseconds. Every activation must take a slot (a distinct machine each time); anything else
+is counted as an error.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from activation_server.activations import queries
+from activation_server.activations.batching import ActivationBatcher
 from activation_server.db.pool import create_pool
 from activation_server.settings import Settings
 
@@ -38,11 +41,13 @@ async def _drive(
     worker: int,
     workers: int,
     concurrency: int,
+    connections: int,
     seconds: float,
     salt: str,
 ) -> dict[str, Any]:
     settings = Settings(data_dir=Path(tempfile.gettempdir()))
-    pool = await create_pool(url, settings, min_size=concurrency, max_size=concurrency)
+    pool = await create_pool(url, settings, min_size=connections, max_size=connections)
+    batcher = ActivationBatcher(pool)
     latencies: list[float] = []
     errors = 0
     counter = 0
@@ -60,9 +65,8 @@ async def _drive(
                 serial = serials[(lane_id + (step // 3) * lanes) % len(serials)]
             counter += 1
             started = time.perf_counter()
-            async with pool.acquire() as connection:
-                outcome = await queries.activate(
-                    connection,
+            outcome = await batcher.activate(
+                queries.ActivationParams(
                     serial=serial,
                     fingerprint=_machine(salt, lane_id, step),
                     product="BENCH",
@@ -72,6 +76,7 @@ async def _drive(
                     new_id=uuid.uuid4(),
                     via="online",
                 )
+            )
             latencies.append(time.perf_counter() - started)
             if outcome is None or outcome.created_id is None:
                 errors += 1
@@ -101,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("serials", type=Path)
     parser.add_argument("--mode", choices=("cold", "hot"), default="cold")
     parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument("--concurrency", type=int, default=20, help="statements in flight")
+    parser.add_argument("--concurrency", type=int, default=64, help="activations in flight")
+    parser.add_argument("--pool", type=int, default=10, help="connections per process")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--salt", default="dbce0000")
     arguments = parser.parse_args(argv)
@@ -120,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
                     index,
                     arguments.processes,
                     per_process,
+                    arguments.pool,
                     arguments.seconds,
                     arguments.salt,
                 ),

@@ -83,7 +83,7 @@ async def check(
         rows = await connection.fetch(SAMPLE, since, sample)
     finally:
         await connection.close()
-    keys = _keys(base_url)
+    keys = _keys(base_url) if rows else {}
     for row in rows:
         status, body = _post(
             f"{base_url}/v1/activations",

@@ -79,6 +79,8 @@ def markdown(document: dict[str, Any]) -> str:
     lines.append("")
     if vendor.get("skipped"):
         lines.append(f"Vendor ordering flow: skipped ({vendor['skipped']}).")
+    elif vendor.get("failed"):
+        lines.append(f"Vendor ordering flow: FAILED ({vendor['failed']}).")
     elif vendor:
         lines.append(
             f"Vendor ordering flow: {vendor['orders']} orders fulfilled in "

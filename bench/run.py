@@ -173,6 +173,7 @@ class Harness:
         self.salt_counter = 0
         self.trials: list[str] = []
         self.estimated_rate = 5000.0 if not arguments.quick else 3000.0
+        self.estimated_db_rate = 10000.0
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -247,7 +248,12 @@ class Harness:
         self._wait_ceiling()
 
     def _server_loop(self) -> str:
-        return "asyncio"
+        # The ceiling runs on the loop the server's workers run on (activation_server.cli).
+        try:
+            import uvloop  # noqa: F401
+        except ImportError:
+            return "asyncio"
+        return "uvloop"
 
     def _activation_body_bytes(self) -> int:
         serial = self.fresh_serials(1)[0]
@@ -428,7 +434,6 @@ class Harness:
     def db_ceiling(self, serials: Path, seconds: float | None = None) -> Sample:
         assert self.database is not None
         seconds = seconds or self.arguments.seconds
-        concurrency = min(self.arguments.connections, self.arguments.workers * self.arguments.pool)
         command = [
             sys.executable,
             "-m",
@@ -440,7 +445,9 @@ class Harness:
             "--processes",
             str(self.arguments.workers),
             "--concurrency",
-            str(concurrency),
+            str(self.arguments.connections),
+            "--pool",
+            str(self.arguments.pool),
             "--seconds",
             f"{seconds:g}",
             "--salt",
@@ -471,7 +478,9 @@ class Harness:
                 path = self.serial_file("ceiling", self.fresh_serials(1000))
                 sample = self.wrk(scenario, "ceiling", path, port=self.ceiling_port, server=ceiling)
             elif scenario == "db-ceiling":
-                sample = self.db_ceiling(self.cold_file(f"db-{index}", seconds))
+                path = self.cold_file(f"db-{index}", seconds, self.estimated_db_rate)
+                sample = self.db_ceiling(path)
+                self.estimated_db_rate = max(sample.rate, 1000.0)
             elif scenario == "cold":
                 sample = self.wrk(scenario, "cold", self.cold_file(f"cold-{index}", seconds))
                 self.estimated_rate = max(sample.rate, 500.0)
