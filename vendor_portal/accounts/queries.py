@@ -268,3 +268,16 @@ async def use_api_key(connection: asyncpg.Connection, key_hash: bytes) -> tuple[
     values = dict(row)
     key_id = int(values.pop("api_key_id"))
     return key_id, User(**values)
+
+
+SELECT_LANGUAGE = "SELECT language FROM users WHERE id = $1"
+UPDATE_LANGUAGE = "UPDATE users SET language = $2 WHERE id = $1"
+
+
+async def user_language(connection: asyncpg.Connection, user_id: int) -> str | None:
+    value = await connection.fetchval(SELECT_LANGUAGE, user_id)
+    return str(value) if value is not None else None
+
+
+async def set_user_language(connection: asyncpg.Connection, user_id: int, language: str) -> None:
+    await connection.execute(UPDATE_LANGUAGE, user_id, language)

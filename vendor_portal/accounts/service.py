@@ -518,3 +518,17 @@ async def set_discount(pool: asyncpg.Pool, actor: Actor, vendor_id: int, percent
             details={"from": before.discount_percent, "to": percent},
         )
     return vendor
+
+
+# --- preferences ---------------------------------------------------------------------------
+
+
+async def set_language(pool: asyncpg.Pool, actor: Actor, language: str) -> None:
+    """The language the user reads the portal in, kept with the account so that it follows
+    the user from one browser to another."""
+    if actor.user_id is None:
+        raise Forbidden("Only a user has a language.")
+    if len(language) != 2 or not language.isalpha() or not language.islower():
+        raise InvalidRequest("A language is a two-letter code such as 'en' or 'ru'.")
+    async with pool.acquire() as connection:
+        await queries.set_user_language(connection, actor.user_id, language)
