@@ -99,7 +99,11 @@ def _origin_allowed(request: web.Request) -> bool:
     return host == request.host
 
 
-def _language(request: web.Request, user: accounts.User | None) -> tuple[str, str | None]:
+def _language(request: web.Request, stored: str | None) -> tuple[str, str | None]:
+    """The user's own choice, else this browser's, else the browser's Accept-Language."""
+    if stored in i18n.LANGUAGE_CODES:
+        assert stored is not None
+        return stored, None
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in i18n.LANGUAGE_CODES:
         return chosen, chosen
@@ -108,16 +112,17 @@ def _language(request: web.Request, user: accounts.User | None) -> tuple[str, st
 
 async def _load_user(
     request: web.Request, page: Page
-) -> tuple[accounts.User | None, accounts.Vendor | None]:
+) -> tuple[accounts.User | None, accounts.Vendor | None, str | None]:
     if page.session is None:
-        return None, None
+        return None, None, None
     async with request.config_dict[DB_POOL].acquire() as connection:
         user = await accounts.user(connection, page.session.user_id)
         # A password change raises the version: sessions opened before it end here.
         if user is None or user.token_version != page.session.version or not user.confirmed_at:
-            return None, None
+            return None, None, None
         vendor = await accounts.vendor(connection, user.vendor_id) if user.vendor_id else None
-    return user, vendor
+        language = await accounts.user_language(connection, user.id)
+    return user, vendor, language
 
 
 def _error_page(request: web.Request, status: int, message: str, title: str) -> web.Response:
@@ -209,9 +214,13 @@ async def _handle(
     fresh_csrf: bool,
 ) -> web.StreamResponse:
     try:
-        page.user, page.vendor = await _load_user(request, page)
+        page.user, page.vendor, stored_language = await _load_user(request, page)
         if page.user is None:
             page.session = None
+        elif stored_language in i18n.LANGUAGE_CODES:
+            assert stored_language is not None
+            page.language = stored_language
+            i18n.activate(stored_language)
         if request.method in _UNSAFE_METHODS:
             form = await request.post()
             token = form.get("csrf_token")

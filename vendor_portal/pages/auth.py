@@ -80,7 +80,11 @@ async def set_language(request: web.Request) -> web.StreamResponse:
     form = await Form.read(request)
     language = form["language"]
     if language in i18n.LANGUAGE_CODES:
-        page(request).language_choice = language
+        current = page(request)
+        current.language_choice = language
+        if current.user is not None:
+            # Kept with the account too, so it follows the user to other browsers.
+            await accounts.set_language(request.config_dict[DB_POOL], actor(request), language)
     raise redirect(safe_next(form["next"], url("")))
 
 

@@ -135,3 +135,29 @@ def test_negotiation_picks_a_spoken_language() -> None:
     assert i18n.negotiate("en;q=0.1, ru;q=0.9") == "ru"
     assert i18n.negotiate("ru;q=0") == "en"
     assert i18n.negotiate(None) == "en"
+
+
+async def test_the_language_follows_the_user_to_another_browser(
+    client: TestClient, pool: asyncpg.Pool, settings: Settings
+) -> None:
+    import aiohttp
+
+    await make_account(client, pool, settings, "alice@vendor-a.example", company="Vendor A")
+    first = Portal(client)
+    await first.login("alice@vendor-a.example", PASSWORD)
+    await first.post("/portal/language", {"language": "ru", "next": "/portal/dashboard"})
+    assert "Обзор" in first.last
+
+    other_browser = aiohttp.ClientSession(
+        base_url=str(client.make_url("/")), cookie_jar=aiohttp.CookieJar(unsafe=True)
+    )
+    try:
+        second = Portal(other_browser)
+        text = await second.get("/portal/login", headers={"Accept-Language": "en"})
+        assert '<html lang="en">' in text
+        await second.post(
+            "/portal/login", {"email": "alice@vendor-a.example", "password": PASSWORD}
+        )
+        assert '<html lang="ru">' in second.last and "Обзор" in second.last
+    finally:
+        await other_browser.close()
