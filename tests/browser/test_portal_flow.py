@@ -219,4 +219,7 @@ def test_a_refused_form_keeps_what_was_typed(portal_server: PortalServer, new_pa
     expect(page.get_by_label("Company or name")).to_have_value("Kept Company Ltd")
     expect(page.get_by_label("E-mail address")).to_have_value("not an address")
     expect(page.get_by_label("Company (legal entity)")).to_be_checked()
+    # Passwords are never sent back to the browser.
+    expect(page.get_by_label("Password", exact=True)).to_have_value("")
+    expect(page.get_by_label("Password, once more")).to_have_value("")
     screenshot(page, "20-refused-form-keeps-input")

@@ -44,7 +44,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATE_DIR = PACKAGE_DIR / "templates"
 STATIC_DIR = PACKAGE_DIR / "static"
 # Part of every static address, so a browser fetches the new files after an upgrade.
-STATIC_VERSION = "1"
+STATIC_VERSION = "2"
 
 SIGNER = web.AppKey("portal_signer", Signer)
 PAGE_SETTINGS = web.AppKey("portal_page_settings", Settings)

@@ -19,8 +19,9 @@ from activation_server.errors import ApiError
 from vendor_portal.pages.i18n import gettext
 from vendor_portal.pages.messages import explain
 
-# Fields that are never sent back to the browser, even when the form is refused.
-SECRET_FIELDS = frozenset({"password", "current_password", "new_password", "csrf_token"})
+# Fields that are never sent back to the browser, even when the form is refused: every
+# password field (and its repetition), and the CSRF token, which the page renders itself.
+SECRET_FIELDS = frozenset({"csrf_token"})
 
 
 @dataclass
@@ -51,7 +52,9 @@ class Form:
 
     def shown(self, name: str) -> str:
         """The value to render back into the field."""
-        return "" if name in SECRET_FIELDS else self.values.get(name, "")
+        if name in SECRET_FIELDS or "password" in name:
+            return ""
+        return self.values.get(name, "")
 
     @property
     def ok(self) -> bool:
