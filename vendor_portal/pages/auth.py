@@ -239,9 +239,59 @@ async def reset_password(request: web.Request) -> web.StreamResponse:
 # --- profile --------------------------------------------------------------------------------
 
 
+async def _profile(
+    request: web.Request,
+    form: Form | None = None,
+    *,
+    key_form: Form | None = None,
+    new_key: str | None = None,
+    status: int = 200,
+) -> web.Response:
+    keys = await accounts.list_api_keys(request.config_dict[DB_POOL], actor(request))
+    return render(
+        request,
+        "auth/profile.html",
+        {
+            "form": form or Form(),
+            "key_form": key_form or Form(),
+            "kinds": KIND_NAMES,
+            "api_keys": keys,
+            "new_key": new_key,
+        },
+        status=status,
+    )
+
+
 @login_required
 async def profile(request: web.Request) -> web.StreamResponse:
-    return render(request, "auth/profile.html", {"form": Form(), "kinds": KIND_NAMES})
+    return await _profile(request)
+
+
+@login_required
+async def create_api_key(request: web.Request) -> web.StreamResponse:
+    """A key for the vendor's own automation; its secret is shown on this page once."""
+    form = await Form.read(request)
+    name = form.text("name", max_length=100)
+    if form.ok:
+        try:
+            _, secret = await accounts.create_api_key(
+                request.config_dict[DB_POOL], actor(request), name
+            )
+        except ApiError as error:
+            form.refuse(error, "name")
+        else:
+            return await _profile(request, new_key=secret)
+    return await _profile(request, key_form=form, status=_status(form))
+
+
+@login_required
+async def revoke_api_key(request: web.Request) -> web.StreamResponse:
+    raw = request.match_info["key_id"]
+    if not raw.isdigit() or len(raw) > 18:
+        raise web.HTTPNotFound()
+    key = await accounts.revoke_api_key(request.config_dict[DB_POOL], actor(request), int(raw))
+    flash(request, gettext("The API key %(name)s is revoked.", name=key.name))
+    raise redirect(url("profile"))
 
 
 @login_required
@@ -268,6 +318,4 @@ async def change_password(request: web.Request) -> web.StreamResponse:
             page(request).new_session = new_session(user.id, user.token_version)
             flash(request, gettext("Your password is changed. Other sessions have ended."))
             raise redirect(url("profile"))
-    return render(
-        request, "auth/profile.html", {"form": form, "kinds": KIND_NAMES}, status=_status(form)
-    )
+    return await _profile(request, form, status=_status(form))

@@ -28,6 +28,8 @@ def add_routes(app: web.Application) -> None:
     _form(router, "/password-reset", auth.reset_password, "reset")
     router.add_get("/profile", auth.profile, name="profile")
     router.add_post("/profile/password", auth.change_password, name="password")
+    router.add_post("/profile/api-keys", auth.create_api_key, name="api_keys")
+    router.add_post(r"/profile/api-keys/{key_id}/revoke", auth.revoke_api_key, name="revoke_key")
 
     router.add_get("/dashboard", dashboard.dashboard, name="dashboard")
 

@@ -3,6 +3,7 @@ pages as a browser sends them."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -215,3 +216,30 @@ async def _other_session_ends(first: Portal, second: Portal) -> None:
     assert "alice@vendor-a.example" in first.last and "Change the password" in first.last
     await second.get("/portal/profile")
     assert 'name="password"' in second.last and "Change the password" not in second.last
+
+
+async def test_api_keys_are_created_shown_once_and_revoked(
+    client: TestClient, pool: asyncpg.Pool, settings: Settings
+) -> None:
+    await make_account(client, pool, settings, "alice@vendor-a.example", company="Vendor A")
+    portal = Portal(client)
+    await portal.login("alice@vendor-a.example", PASSWORD)
+    await portal.get("/portal/profile")
+    refused = await portal.post("/portal/profile/api-keys", {"name": " "}, status=422)
+    assert "Fill this in." in refused
+    text = await portal.post("/portal/profile/api-keys", {"name": "build server"})
+    secret = re.search(r'data-test="new-api-key">.*?value="([^"]+)"', text, re.S)
+    assert secret, text
+    key = secret.group(1)
+    me = await client.get("/v1/me", headers={"Authorization": f"Bearer {key}"})
+    assert me.status == 200
+    # Shown once: the profile lists the key by its first characters only.
+    again = await portal.get("/portal/profile")
+    assert key not in again and key[:10] in again and "build server" in again
+
+    key_id = re.search(r'action="/portal/profile/api-keys/(\d+)/revoke"', again)
+    assert key_id
+    text = await portal.post(f"/portal/profile/api-keys/{key_id.group(1)}/revoke", {})
+    assert "The API key build server is revoked." in text
+    me = await client.get("/v1/me", headers={"Authorization": f"Bearer {key}"})
+    assert me.status == 401
