@@ -133,10 +133,14 @@ granted AS (
     SELECT * FROM ranked WHERE base + rank <= activation_limit
 ),
 taken AS (
-    SELECT serial, count(*) AS slots FROM granted GROUP BY serial
+    SELECT serial, min(base) AS base, count(*) AS slots FROM granted GROUP BY serial
 ),
 bump AS (
-    UPDATE serials s SET used = s.used + t.slots
+    -- The new count is computed from the locked row's value, not from s.used: PostgreSQL checks
+    -- constraints on the row built from the statement's snapshot before it notices a concurrent
+    -- update (a deactivation committed a moment ago), so "s.used + slots" could trip the limit
+    -- check on a count that is already out of date.
+    UPDATE serials s SET used = t.base + t.slots
     FROM taken t
     WHERE s.serial = t.serial
     RETURNING s.serial, s.used
@@ -146,7 +150,10 @@ created AS (
     SELECT g.id, g.serial, g.fingerprint, COALESCE(g.features, i.features),
            g.client, g.address, g.via,
            CASE WHEN i.trial THEN now() + make_interval(days => i.trial_days) END
-    FROM granted g JOIN info i ON i.serial = g.serial
+    FROM granted g
+    JOIN info i ON i.serial = g.serial
+    -- Only serials whose count was raised get activations: a slot is never handed out uncounted.
+    JOIN bump b ON b.serial = g.serial
     RETURNING id, created_at, expires_at, features
 ),
 audit AS (
@@ -217,7 +224,7 @@ WITH target AS (
 locked AS (
     -- The serial's row is locked before the activation's, in the same order as an activation
     -- takes them, so a deactivation and an activation of one serial never deadlock.
-    SELECT s.serial, s.transferable, p.vendor_id
+    SELECT s.serial, s.transferable, s.used, p.vendor_id
     FROM serials s JOIN products p ON p.id = s.product_id
     WHERE s.serial = (SELECT serial FROM target)
     FOR UPDATE OF s
@@ -228,7 +235,8 @@ closed AS (
     RETURNING id, serial, deactivated_at, fingerprint
 ),
 freed AS (
-    UPDATE serials SET used = used - 1
+    -- From the locked (current) count, for the same reason as in the batch activation.
+    UPDATE serials SET used = (SELECT used FROM locked) - 1
     WHERE serial = (SELECT serial FROM closed)
     RETURNING used
 ),
