@@ -251,5 +251,10 @@ async def test_staff_top_up_and_discount(
             f"/portal/staff/vendors/{account.vendor_id}/discount", {"discount": "10"}
         )
         assert "The discount is 10 % for orders placed from now on." in text
+        # The staff's views of the whole service.
+        assert "The whole service" in await staff.get("/portal/dashboard")
+        for path in ("/portal/orders", "/portal/products", "/portal/serials", "/portal/profile"):
+            await staff.get(path)
+        assert "V A" in await staff.get("/portal/staff/vendors")
     finally:
         await staff.client.close()  # type: ignore[union-attr]
