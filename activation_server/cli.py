@@ -262,7 +262,7 @@ async def _embedded_url(settings: Settings, server: Any) -> Settings:
 
 def _supervise(settings: Settings) -> int:
     """Runs the workers and restarts any that dies, until SIGINT or SIGTERM."""
-    metrics_dir = settings.data_dir / "metrics"
+    metrics_dir = (settings.data_dir / "metrics").resolve()
     shutil.rmtree(metrics_dir, ignore_errors=True)
     metrics_dir.mkdir(parents=True)
     os.environ[metrics.MULTIPROCESS_ENV] = str(metrics_dir)

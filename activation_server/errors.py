@@ -157,8 +157,8 @@ class ActivationLimitReached(Conflict):
 
     def __init__(self, limit: int, used: int) -> None:
         super().__init__(
-            f"All {limit} activations of this serial number are in use. Deactivate it on a "
-            "machine you no longer use, or ask the vendor for another serial number.",
+            f"Every activation of this serial number is in use ({used} of {limit}). Deactivate "
+            "it on a machine you no longer use, or ask the vendor for another serial number.",
             extra={"limit": limit, "used": used},
         )
 

@@ -42,7 +42,7 @@ def test_request_code_to_license_and_back_into_the_sdk(
     page.get_by_label("Activation request code").fill(other_code)
     page.get_by_role("button", name="Get the license").click()
     expect(page.locator("[data-test=form-error]")).to_contain_text(
-        "All 1 activations of this serial number are in use"
+        "Every activation of this serial number is in use (1 of 1)"
     )
     expect(page.get_by_label("Activation request code")).to_have_value(other_code)
     screenshot(page, "32-offline-activation-refused")

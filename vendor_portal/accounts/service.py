@@ -106,7 +106,7 @@ async def register(
             email,
             "Somebody tried to register with your address",
             "An account with this e-mail address exists already. If that was you, sign in, "
-            f"or reset your password at {portal.base_url}/v1/auth/password-reset.\n",
+            f"or set a new password at {portal.base_url}/portal/password-forgotten.\n",
         )
         return
     link = f"{portal.base_url}/v1/auth/confirm?token={link_token}"

@@ -32,8 +32,8 @@ MESSAGES: dict[str, str] = {
         "Fewer modules than licensed are fine, more are not."
     ),
     "ACTIVATION_LIMIT_REACHED": N_(
-        "All %(limit)s activations of this serial number are in use. Deactivate the program on "
-        "a machine that no longer uses it, or ask the vendor for another serial number."
+        "Every activation of this serial number is in use (%(used)s of %(limit)s). Deactivate the "
+        "program on a machine that no longer uses it, or ask the vendor for another serial number."
     ),
     "RATE_LIMITED": N_("Too many failed attempts from your address. Try again in a few minutes."),
     "SERVICE_UNAVAILABLE": N_("The service is briefly unavailable. Try again in a moment."),

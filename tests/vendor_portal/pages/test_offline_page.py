@@ -62,7 +62,7 @@ async def test_every_refusal_is_explained_and_the_code_is_kept(
     await _submit(portal, encode_request(serial, fingerprint("first"), "ACME"))
 
     cases = {
-        "All 1 activations of this serial number are in use": encode_request(
+        "Every activation of this serial number is in use (1 of 1)": encode_request(
             serial, fingerprint("second"), "ACME"
         ),
         "does not license: print": encode_request(
