@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from aiohttp import web
@@ -17,17 +15,7 @@ from vendor_portal.errors import OrderNotFound
 from vendor_portal.orders import service
 from vendor_portal.orders.service import LineRequest
 from vendor_portal.serials import service as serials
-from vendor_portal.serials.service import serial_json
-
-CSV_COLUMNS = (
-    "serial",
-    "product",
-    "license_type",
-    "activation_limit",
-    "used",
-    "status",
-    "features",
-)
+from vendor_portal.serials.service import serial_json, serials_csv
 
 
 def parse_lines(body: dict[str, Any]) -> list[LineRequest]:
@@ -156,23 +144,8 @@ async def get_order_serials(request: web.Request) -> web.Response:
     order_id = _order_id(request)
     rows = await serials.order_serials(request.app[DB_POOL], actor, order_id)
     if _wants_csv(request):
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(CSV_COLUMNS)
-        for row in rows:
-            writer.writerow(
-                (
-                    row.serial,
-                    row.product,
-                    row.license_type,
-                    row.activation_limit,
-                    row.used,
-                    row.status,
-                    " ".join(row.features),
-                )
-            )
         return web.Response(
-            text=buffer.getvalue(),
+            text=serials_csv(rows),
             content_type="text/csv",
             charset="utf-8",
             headers={"Content-Disposition": f'attachment; filename="order-{order_id}-serials.csv"'},

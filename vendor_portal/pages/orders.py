@@ -3,8 +3,6 @@ card with lines, history, invoice and serials, and the actions each side may tak
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +16,6 @@ from vendor_portal.actor import Actor
 from vendor_portal.balances import service as balances
 from vendor_portal.errors import OrderNotFound, ProductNotFound
 from vendor_portal.orders import service as orders
-from vendor_portal.orders.handlers import CSV_COLUMNS
 from vendor_portal.orders.quote import Quote, quote_order
 from vendor_portal.orders.service import LineRequest, OrderView
 from vendor_portal.pages.context import (
@@ -37,6 +34,7 @@ from vendor_portal.pages.messages import explain
 from vendor_portal.pricing import service as pricing
 from vendor_portal.products import service as products
 from vendor_portal.serials import service as serials
+from vendor_portal.serials.service import serials_csv
 
 PAGE_SIZE = 50
 
@@ -287,26 +285,6 @@ async def order_action(request: web.Request) -> web.StreamResponse:
         raise redirect(url(f"orders/{number}"))
     view = await orders.get_order(pool, who, number)
     return await _card(request, view, form, status=422)
-
-
-def serials_csv(rows: list[Any]) -> str:
-    """The same columns as the API's CSV (``GET /v1/orders/{id}/serials``)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        writer.writerow(
-            (
-                row.serial,
-                row.product,
-                row.license_type,
-                row.activation_limit,
-                row.used,
-                row.status,
-                " ".join(row.features),
-            )
-        )
-    return buffer.getvalue()
 
 
 @login_required

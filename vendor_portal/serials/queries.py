@@ -9,44 +9,36 @@ from uuid import UUID
 
 import asyncpg
 
-SELECT_SERIALS = """
+# The filters of the serial list, shared by the page of rows and the count of all of them.
+_FILTERED_SERIALS = """
+FROM serials s
+JOIN products p ON p.id = s.product_id
+LEFT JOIN order_lines l ON l.id = s.order_line_id
+LEFT JOIN orders o ON o.id = l.order_id
+WHERE ($1::bigint IS NULL OR p.vendor_id = $1)
+  AND ($2::bigint IS NULL OR l.order_id = $2)
+  AND ($3::text IS NULL OR p.code = $3)
+  AND ($4::text IS NULL OR s.license_type = $4)
+  AND ($5::text IS NULL OR s.status = $5)
+  AND ($6::text IS NULL
+       OR ($6 = 'unused' AND s.used = 0)
+       OR ($6 = 'used' AND s.used > 0)
+       OR ($6 = 'exhausted' AND s.used >= s.activation_limit))
+  AND ($7::text IS NULL OR replace(s.serial, '-', '') LIKE '%' || $7 || '%')
+"""
+SELECT_SERIALS = (
+    """
 SELECT
 s.serial, p.code AS product, p.vendor_id, s.license_type, s.trial, s.activation_limit, s.used,
 s.features, s.status, l.order_id, o.number AS order_number, s.valid_until, s.created_at
-FROM serials s
-JOIN products p ON p.id = s.product_id
-LEFT JOIN order_lines l ON l.id = s.order_line_id
-LEFT JOIN orders o ON o.id = l.order_id
-WHERE ($1::bigint IS NULL OR p.vendor_id = $1)
-  AND ($2::bigint IS NULL OR l.order_id = $2)
-  AND ($3::text IS NULL OR p.code = $3)
-  AND ($4::text IS NULL OR s.license_type = $4)
-  AND ($5::text IS NULL OR s.status = $5)
-  AND ($6::text IS NULL
-       OR ($6 = 'unused' AND s.used = 0)
-       OR ($6 = 'used' AND s.used > 0)
-       OR ($6 = 'exhausted' AND s.used >= s.activation_limit))
-  AND ($7::text IS NULL OR replace(s.serial, '-', '') LIKE '%' || $7 || '%')
+"""
+    + _FILTERED_SERIALS
+    + """
 ORDER BY s.created_at DESC, s.serial
 LIMIT $8 OFFSET $9
 """
-COUNT_SERIALS = """
-SELECT count(*)
-FROM serials s
-JOIN products p ON p.id = s.product_id
-LEFT JOIN order_lines l ON l.id = s.order_line_id
-LEFT JOIN orders o ON o.id = l.order_id
-WHERE ($1::bigint IS NULL OR p.vendor_id = $1)
-  AND ($2::bigint IS NULL OR l.order_id = $2)
-  AND ($3::text IS NULL OR p.code = $3)
-  AND ($4::text IS NULL OR s.license_type = $4)
-  AND ($5::text IS NULL OR s.status = $5)
-  AND ($6::text IS NULL
-       OR ($6 = 'unused' AND s.used = 0)
-       OR ($6 = 'used' AND s.used > 0)
-       OR ($6 = 'exhausted' AND s.used >= s.activation_limit))
-  AND ($7::text IS NULL OR replace(s.serial, '-', '') LIKE '%' || $7 || '%')
-"""
+)
+COUNT_SERIALS = "SELECT count(*)" + _FILTERED_SERIALS
 SELECT_SERIAL = """
 SELECT
 s.serial, p.code AS product, p.vendor_id, s.license_type, s.trial, s.activation_limit, s.used,

@@ -27,6 +27,37 @@ _SEARCH_FOLD = str.maketrans({"O": "0", "I": "1", "L": "1"})
 _SEARCH_SYMBOLS = re.compile(r"[0-9A-HJKMNP-TV-Z]{1,20}")
 
 
+CSV_COLUMNS = (
+    "serial",
+    "product",
+    "license_type",
+    "activation_limit",
+    "used",
+    "status",
+    "features",
+)
+
+
+def serials_csv(rows: list[SerialRow]) -> str:
+    """Serials as CSV (features space-separated), the same for the API and the portal."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow(
+            (
+                row.serial,
+                row.product,
+                row.license_type,
+                row.activation_limit,
+                row.used,
+                row.status,
+                " ".join(row.features),
+            )
+        )
+    return buffer.getvalue()
+
+
 def serial_json(row: SerialRow) -> dict[str, Any]:
     return {
         "serial": row.serial,
