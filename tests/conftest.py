@@ -8,13 +8,16 @@ database is migrated once; each test gets its own copy, so tests never see each 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import shutil
+import socket
 import tempfile
 import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +32,9 @@ from activation_server.cli import build_app
 from activation_server.db.migrate import migrate
 from activation_server.serials.issuing import issue_serials
 from activation_server.settings import Settings
+from vendor_portal.accounts import service as accounts
+from vendor_portal.accounts.passwords import Passwords
+from vendor_portal.actor import system_actor
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -114,16 +120,40 @@ async def database_url(pg_admin_url: str, template_database: str) -> AsyncIterat
     await drop_test_database(pg_admin_url, name)
 
 
+PASSWORD = "correct horse battery"
+# Argon2 parameters that keep the suite fast; the server's defaults stay strong.
+CHEAP_PASSWORDS: dict[str, Any] = {
+    "password_time_cost": 1,
+    "password_memory_kib": 1024,
+    "password_parallelism": 1,
+}
+TEST_SECRET = "test-secret-key-" + "x" * 32
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settings:
+    """Settings for a test server: small pool, plain-HTTP cookies, cheap password hashing."""
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "database_url": database_url,
+        "pool_min_size": 1,
+        "pool_max_size": 10,
+        "cookie_secure": False,
+        "secret_key": TEST_SECRET,
+        **CHEAP_PASSWORDS,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(
-        data_dir=tmp_path,
-        database_url=database_url,
-        pool_min_size=1,
-        pool_max_size=10,
-        cookie_secure=False,
-        secret_key="test-secret-key-" + "x" * 32,
-    )
+    return make_settings(tmp_path, database_url)
 
 
 @pytest.fixture
@@ -206,8 +236,9 @@ def factory(pool: asyncpg.Pool) -> Factory:
 class LiveServer:
     """The whole service on a loopback port, served from a background thread's event loop."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, port: int = 0) -> None:
         self.settings = settings
+        self.port = port
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.runner: web.AppRunner | None = None
@@ -221,7 +252,7 @@ class LiveServer:
         self.app = build_app(self.settings)
         self.runner = web.AppRunner(self.app, access_log=None)
         await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        site = web.TCPSite(self.runner, "127.0.0.1", self.port)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.url = f"http://127.0.0.1:{port}"
@@ -241,22 +272,116 @@ class LiveServer:
         self.thread.join(10)
 
 
-@pytest.fixture
-def live_server(tmp_path: Path, pg_admin_url: str, template_database: str) -> Iterator[LiveServer]:
+@contextlib.contextmanager
+def running_server(
+    data_dir: Path, pg_admin_url: str, template_database: str, *, port: int = 0, **overrides: Any
+) -> Iterator[LiveServer]:
+    """The whole service on its own fresh database; ``port`` fixes the port (so that links in
+    e-mails, built from the public URL, lead back to it)."""
     name, url = asyncio.run(create_test_database(pg_admin_url, template_database))
-    server = LiveServer(
-        Settings(
-            data_dir=tmp_path / "server",
-            database_url=url,
-            pool_min_size=1,
-            pool_max_size=10,
-            cookie_secure=False,
-            secret_key="test-secret-key-" + "x" * 32,
-        )
-    )
+    if port:
+        overrides.setdefault("public_url", f"http://127.0.0.1:{port}")
+    server = LiveServer(make_settings(data_dir, url, **overrides), port=port)
     server.start()
     try:
         yield server
     finally:
         server.stop()
         asyncio.run(drop_test_database(pg_admin_url, name))
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, pg_admin_url: str, template_database: str) -> Iterator[LiveServer]:
+    with running_server(tmp_path / "server", pg_admin_url, template_database) as server:
+        yield server
+
+
+@dataclass
+class Account:
+    email: str
+    token: str
+    user_id: int
+    vendor_id: int | None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+async def make_account(
+    client: TestClient,
+    pool: asyncpg.Pool,
+    settings: Settings,
+    email: str,
+    role: str = "vendor",
+    company: str | None = None,
+) -> Account:
+    user = await accounts.create_user(
+        pool,
+        Passwords.from_settings(settings),
+        system_actor("test"),
+        email=email,
+        password=PASSWORD,
+        role=role,
+        company=company if role == "vendor" else None,
+    )
+    response = await client.post("/v1/auth/token", json={"email": email, "password": PASSWORD})
+    assert response.status == 200, await response.text()
+    token = (await response.json())["access_token"]
+    return Account(email, token, user.id, user.vendor_id)
+
+
+@pytest.fixture
+async def staff(client: TestClient, pool: asyncpg.Pool, settings: Settings) -> Account:
+    return await make_account(client, pool, settings, "staff@operator.example", "staff")
+
+
+@pytest.fixture
+async def vendor(client: TestClient, pool: asyncpg.Pool, settings: Settings) -> Account:
+    return await make_account(client, pool, settings, "alice@vendor-a.example", company="Vendor A")
+
+
+@pytest.fixture
+async def other_vendor(client: TestClient, pool: asyncpg.Pool, settings: Settings) -> Account:
+    return await make_account(client, pool, settings, "bob@vendor-b.example", company="Vendor B")
+
+
+@dataclass
+class Mailbox:
+    messages: list[Any] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def last_to(self, address: str) -> str:
+        import email
+
+        for envelope in reversed(self.messages):
+            if address in envelope.rcpt_tos:
+                message = email.message_from_bytes(envelope.content)
+                payload = message.get_payload(decode=True)
+                assert isinstance(payload, bytes)
+                return payload.decode()
+        raise AssertionError(f"no mail to {address}")
+
+
+@dataclass
+class SmtpServer:
+    url: str
+    mailbox: Mailbox
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on a loopback port, collecting what it receives."""
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield SmtpServer(f"smtp://127.0.0.1:{port}", mailbox)
+    finally:
+        controller.stop()

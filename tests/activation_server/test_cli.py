@@ -4,7 +4,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ import asyncpg
 import pytest
 
 from activation_server.cli import main
-from tests.conftest import create_test_database, drop_test_database, fingerprint
+from tests.conftest import create_test_database, drop_test_database, fingerprint, free_port
 
 
 @pytest.fixture
@@ -106,12 +105,6 @@ def test_a_changed_migration_stops_the_command_with_a_clear_message(
     assert "changed after it was applied" in capsys.readouterr().err
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -128,7 +121,7 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 60)
 def test_serve_with_two_workers_activates_a_printed_serial_and_stops_cleanly(
     cli_env: dict[str, str],
 ) -> None:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             sys.executable,

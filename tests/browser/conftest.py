@@ -7,7 +7,6 @@ skip when it or Playwright is missing, except in CI, where that fails them.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 from collections.abc import Iterator
@@ -15,17 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 
-from activation_server.settings import Settings
-from tests.conftest import (
-    LiveServer,
-    create_test_database,
-    drop_test_database,
-    require,
-)
-from tests.vendor_portal.conftest import CHEAP, SmtpServer, _free_port
-from tests.vendor_portal.conftest import smtp_server as smtp_server
+from tests.conftest import LiveServer, SmtpServer, free_port, require, running_server
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -41,54 +31,22 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 
-class PortalServer(LiveServer):
-    """A live server on a port chosen before it starts, so that the links in its e-mails (built
-    from the public URL) lead back to it."""
-
-    async def _start(self) -> None:
-        from activation_server.appkeys import DB_POOL
-        from activation_server.cli import build_app
-        from tests.conftest import Factory
-
-        self.app = build_app(self.settings)
-        self.runner = web.AppRunner(self.app, access_log=None)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", self.settings.port)
-        await site.start()
-        self.url = f"http://127.0.0.1:{self.settings.port}"
-        self.factory = Factory(self.app[DB_POOL])
-
-
 @pytest.fixture
 def portal_server(
     tmp_path: Path, pg_admin_url: str, template_database: str, smtp_server: SmtpServer
-) -> Iterator[PortalServer]:
-    name, url = asyncio.run(create_test_database(pg_admin_url, template_database))
-    port = _free_port()
-    server = PortalServer(
-        Settings(
-            data_dir=tmp_path / "server",
-            database_url=url,
-            port=port,
-            public_url=f"http://127.0.0.1:{port}",
-            pool_min_size=1,
-            pool_max_size=10,
-            cookie_secure=False,
-            secret_key="browser-test-secret-" + "x" * 32,
-            smtp_url=smtp_server.url,
-            **CHEAP,  # type: ignore[arg-type]
-        )
-    )
-    server.start()
-    try:
+) -> Iterator[LiveServer]:
+    with running_server(
+        tmp_path / "server",
+        pg_admin_url,
+        template_database,
+        port=free_port(),
+        smtp_url=smtp_server.url,
+    ) as server:
         yield server
-    finally:
-        server.stop()
-        asyncio.run(drop_test_database(pg_admin_url, name))
 
 
 @pytest.fixture
-def browser(portal_server: PortalServer) -> Iterator[Any]:
+def browser(portal_server: LiveServer) -> Iterator[Any]:
     # Function-scoped, and after the server: while Playwright's synchronous API is alive its
     # event loop counts as running in this thread, which asyncio.run and async tests refuse.
     try:

@@ -10,12 +10,12 @@ from playwright.sync_api import expect
 
 from client_sdk import Client
 from client_sdk.offline import encode_request
-from tests.browser.conftest import PortalServer, screenshot
-from tests.conftest import fingerprint
+from tests.browser.conftest import screenshot
+from tests.conftest import LiveServer, fingerprint
 
 
 def test_request_code_to_license_and_back_into_the_sdk(
-    portal_server: PortalServer, new_page: Any, tmp_path: Path
+    portal_server: LiveServer, new_page: Any, tmp_path: Path
 ) -> None:
     serial = portal_server.make_serial("SP1", product="ACME", features=["export", "print"])
     client = Client(portal_server.url, product="ACME", store_path=tmp_path / "license.json")

@@ -13,15 +13,14 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PortalServer, screenshot
-from tests.conftest import fingerprint
-from tests.vendor_portal.conftest import PASSWORD, SmtpServer
+from tests.browser.conftest import screenshot
+from tests.conftest import PASSWORD, LiveServer, SmtpServer, fingerprint
 
 VENDOR_EMAIL = "owner@studio.example"
 VENDOR_PASSWORD = "a long vendor secret"
 
 
-def _create_staff(server: PortalServer) -> None:
+def _create_staff(server: LiveServer) -> None:
     from vendor_portal.accounts import service as accounts
     from vendor_portal.accounts.passwords import Passwords
     from vendor_portal.actor import system_actor
@@ -45,7 +44,7 @@ def _sign_in(page: Any, url: str, email: str, password: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def _activate(server: PortalServer, serial: str) -> dict[str, Any]:
+def _activate(server: LiveServer, serial: str) -> dict[str, Any]:
     body = json.dumps(
         {
             "serial": serial,
@@ -62,7 +61,7 @@ def _activate(server: PortalServer, serial: str) -> dict[str, Any]:
 
 
 def test_vendor_signs_up_orders_pays_downloads_and_sees_an_activation(
-    portal_server: PortalServer, smtp_server: SmtpServer, new_page: Any, tmp_path: Path
+    portal_server: LiveServer, smtp_server: SmtpServer, new_page: Any, tmp_path: Path
 ) -> None:
     url = portal_server.url
     vendor = new_page()
@@ -205,7 +204,7 @@ def test_vendor_signs_up_orders_pays_downloads_and_sees_an_activation(
     screenshot(vendor, "18-order-card-ru")
 
 
-def test_a_refused_form_keeps_what_was_typed(portal_server: PortalServer, new_page: Any) -> None:
+def test_a_refused_form_keeps_what_was_typed(portal_server: LiveServer, new_page: Any) -> None:
     page = new_page()
     page.goto(portal_server.url + "/portal/signup")
     page.get_by_label("Company or name").fill("Kept Company Ltd")

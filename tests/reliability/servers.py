@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,15 +25,10 @@ import psutil
 
 from activation_server.catalog import queries as catalog
 from activation_server.serials.issuing import issue_serials
+from tests.conftest import free_port
 
 SERVER_EXECUTABLE = Path(sys.executable).with_name("activation-server")
 TEST_SECRET = "reliability-test-secret-" + "s" * 32
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class ServerProcess:

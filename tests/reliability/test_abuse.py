@@ -14,9 +14,8 @@ from aiohttp.test_utils import TestClient
 from activation_server.cli import build_app
 from activation_server.settings import Settings
 from client_sdk.serial import check_symbol
-from tests.conftest import Factory, fingerprint
+from tests.conftest import PASSWORD, Account, Factory, fingerprint
 from tests.reliability.servers import ServerProcess, issue
-from tests.vendor_portal.conftest import PASSWORD, Account
 
 
 def guessed_serial(n: int) -> str:

@@ -11,8 +11,7 @@ import jwt
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from tests.conftest import Factory, fingerprint
-from tests.vendor_portal.conftest import Account
+from tests.conftest import Account, Factory, fingerprint
 from tests.vendor_portal.helpers import invoice, ok, pay, place, product
 from vendor_portal.accounts.tokens import ALGORITHM, AUDIENCE
 

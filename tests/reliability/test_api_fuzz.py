@@ -8,7 +8,6 @@ requests reach the handlers instead of stopping at the limiters (which other tes
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,9 +16,12 @@ from typing import Any
 import pytest
 import requests
 
-from activation_server.settings import Settings
-from tests.conftest import LiveServer, create_test_database, drop_test_database, require
-from tests.vendor_portal.conftest import CHEAP, PASSWORD
+from tests.conftest import (
+    PASSWORD,
+    LiveServer,
+    require,
+    running_server,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -29,26 +31,14 @@ MINIMUM_REQUESTS = 2000
 
 @pytest.fixture
 def fuzz_server(tmp_path: Path, pg_admin_url: str, template_database: str) -> Iterator[LiveServer]:
-    name, url = asyncio.run(create_test_database(pg_admin_url, template_database))
-    server = LiveServer(
-        Settings(
-            data_dir=tmp_path / "server",
-            database_url=url,
-            pool_min_size=1,
-            pool_max_size=10,
-            cookie_secure=False,
-            secret_key="test-secret-key-" + "x" * 32,
-            rate_limit_failures=10**6,
-            login_rate_limit=10**6,
-            **CHEAP,  # type: ignore[arg-type]
-        )
-    )
-    server.start()
-    try:
+    with running_server(
+        tmp_path / "server",
+        pg_admin_url,
+        template_database,
+        rate_limit_failures=10**6,
+        login_rate_limit=10**6,
+    ) as server:
         yield server
-    finally:
-        server.stop()
-        asyncio.run(drop_test_database(pg_admin_url, name))
 
 
 def _token(server: LiveServer, email: str, role: str) -> str:

@@ -11,8 +11,7 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient
 
-from tests.conftest import fingerprint
-from tests.vendor_portal.conftest import PASSWORD, Account
+from tests.conftest import PASSWORD, Account, fingerprint
 from tests.vendor_portal.helpers import invoice, ok, pay, place, product
 
 

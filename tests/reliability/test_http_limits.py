@@ -14,12 +14,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from activation_server.settings import Settings
 from tests.conftest import (
     LiveServer,
-    create_test_database,
-    drop_test_database,
     fingerprint,
+    running_server,
 )
 from tests.reliability.servers import ServerProcess
 
@@ -36,24 +34,14 @@ POST_PATHS = [
 @pytest.fixture
 def quick_server(tmp_path: Path, pg_admin_url: str, template_database: str) -> Iterator[LiveServer]:
     """The whole service with a one-second allowance for slow bodies."""
-    name, url = asyncio.run(create_test_database(pg_admin_url, template_database))
-    server = LiveServer(
-        Settings(
-            data_dir=tmp_path / "server",
-            database_url=url,
-            pool_min_size=1,
-            pool_max_size=4,
-            cookie_secure=False,
-            secret_key="test-secret-key-" + "x" * 32,
-            client_timeout_seconds=1.0,
-        )
-    )
-    server.start()
-    try:
+    with running_server(
+        tmp_path / "server",
+        pg_admin_url,
+        template_database,
+        pool_max_size=4,
+        client_timeout_seconds=1.0,
+    ) as server:
         yield server
-    finally:
-        server.stop()
-        asyncio.run(drop_test_database(pg_admin_url, name))
 
 
 def _port(url: str) -> int:

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient
 
 from activation_server.cli import build_app
 from activation_server.settings import Settings
-from tests.vendor_portal.conftest import PASSWORD, Account
+from tests.conftest import PASSWORD, Account
 
 POST_FORM = re.compile(r"<form\b[^>]*method=\"post\"[^>]*>(.*?)</form>", re.S | re.I)
 HREF = re.compile(r'href="(/portal/[^"#?]*)"')

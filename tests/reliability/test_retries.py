@@ -16,8 +16,7 @@ import aiohttp
 import asyncpg
 from aiohttp.test_utils import TestClient
 
-from tests.conftest import LiveServer, fingerprint
-from tests.vendor_portal.conftest import Account
+from tests.conftest import Account, LiveServer, fingerprint
 from tests.vendor_portal.helpers import invoice, ok, place, product
 
 

@@ -12,7 +12,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from activation_server.settings import Settings
-from tests.vendor_portal.conftest import PASSWORD
+from tests.conftest import PASSWORD
 from tests.vendor_portal.helpers import ok
 
 

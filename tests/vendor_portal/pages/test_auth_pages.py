@@ -11,7 +11,7 @@ import asyncpg
 from aiohttp.test_utils import TestClient
 
 from activation_server.settings import Settings
-from tests.vendor_portal.conftest import PASSWORD, make_account
+from tests.conftest import PASSWORD, make_account
 from tests.vendor_portal.pages.portal import Portal, field_value, last_mail, link_in
 
 

@@ -13,7 +13,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from activation_server.settings import Settings
-from tests.vendor_portal.conftest import PASSWORD, make_account
+from tests.conftest import PASSWORD, make_account
 from tests.vendor_portal.pages.portal import Portal
 from vendor_portal.pages import i18n
 

@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestClient
 
 from activation_server.cli import build_app
 from activation_server.settings import Settings
-from tests.vendor_portal.conftest import PASSWORD, make_account
+from tests.conftest import PASSWORD, make_account
 from tests.vendor_portal.pages.portal import Portal
 from vendor_portal.pages.security import Signer, new_session
 

@@ -12,8 +12,7 @@ import asyncpg
 from aiohttp.test_utils import TestClient
 
 from activation_server.settings import Settings
-from tests.conftest import fingerprint
-from tests.vendor_portal.conftest import PASSWORD, make_account
+from tests.conftest import PASSWORD, fingerprint, make_account
 from tests.vendor_portal.pages.portal import Portal, field_value
 
 
