@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-TARGETS = (
-    ("cold / HTTP ceiling", "cold", "http-ceiling", 0.35),
-    ("hot / cold", "hot", "cold", 0.90),
-    ("re-activation / HTTP ceiling", "reactivate", "http-ceiling", 0.60),
-)
+TARGETS = {
+    "activation / HTTP ceiling": 0.35,
+    "hot / cold": 0.90,
+    "re-activation / HTTP ceiling": 0.60,
+}
 LABELS = {
     "http-ceiling": "HTTP ceiling (aiohttp, no DB)",
     "db-ceiling": "DB ceiling (activation SQL, asyncpg)",
@@ -68,9 +68,8 @@ def markdown(document: dict[str, Any]) -> str:
         lines.append(_row(f"cold, paced at {offered:,.0f} req/s (80 % of it)", extras["paced"]))
     lines += ["", "| ratio | measured | target |", "|---|---:|---:|"]
     measured = ratios(medians)
-    targets = {label: target for label, _, _, target in TARGETS}
     for label, value in measured.items():
-        target = targets.get(label)
+        target = TARGETS.get(label)
         verdict = "" if target is None else f"≥ {target:.2f} " + ("✔" if value >= target else "✘")
         lines.append(f"| {label} | {value:.2f} | {verdict} |")
     paced = document.get("extras", {}).get("paced")
