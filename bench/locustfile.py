@@ -13,8 +13,10 @@ Scenarios (user classes): ``ColdActivation`` (SP3 serials, three distinct machin
 ``HotTrial`` (one TRIAL100K serial, every activation a new machine), ``ReactivationStorm`` (the
 same machines starting again), ``Validation`` (status checks by serial and fingerprint) and
 ``VendorOrdering`` (sign in, price list, order, invoice, pay, download the serials; it stops
-with a message if the server has no vendor API). One locust process saturates near 2 000
-requests per second: for more, run one worker per core; ``make bench`` uses wrk instead.
+with a message if the server has no vendor API). Cold and hot runs use up what they activate:
+seed again before the next run, or its cold activations answer 409. One locust process
+saturates near 2 000 requests per second: for more, run one worker per core; ``make bench``
+uses wrk instead.
 Load tests are for loopback or your own servers only.
 """
 
@@ -31,6 +33,7 @@ from typing import Any
 
 from locust import HttpUser, between, constant, events, task
 from locust.env import Environment
+from locust.exception import StopUser
 
 from bench import vendorflow
 
@@ -179,10 +182,22 @@ class VendorOrdering(HttpUser):
     staff = ""
 
     def on_start(self) -> None:
-        if self.client.get("/v1/price-list", name="price list").status_code == 404:
+        with self.client.get(
+            "/v1/price-list", name="price list (probe)", catch_response=True
+        ) as probe:
+            # Only whether the vendor API exists matters here, not the answer to a stranger.
+            probe.success()
+        if probe.status_code == 404:
             print("VendorOrdering: the server has no vendor API (GET /v1/price-list is 404)")
-            self.stop()
-            return
+            raise StopUser()
+        missing = [
+            name
+            for name in ("BENCH_VENDOR_EMAIL", "BENCH_STAFF_EMAIL", "BENCH_PRODUCT")
+            if not os.environ.get(name)
+        ]
+        if missing:
+            print(f"VendorOrdering: set {', '.join(missing)} (see activation-server demo --json)")
+            raise StopUser()
         self.vendor = self._token("VENDOR")
         self.staff = self._token("STAFF")
 
@@ -197,14 +212,11 @@ class VendorOrdering(HttpUser):
         )
         if answer.status_code != 200:
             print(f"VendorOrdering: {role.lower()} sign-in answered {answer.status_code}")
-            self.stop()
-            return ""
+            raise StopUser()
         return str(answer.json()["access_token"])
 
     @task
     def order(self) -> None:
-        if not (self.vendor and self.staff):
-            return
         try:
             vendorflow.order_once(
                 self._call, self.vendor, self.staff, os.environ.get("BENCH_PRODUCT", "")
