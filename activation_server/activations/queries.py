@@ -160,7 +160,9 @@ audit AS (
     INSERT INTO audit_log (actor, vendor_id, action, subject, address, details)
     SELECT 'machine', i.vendor_id, 'activation.create', g.serial, g.address,
            jsonb_build_object('activation_id', g.id, 'fingerprint', g.fingerprint, 'via', g.via)
-    FROM granted g JOIN info i ON i.serial = g.serial
+    FROM created c
+    JOIN granted g ON g.id = c.id
+    JOIN info i ON i.serial = g.serial
 ),
 seen AS (
     -- Last-seen has hour resolution, so a restart storm of known machines writes nothing.
