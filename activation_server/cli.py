@@ -16,7 +16,9 @@ import multiprocessing
 import os
 import shutil
 import signal
+import socket
 import sys
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from multiprocessing.connection import wait
@@ -201,8 +203,32 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
     return loop
 
 
-def _serve_worker(settings: Settings) -> None:
+def _announce_ready(settings: Settings) -> None:
+    print(f"Ready: {settings.base_url}/  (Ctrl+C stops)", flush=True)
+
+
+def _wait_listening(settings: Settings, timeout: float = 120.0) -> bool:
+    """Whether some worker accepts connections on the port within ``timeout`` seconds."""
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "", "::") else settings.host
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, settings.port), timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+def _serve_worker(settings: Settings, announce: bool = False) -> None:
     _configure_logging(settings)
+
+    def started(_message: str) -> None:
+        # aiohttp calls this once the site is bound and the app's start-up has run, so "Ready"
+        # is never printed before the printed curl line can work.
+        if announce:
+            _announce_ready(settings)
+
     try:
         web.run_app(
             build_app(settings),
@@ -210,7 +236,7 @@ def _serve_worker(settings: Settings) -> None:
             host=settings.host,
             port=settings.port,
             reuse_port=settings.workers > 1,
-            print=None,
+            print=started,
             access_log=None,
             # aiohttp counts this from the connection's start until a request is complete, so
             # it is also the time a client has to send its headers.
@@ -243,10 +269,9 @@ def _serve(settings: Settings, demo: bool) -> int:
     if demo_data is not None:
         _print_demo(demo_data, settings)
     log.info("serving on %s with %d worker(s)", settings.base_url, settings.workers)
-    print(f"Ready: {settings.base_url}/  (Ctrl+C stops)", flush=True)
     try:
         if settings.workers <= 1:
-            _serve_worker(settings)
+            _serve_worker(settings, announce=True)
             return 0
         return _supervise(settings)
     finally:
@@ -282,6 +307,12 @@ def _supervise(settings: Settings) -> int:
         return process
 
     workers = [start() for _ in range(settings.workers)]
+
+    def announce_when_listening() -> None:
+        if _wait_listening(settings):
+            _announce_ready(settings)
+
+    threading.Thread(target=announce_when_listening, daemon=True).start()
     while not stopping:
         wait([worker.sentinel for worker in workers], timeout=0.5)
         for index, worker in enumerate(workers):

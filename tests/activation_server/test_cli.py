@@ -159,3 +159,37 @@ def test_serve_with_two_workers_activates_a_printed_serial_and_stops_cleanly(
     text = output.decode()
     assert "curl -s -X POST" in text
     assert f"{url}/portal/" in text
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_ready_is_printed_only_once_the_port_answers(cli_env: dict[str, str], workers: int) -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "activation_server",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        env={**os.environ, **cli_env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert process.stdout is not None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = process.stdout.readline().decode()
+            assert line, "the server exited before it was ready"
+            if line.startswith("Ready:"):
+                break
+        # No retry: the first request after the line must be answered.
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as response:
+            assert response.status == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
