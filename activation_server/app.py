@@ -22,11 +22,7 @@ from activation_server.db.migrate import migrate
 from activation_server.db.pool import UNAVAILABLE_ERRORS, create_pool
 from activation_server.keys import handlers as key_handlers
 from activation_server.keys.keyring import Keyring
-from activation_server.middleware import (
-    error_middleware,
-    metrics_middleware,
-    security_headers_middleware,
-)
+from activation_server.middleware import api_middleware
 from activation_server.ratelimit.limiter import FailureLimiter
 from activation_server.ratelimit.queries import delete_expired
 from activation_server.settings import Settings
@@ -103,7 +99,7 @@ async def _limiter(app: web.Application) -> AsyncIterator[None]:
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[metrics_middleware, security_headers_middleware, error_middleware],
+        middlewares=[api_middleware],
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings

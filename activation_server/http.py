@@ -7,7 +7,7 @@ import ipaddress
 import json
 from typing import Any
 
-from aiohttp import web
+from aiohttp import StreamReader, web
 
 from activation_server.appkeys import SETTINGS
 from activation_server.errors import InvalidRequest, PayloadTooLarge, RequestTimeout
@@ -20,24 +20,37 @@ async def read_body(request: web.Request, limit: int | None = None) -> bytes:
     limit = settings.max_body_bytes if limit is None else limit
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge(f"The request body is over {limit} bytes.")
+    content = request.content
+    if content.is_eof():
+        # The whole body came with the headers (nearly every request): nothing to wait for, so
+        # no timeout to arm, which costs a timer handle per request.
+        try:
+            raw = content.read_nowait(limit + 1)
+        except (ValueError, OSError) as exc:
+            raise InvalidRequest("The request body could not be read.") from exc
+    else:
+        raw = await _read_slowly(content, limit, settings.client_timeout_seconds)
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"The request body is over {limit} bytes.")
+    return raw
+
+
+async def _read_slowly(content: StreamReader, limit: int, seconds: float) -> bytes:
+    """Up to ``limit + 1`` bytes of a body that is still arriving, within ``seconds``."""
     raw = bytearray()
     try:
-        async with asyncio.timeout(settings.client_timeout_seconds):
+        async with asyncio.timeout(seconds):
             while len(raw) <= limit:
                 # read(n) returns what has arrived so far, so a body split over several
                 # packets takes several reads.
-                chunk = await request.content.read(limit + 1 - len(raw))
+                chunk = await content.read(limit + 1 - len(raw))
                 if not chunk:
                     break
                 raw += chunk
     except TimeoutError:
-        raise RequestTimeout(
-            f"The request body did not arrive within {settings.client_timeout_seconds:g} s."
-        ) from None
+        raise RequestTimeout(f"The request body did not arrive within {seconds:g} s.") from None
     except (ValueError, OSError) as exc:
         raise InvalidRequest("The request body could not be read.") from exc
-    if len(raw) > limit:
-        raise PayloadTooLarge(f"The request body is over {limit} bytes.")
     return bytes(raw)
 
 
@@ -69,7 +82,20 @@ def client_address(request: web.Request) -> str | None:
         candidate = request.remote
     if not candidate:
         return None
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return None
+    address = _ADDRESSES.get(candidate)
+    if address is None:
+        try:
+            address = str(ipaddress.ip_address(candidate))
+        except ValueError:
+            return None
+        if len(_ADDRESSES) >= _MAX_ADDRESSES:
+            _ADDRESSES.clear()
+        _ADDRESSES[candidate] = address
+    return address
+
+
+# Client addresses in their canonical form, by the text they came as: parsing one with
+# ``ipaddress`` takes microseconds and a client sends many requests. Only addresses that parse
+# are kept (so a key is at most an IPv6 address long), and the dict starts over when full.
+_MAX_ADDRESSES = 4096
+_ADDRESSES: dict[str, str] = {}

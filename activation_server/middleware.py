@@ -43,39 +43,58 @@ def _route_name(request: web.Request) -> str:
     return resource.canonical if resource is not None else "unmatched"
 
 
-@web.middleware
-async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except ApiError as error:
+def _error_answer(request: web.Request, error: Exception) -> web.StreamResponse:
+    """The contract's JSON answer to an exception a handler raised; re-raises the HTTP
+    exceptions that are not errors (redirects) and those of the portal's HTML pages."""
+    if isinstance(error, ApiError):
         return error_response(error)
-    except web.HTTPException as exc:
-        if exc.status < 400 or request.path.startswith(HTML_PREFIX):
-            raise
-        kind = _HTTP_ERRORS.get(exc.status)
+    if isinstance(error, web.HTTPException):
+        if error.status < 400 or request.path.startswith(HTML_PREFIX):
+            raise error
+        kind = _HTTP_ERRORS.get(error.status)
         if kind is None:
             return web.json_response(
-                {"error": {"code": "HTTP_" + str(exc.status), "message": exc.reason}},
-                status=exc.status,
+                {"error": {"code": "HTTP_" + str(error.status), "message": error.reason}},
+                status=error.status,
             )
         return error_response(kind())
-    except UNAVAILABLE_ERRORS as exc:
-        log.warning("database unavailable on %s %s: %r", request.method, request.path, exc)
+    if isinstance(error, UNAVAILABLE_ERRORS):
+        log.warning("database unavailable on %s %s: %r", request.method, request.path, error)
         return error_response(ServiceUnavailable())
-    except Exception:
-        log.exception("unexpected error on %s %s", request.method, request.path)
-        return web.json_response(
-            {"error": {"code": "INTERNAL_ERROR", "message": "Something went wrong on our side."}},
-            status=500,
-        )
+    log.exception("unexpected error on %s %s", request.method, request.path, exc_info=error)
+    return web.json_response(
+        {"error": {"code": "INTERNAL_ERROR", "message": "Something went wrong on our side."}},
+        status=500,
+    )
+
+
+_SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+)
 
 
 @web.middleware
-async def metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def api_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Measures every request, renders every error as the contract's body and adds the security
+    headers: one middleware rather than three, because each layer of aiohttp's middleware chain
+    costs a coroutine and a partial per request on the hot path.
+
+    The order is that of the three middlewares it replaces (metrics outermost, then security
+    headers, then errors): an error answer gets the headers, and an HTTP exception passed
+    through (a redirect, a portal page's error) gets neither but is counted with its status.
+    """
     started = time.perf_counter()
     status = 500
     try:
-        response = await handler(request)
+        try:
+            response = await handler(request)
+        except Exception as error:  # every error gets the contract's answer
+            response = _error_answer(request, error)
+        headers = response.headers
+        for name, value in _SECURITY_HEADERS:
+            headers.setdefault(name, value)
         status = response.status
         return response
     except web.HTTPException as exc:
@@ -83,15 +102,5 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
         raise
     finally:
         route = _route_name(request)
-        metrics.REQUESTS.labels(route, request.method, str(status)).inc()
-        metrics.LATENCY.labels(route).observe(time.perf_counter() - started)
-
-
-@web.middleware
-async def security_headers_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    response = await handler(request)
-    headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    return response
+        metrics.request_counter(route, request.method, status).inc()
+        metrics.latency_histogram(route).observe(time.perf_counter() - started)
