@@ -49,7 +49,7 @@ RESULTS = ROOT / "bench" / "results"
 LOOPBACK = "127.0.0.1"
 
 # PostgreSQL settings of the embedded server for the benchmark (documented in
-# docs/benchmarks.md). Durability stays: fsync and synchronous_commit are left on.
+# the README's benchmark section). Durability stays: fsync and synchronous_commit are left on.
 PG_SETTINGS = {
     "shared_buffers": "256MB",
     "wal_buffers": "16MB",
