@@ -74,8 +74,13 @@ STATUS_NAMES: dict[str, str] = {
 }
 
 
+def _translated(names: dict[str, str], code: str) -> str:
+    """The reader's-language name of a code, or the code itself when it has no name."""
+    return gettext(names[code]) if code in names else code
+
+
 def status_name(status: str) -> str:
-    return gettext(STATUS_NAMES[status]) if status in STATUS_NAMES else status
+    return _translated(STATUS_NAMES, status)
 
 
 def explain(error: ApiError) -> str:
@@ -104,7 +109,7 @@ LICENSE_TYPE_NAMES: dict[str, str] = {
 
 
 def license_type_name(code: str) -> str:
-    return gettext(LICENSE_TYPE_NAMES[code]) if code in LICENSE_TYPE_NAMES else code
+    return _translated(LICENSE_TYPE_NAMES, code)
 
 
 LEDGER_KINDS: dict[str, str] = {
@@ -116,7 +121,7 @@ LEDGER_KINDS: dict[str, str] = {
 
 
 def ledger_kind(kind: str) -> str:
-    return gettext(LEDGER_KINDS[kind]) if kind in LEDGER_KINDS else kind
+    return _translated(LEDGER_KINDS, kind)
 
 
 PAYMENT_METHODS: dict[str, str] = {
@@ -126,4 +131,4 @@ PAYMENT_METHODS: dict[str, str] = {
 
 
 def payment_method(method: str) -> str:
-    return gettext(PAYMENT_METHODS[method]) if method in PAYMENT_METHODS else method
+    return _translated(PAYMENT_METHODS, method)
