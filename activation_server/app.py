@@ -103,7 +103,7 @@ def create_app(settings: Settings) -> web.Application:
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings
-    app.cleanup_ctx.extend([_database, _keyring, _limiter])
+    app.cleanup_ctx.extend([metrics.publish_periodically, _database, _keyring, _limiter])
     app.router.add_post("/v1/activations", activation_handlers.post_activation)
     app.router.add_post("/v1/validations", activation_handlers.post_validation)
     app.router.add_post("/v1/deactivations", activation_handlers.post_deactivation)

@@ -6,8 +6,12 @@ a directory of the data dir, so ``GET /metrics`` on any worker reports the sum o
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import math
 import os
-from typing import Any
+from bisect import bisect_left
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 from prometheus_client import (
@@ -22,11 +26,12 @@ from prometheus_client import (
 REQUESTS = Counter(
     "activation_http_requests_total", "HTTP requests answered", ["route", "method", "code"]
 )
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 LATENCY = Histogram(
     "activation_http_request_duration_seconds",
     "Time to answer an HTTP request",
     ["route"],
-    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+    buckets=LATENCY_BUCKETS,
 )
 ACTIVATIONS = Counter(
     "activation_activations_total",
@@ -35,42 +40,79 @@ ACTIVATIONS = Counter(
 )
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+# How often a process hands its tallies to prometheus-client (and so, with several workers, to
+# the shared files every worker's /metrics reads).
+PUBLISH_SECONDS = 1.0
 
-# The labelled children of the metrics above, by label values. ``.labels(...)`` validates and
-# joins its arguments and takes a lock on every call, a few microseconds per request; the
-# children never change once made. Bounded, because the method is whatever the client sent:
-# past the bound a lookup just goes through ``.labels`` as before.
-_MAX_CHILDREN = 1024
-_children: dict[tuple[Any, ...], Any] = {}
+_BUCKETS = (*LATENCY_BUCKETS, math.inf)
 
-
-def _child(key: tuple[Any, ...], make: Any) -> Any:
-    child = _children.get(key)
-    if child is None:
-        child = make()
-        if len(_children) < _MAX_CHILDREN:
-            _children[key] = child
-    return child
-
-
-def request_counter(route: str, method: str, status: int) -> Any:
-    """``REQUESTS.labels(route, method, str(status))``, cached."""
-    return _child(
-        ("requests", route, method, status), lambda: REQUESTS.labels(route, method, str(status))
-    )
+# Tallies of this process since the last publish. prometheus-client's multiprocess values check
+# the process id (a system call) and take a lock on every increment, and a histogram observation
+# searches its buckets in Python: together about 5 µs a request. A dictionary increment here, and
+# one publish a second, cost a tenth of that.
+_requests: dict[tuple[str, str, int], int] = {}
+_latency: dict[str, list[float]] = {}  # route -> count per bucket, then the sum of seconds
+_activations: dict[str, int] = {}
+# Past this many label sets (the method is whatever the client sent) the tallies are published
+# at once rather than grown.
+_MAX_KEYS = 1024
 
 
-def latency_histogram(route: str) -> Any:
-    """``LATENCY.labels(route)``, cached."""
-    return _child(("latency", route), lambda: LATENCY.labels(route))
+def record_request(route: str, method: str, status: int, seconds: float) -> None:
+    key = (route, method, status)
+    _requests[key] = _requests.get(key, 0) + 1
+    tally = _latency.get(route)
+    if tally is None:
+        tally = _latency[route] = [0.0] * (len(_BUCKETS) + 1)
+    tally[bisect_left(_BUCKETS, seconds)] += 1
+    tally[-1] += seconds
+    if len(_requests) > _MAX_KEYS:
+        publish()
 
 
-def activation_counter(result: str) -> Any:
-    """``ACTIVATIONS.labels(result=result)``, cached."""
-    return _child(("activations", result), lambda: ACTIVATIONS.labels(result=result))
+def record_activation(result: str) -> None:
+    """An activation request's result: created, existing, or the refusal's code."""
+    _activations[result] = _activations.get(result, 0) + 1
+
+
+def publish() -> None:
+    """Moves this process's tallies into the prometheus metrics."""
+    requests, latency, activations = dict(_requests), dict(_latency), dict(_activations)
+    _requests.clear()
+    _latency.clear()
+    _activations.clear()
+    for (route, method, status), count in requests.items():
+        REQUESTS.labels(route, method, str(status)).inc(count)
+    for route, tally in latency.items():
+        child = LATENCY.labels(route)
+        # prometheus-client has no public call to add many observations at once; its children
+        # keep one value per bucket (not cumulative) and the sum, which is what is added here.
+        for value, observed in zip(child._buckets, tally, strict=False):
+            if observed:
+                value.inc(observed)
+        child._sum.inc(tally[-1])
+    for result, count in activations.items():
+        ACTIVATIONS.labels(result=result).inc(count)
+
+
+async def publish_periodically(app: web.Application) -> AsyncIterator[None]:
+    """Cleanup context: publishes every PUBLISH_SECONDS, and once more on the way out."""
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(PUBLISH_SECONDS)
+            publish()
+
+    task = asyncio.create_task(loop())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    publish()
 
 
 async def get_metrics(request: web.Request) -> web.Response:
+    publish()
     if os.environ.get(MULTIPROCESS_ENV):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]

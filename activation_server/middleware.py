@@ -101,6 +101,6 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         status = exc.status
         raise
     finally:
-        route = _route_name(request)
-        metrics.request_counter(route, request.method, status).inc()
-        metrics.latency_histogram(route).observe(time.perf_counter() - started)
+        metrics.record_request(
+            _route_name(request), request.method, status, time.perf_counter() - started
+        )

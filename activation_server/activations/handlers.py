@@ -35,12 +35,12 @@ async def _activate(request: web.Request, activation: ActivationRequest, via: st
             via=via,
         )
     except ApiError as exc:
-        metrics.activation_counter(exc.code).inc()
+        metrics.record_activation(exc.code)
         if isinstance(exc, SerialNotFound) and address is not None:
             async with request.app[DB_POOL].acquire() as connection:
                 await limiter.record_failure(connection, address)
         raise
-    metrics.activation_counter("created" if result.created else "existing").inc()
+    metrics.record_activation("created" if result.created else "existing")
     return web.json_response(result.to_json(), status=201 if result.created else 200)
 
 
@@ -49,7 +49,7 @@ async def post_activation(request: web.Request) -> web.Response:
     try:
         activation = parse_activation(body)
     except ApiError as exc:
-        metrics.activation_counter(exc.code).inc()
+        metrics.record_activation(exc.code)
         raise
     return await _activate(request, activation, "online")
 
