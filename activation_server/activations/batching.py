@@ -8,21 +8,33 @@ so the batch size follows the load. A batch is one statement and one transaction
 (:data:`queries.ACTIVATE_MANY`): one round trip, one commit, one WAL flush, and for a hot trial
 serial one row lock for the whole batch instead of one per activation. Durability is unchanged:
 no request is answered before its batch has committed.
+
+The batcher also carries the licenses issued again since its previous batch to the database
+(:meth:`ActivationBatcher.keep_license`): the next batch's statement writes them on their
+activations, so a machine's later starts reuse its license without a new signature and without a
+round trip of their own. They are a cache: if the process stops first, they are signed again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 
 import asyncpg
 
 from activation_server.activations import queries
 
+log = logging.getLogger(__name__)
+
 # Batches of one pool in flight at once: enough to keep the database busy while the event loop
 # signs the previous batch's licenses, few enough that batches stay large under load.
-LANES = 2
+LANES = 1
 MAX_BATCH = 64
+# Licenses waiting for a batch to carry them: at most this many (more are signed again later),
+# and when no batch comes for this long, a statement of their own writes them.
+MAX_KEPT = 4096
+KEEP_DELAY = 0.5
 
 
 @dataclass
@@ -36,6 +48,29 @@ class ActivationBatcher:
         self.pool = pool
         self.pending: list[_Waiting] = []
         self.running = 0
+        self.licenses: list[tuple[str, str]] = []
+        self.flush_handle: asyncio.TimerHandle | None = None
+
+    def keep_license(self, activation_id: str, token: str) -> None:
+        """Keeps this license on its activation with the next batch (or within KEEP_DELAY)."""
+        if len(self.licenses) >= MAX_KEPT:
+            return
+        self.licenses.append((activation_id, token))
+        if self.flush_handle is None and not self.running:
+            self.flush_handle = asyncio.get_running_loop().call_later(KEEP_DELAY, self._flush)
+
+    def _flush(self) -> None:
+        self.flush_handle = None
+        if self.licenses and not self.running:
+            asyncio.get_running_loop().create_task(self._store())
+
+    async def _store(self) -> None:
+        licenses, self.licenses = self.licenses, []
+        try:
+            async with self.pool.acquire() as connection:
+                await queries.store_licenses(connection, licenses)
+        except Exception as error:  # a cache: the licenses are signed again when next issued
+            log.info("could not keep %d issued licenses: %r", len(licenses), error)
 
     async def activate(self, params: queries.ActivationParams) -> queries.ActivateOutcome | None:
         """The outcome of this request's activation statement (its batch's, for this row)."""
@@ -72,10 +107,13 @@ class ActivationBatcher:
                         waiting.future.set_result(outcome)
         finally:
             self.running -= 1
+            if self.licenses and not self.running and self.flush_handle is None:
+                self.flush_handle = asyncio.get_running_loop().call_later(KEEP_DELAY, self._flush)
 
     async def _run(self, batch: list[_Waiting]) -> list[queries.ActivateOutcome | None]:
+        licenses, self.licenses = self.licenses, []
         async with self.pool.acquire() as connection:
-            if len(batch) == 1:
+            if len(batch) == 1 and not licenses:
                 params = batch[0].params
                 return [
                     await queries.activate(
@@ -90,7 +128,7 @@ class ActivationBatcher:
                         via=params.via,
                     )
                 ]
-            return await queries.activate_many(connection, [w.params for w in batch])
+            return await queries.activate_many(connection, [w.params for w in batch], licenses)
 
 
 _BATCHERS: dict[int, tuple[asyncpg.Pool, ActivationBatcher]] = {}

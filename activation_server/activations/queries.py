@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 
@@ -26,7 +26,7 @@ WITH s AS (
     WHERE s.serial = $1
 ),
 existing AS (
-    SELECT a.id, a.created_at, a.expires_at, a.features
+    SELECT a.id, a.created_at, a.expires_at, a.features, a.license
     FROM activations a
     WHERE a.serial = $1 AND a.fingerprint = $2 AND a.deactivated_at IS NULL
 ),
@@ -67,7 +67,7 @@ SELECT s.status, s.expired, s.activation_limit, s.used, s.features AS licensed, 
        e.expires_at AS existing_expires_at, e.features AS existing_features,
        c.id AS created_id, c.created_at AS created_created_at,
        c.expires_at AS created_expires_at, c.features AS created_features,
-       b.used AS bumped_used
+       b.used AS bumped_used, e.license AS existing_license
 FROM s
 LEFT JOIN existing e ON true
 LEFT JOIN created c ON true
@@ -99,10 +99,10 @@ info AS (
     JOIN products p ON p.id = s.product_id
 ),
 existing AS (
-    SELECT r.n, a.id, a.created_at, a.expires_at, a.features
+    SELECT r.n, a.id, a.created_at, a.expires_at, a.features, a.license
     FROM req r
     CROSS JOIN LATERAL (
-        SELECT a.id, a.created_at, a.expires_at, a.features FROM activations a
+        SELECT a.id, a.created_at, a.expires_at, a.features, a.license FROM activations a
         WHERE a.serial = r.serial AND a.fingerprint = r.fingerprint AND a.deactivated_at IS NULL
         LIMIT 1
     ) a
@@ -164,13 +164,22 @@ audit AS (
     JOIN granted g ON g.id = c.id
     JOIN info i ON i.serial = g.serial
 ),
+kept AS (
+    -- Licenses this process issued again since its previous batch (see STORE_LICENSES). A row
+    -- is written at most once by one statement, so "seen" leaves these to this update.
+    UPDATE activations a SET license = k.license, last_seen_at = now()
+    FROM jsonb_to_recordset($2::jsonb) AS k(id uuid, license text)
+    WHERE a.id = k.id AND a.license IS DISTINCT FROM k.license
+    RETURNING a.id
+),
 seen AS (
     -- Last-seen has hour resolution, so a restart storm of known machines writes nothing.
     UPDATE activations a SET last_seen_at = now()
     FROM existing e
     WHERE a.id = e.id AND a.last_seen_at < now() - interval '1 hour'
+      AND e.id NOT IN (SELECT id FROM kept)
 )
-SELECT r.n, i.status, i.expired, i.activation_limit,
+SELECT i.status, i.expired, i.activation_limit,
        COALESCE(b.used, l.used, i.used) AS used,
        i.features AS licensed, i.trial, i.product,
        COALESCE(e.id, c2.id) AS existing_id,
@@ -180,7 +189,8 @@ SELECT r.n, i.status, i.expired, i.activation_limit,
        COALESCE(e.features, c2.features) AS existing_features,
        c.id AS created_id, c.created_at AS created_created_at,
        c.expires_at AS created_expires_at, c.features AS created_features,
-       g.base + g.rank AS bumped_used
+       g.base + g.rank AS bumped_used,
+       e.license AS existing_license, r.n
 FROM req r
 JOIN info i ON i.serial = r.serial
 LEFT JOIN existing e ON e.n = r.n
@@ -260,8 +270,13 @@ LEFT JOIN freed f ON true
 """
 
 
-@dataclass(frozen=True)
-class ActivateOutcome:
+class ActivateOutcome(NamedTuple):
+    """One row of :data:`ACTIVATE` or :data:`ACTIVATE_MANY`, in their column order.
+
+    A tuple rather than a dataclass: it is built once per activation from the driver's record
+    (``ActivateOutcome(*row)``), without a dictionary of column names in between.
+    """
+
     status: str
     expired: bool
     activation_limit: int
@@ -278,6 +293,10 @@ class ActivateOutcome:
     created_expires_at: datetime | None
     created_features: list[str] | None
     bumped_used: int | None
+    # The license kept for the existing activation (NULL until it is issued a second time).
+    existing_license: str | None
+    # The request's number in its batch (ACTIVATE_MANY only).
+    n: int | None = None
 
 
 @dataclass(frozen=True)
@@ -324,10 +343,10 @@ async def activate(
     row = await connection.fetchrow(
         ACTIVATE, serial, fingerprint, product, features, client, address, new_id, via
     )
-    return ActivateOutcome(**dict(row)) if row is not None else None
+    return ActivateOutcome(*row) if row is not None else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ActivationParams:
     """One request of a batch (see :func:`activate_many`)."""
 
@@ -342,9 +361,15 @@ class ActivationParams:
 
 
 async def activate_many(
-    connection: asyncpg.Connection, batch: list[ActivationParams]
+    connection: asyncpg.Connection,
+    batch: list[ActivationParams],
+    licenses: list[tuple[str, str]] | None = None,
 ) -> list[ActivateOutcome | None]:
-    """The outcomes of a batch, in its order; None where the serial does not exist."""
+    """The outcomes of a batch, in its order; None where the serial does not exist.
+
+    ``licenses`` are (activation id, license) pairs to keep on their activations, written by
+    the same statement (see :data:`STORE_LICENSES`).
+    """
     rows = await connection.fetch(
         ACTIVATE_MANY,
         [
@@ -361,13 +386,27 @@ async def activate_many(
             }
             for index, item in enumerate(batch, 1)
         ],
+        [{"id": activation_id, "license": token} for activation_id, token in licenses or ()],
     )
     outcomes: list[ActivateOutcome | None] = [None] * len(batch)
     for row in rows:
-        values = dict(row)
-        index = values.pop("n") - 1
-        outcomes[index] = ActivateOutcome(**values)
+        outcomes[row[-1] - 1] = ActivateOutcome(*row)
     return outcomes
+
+
+# Keeps licenses issued again when no activation batch follows to carry them (an idle moment).
+STORE_LICENSES = """
+UPDATE activations a SET license = k.license
+FROM jsonb_to_recordset($1::jsonb) AS k(id uuid, license text)
+WHERE a.id = k.id AND a.license IS DISTINCT FROM k.license
+"""
+
+
+async def store_licenses(connection: asyncpg.Connection, licenses: list[tuple[str, str]]) -> None:
+    await connection.execute(
+        STORE_LICENSES,
+        [{"id": activation_id, "license": token} for activation_id, token in licenses],
+    )
 
 
 async def state_by_activation(

@@ -16,7 +16,7 @@ import asyncpg
 import jwt
 
 from activation_server.activations import queries
-from activation_server.activations.batching import batcher_for
+from activation_server.activations.batching import ActivationBatcher, batcher_for
 from activation_server.activations.requests import ActivationRequest, parse_activation_id
 from activation_server.errors import (
     ActivationLimitReached,
@@ -181,6 +181,8 @@ async def activate(
                 features=outcome.existing_features or [],
                 used=outcome.used,
                 created=False,
+                kept=outcome.existing_license,
+                batcher=batcher,
             )
         if outcome.used >= outcome.activation_limit:
             raise ActivationLimitReached(outcome.activation_limit, outcome.used)
@@ -201,6 +203,8 @@ def _activation(
     features: list[str],
     used: int,
     created: bool,
+    kept: str | None = None,
+    batcher: ActivationBatcher | None = None,
 ) -> Activation:
     claims = license_claims(
         issuer=issuer,
@@ -213,6 +217,16 @@ def _activation(
         created_at=created_at,
         expires_at=expires_at,
     )
+    signing_input = keyring.signing_input(claims)
+    if kept is not None and kept.startswith(signing_input + "."):
+        # Issued before with this very header and these claims: Ed25519 is deterministic, so
+        # signing again would give the same license. After a key rotation the header differs
+        # and the license is signed anew.
+        token = kept
+    else:
+        token = keyring.sign_input(signing_input)
+        if batcher is not None:
+            batcher.keep_license(str(activation_id), token)
     return Activation(
         activation_id=activation_id,
         serial=request.serial,
@@ -223,7 +237,7 @@ def _activation(
         limit=outcome.activation_limit,
         created_at=created_at,
         expires_at=expires_at,
-        license=keyring.sign(claims),
+        license=token,
         created=created,
     )
 

@@ -159,3 +159,100 @@ async def test_a_failed_batch_fails_each_of_its_requests(pool: asyncpg.Pool) -> 
     )
     assert all(isinstance(result, asyncpg.PostgresError) for result in results)
     assert batcher.running == 0
+
+
+async def kept_license(pool: asyncpg.Pool, activation_id: str, expected: str | None) -> None:
+    """Waits (the batcher writes within KEEP_DELAY) until the activation keeps this license."""
+    for _ in range(100):
+        stored = await pool.fetchval(
+            "SELECT license FROM activations WHERE id = $1", uuid.UUID(activation_id)
+        )
+        if stored == expected:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the activation keeps {stored!r}, not {expected!r}")
+
+
+async def test_a_license_issued_again_is_kept_and_then_reused_without_signing(
+    client: Any, pool: asyncpg.Pool, factory: Factory
+) -> None:
+    from activation_server.appkeys import KEYRING
+
+    keyring = client.app[KEYRING]
+    serial = await factory.serial("SP3")
+    body = {"serial": serial, "fingerprint": fingerprint("kept")}
+    first = await (await client.post("/v1/activations", json=body)).json()
+    # A new activation keeps nothing: most machines start again, but that is when it pays.
+    await asyncio.sleep(0.7)
+    await kept_license(pool, first["activation_id"], None)
+    again = await (await client.post("/v1/activations", json=body)).json()
+    assert again["license"] == first["license"]
+    await kept_license(pool, first["activation_id"], first["license"])
+
+    signed: list[str] = []
+    sign_input = keyring.sign_input
+
+    def counting(signing_input: str) -> str:
+        signed.append(signing_input)
+        return sign_input(signing_input)
+
+    keyring.sign_input = counting
+    try:
+        for _ in range(3):
+            response = await client.post("/v1/activations", json=body)
+            assert response.status == 200
+            assert (await response.json())["license"] == first["license"]
+        assert signed == []
+        # Another machine of the same serial is signed as usual.
+        other = {"serial": serial, "fingerprint": fingerprint("other")}
+        assert (await client.post("/v1/activations", json=other)).status == 201
+        assert len(signed) == 1
+    finally:
+        keyring.sign_input = sign_input
+
+
+async def test_a_kept_license_is_signed_anew_after_a_key_rotation(
+    client: Any, pool: asyncpg.Pool, factory: Factory
+) -> None:
+    import jwt
+
+    from activation_server.appkeys import KEYRING
+    from activation_server.keys.keyring import rotate
+
+    keyring = client.app[KEYRING]
+    serial = await factory.serial("SP3")
+    body = {"serial": serial, "fingerprint": fingerprint("rotated")}
+    first = await (await client.post("/v1/activations", json=body)).json()
+    await client.post("/v1/activations", json=body)
+    await kept_license(pool, first["activation_id"], first["license"])
+
+    async with pool.acquire() as connection:
+        await rotate(connection, keyring.directory, keyring.passphrase)
+        assert await keyring.refresh(connection)
+    again = await (await client.post("/v1/activations", json=body)).json()
+    assert again["license"] != first["license"]
+    assert jwt.get_unverified_header(again["license"])["kid"] == keyring.current_kid
+    assert keyring.verify(again["license"]) == keyring.verify(first["license"])
+    await kept_license(pool, first["activation_id"], again["license"])
+
+
+async def test_a_stale_kept_license_is_not_reused(
+    client: Any, pool: asyncpg.Pool, factory: Factory
+) -> None:
+    from activation_server.appkeys import KEYRING
+
+    keyring = client.app[KEYRING]
+    serial = await factory.serial("SP3", features=["export", "print"])
+    body = {"serial": serial, "fingerprint": fingerprint("stale")}
+    first = await (await client.post("/v1/activations", json=body)).json()
+    # A kept license with other claims than the server would sign now (say, the activation's
+    # features were changed) is not handed out: the current claims are signed and kept.
+    claims = keyring.verify(first["license"])
+    await pool.execute(
+        "UPDATE activations SET license = $2 WHERE id = $1",
+        uuid.UUID(first["activation_id"]),
+        keyring.sign({**claims, "feat": ["export"]}),
+    )
+    again = await (await client.post("/v1/activations", json=body)).json()
+    assert again["license"] == first["license"]
+    await kept_license(pool, first["activation_id"], first["license"])
