@@ -95,7 +95,9 @@ info AS (
            s.activation_limit, s.used, s.features, s.trial, s.trial_days,
            p.code AS product, p.vendor_id
     FROM (SELECT DISTINCT serial FROM req) r
-    CROSS JOIN LATERAL (SELECT * FROM serials s WHERE s.serial = r.serial) s
+    -- LIMIT keeps the planner from flattening the lookup into a join, which it does with a
+    -- sequential scan of serials whenever it guesses the table small enough.
+    CROSS JOIN LATERAL (SELECT * FROM serials s WHERE s.serial = r.serial LIMIT 1) s
     JOIN products p ON p.id = s.product_id
 ),
 existing AS (

@@ -23,7 +23,7 @@ MAX_FEATURES = 64
 MAX_LICENSE_CHARS = 8192
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ActivationRequest:
     serial: str
     fingerprint: str

@@ -43,7 +43,7 @@ _RETRYABLE = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Activation:
     """The activation object of the wire contract, and whether a slot was taken for it."""
 
