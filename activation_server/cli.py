@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import errno
+import gc
 import json
 import logging
 import multiprocessing
@@ -226,6 +227,12 @@ def _serve_worker(settings: Settings, announce: bool = False) -> None:
     def started(_message: str) -> None:
         # aiohttp calls this once the site is bound and the app's start-up has run, so "Ready"
         # is never printed before the printed curl line can work.
+        #
+        # Everything alive now (modules, templates, the app) lives as long as the worker: moved
+        # out of the collector's reach, a full collection under load walks only what requests
+        # left behind, instead of pausing the worker for tens of milliseconds (seen at p99).
+        gc.collect()
+        gc.freeze()
         if announce:
             _announce_ready(settings)
 

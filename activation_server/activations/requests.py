@@ -86,13 +86,25 @@ def _features(value: Any) -> list[str] | None:
     return sorted(set(value))
 
 
+# A NUL as JSON writes it (``\u0000`` after an even run of backslashes), not a backslash
+# that the text itself holds followed by "u0000".
+_ESCAPED_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+# One encoder for every request: json.dumps builds a new one per call when given options.
+_ASCII_JSON = json.JSONEncoder(separators=(",", ":"))
+
+
 def _client(value: Any) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
         raise InvalidRequest("The field 'client' must be a JSON object.")
+    ascii_text = _ASCII_JSON.encode(value)
+    if len(ascii_text) <= MAX_CLIENT_BYTES and "\\u" not in ascii_text:
+        # Plain ASCII with no escaped character at all (so no NUL and no lone surrogate): the
+        # text is its own UTF-8 size. Nearly every client's metadata takes this path.
+        return value
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    if "\\u0000" in text or not is_storable_text(text):
+    if _ESCAPED_NUL.search(text) or not is_storable_text(text):
         raise InvalidRequest("The field 'client' contains characters that are not allowed.")
     if len(text.encode()) > MAX_CLIENT_BYTES:
         raise InvalidRequest(f"The field 'client' is over {MAX_CLIENT_BYTES} bytes.")

@@ -65,3 +65,24 @@ def test_crockford_look_alikes_are_folded() -> None:
 def test_malformed_serials_say_what_is_wrong(text: str, fragment: str) -> None:
     with pytest.raises(MalformedSerial, match=fragment):
         canonicalize(text)
+
+
+@pytest.mark.parametrize("serial", VECTORS)
+def test_every_typo_in_the_canonical_form_is_caught(serial: str) -> None:
+    # The canonical form takes a shorter path than typed forms: it must refuse the same typos.
+    for position, symbol in enumerate(serial):
+        if symbol == "-":
+            continue
+        for replacement in ALPHABET:
+            if replacement == symbol:
+                continue
+            typo = serial[:position] + replacement + serial[position + 1 :]
+            with pytest.raises(MalformedSerial, match="typo"):
+                canonicalize(typo)
+            # The same typo typed in lower case goes the long way, to the same verdict.
+            assert not is_valid(typo.lower())
+
+
+def test_canonical_and_typed_forms_agree() -> None:
+    for serial in VECTORS:
+        assert canonicalize(serial) == canonicalize(serial.lower().replace("-", " "))
