@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import json
 import stat
+import time
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import jwt
@@ -140,3 +143,62 @@ def test_a_rotation_takes_over_the_signing_secret() -> None:
     token = keyring.sign(claims)
     assert jwt.get_unverified_header(token)["kid"] == other.current_kid
     assert other.verify(token) == claims
+
+
+def _forge(keyring: Keyring, header: dict[str, object], payload: object) -> str:
+    """A token signed by the keyring's own key over any header and payload."""
+    from activation_server.keys.keyring import _b64url
+
+    signing_input = (
+        _b64url(json.dumps(header).encode()) + "." + _b64url(json.dumps(payload).encode())
+    )
+    return keyring.sign_input(signing_input)
+
+
+def test_verification_refuses_what_the_signature_alone_would_let_through() -> None:
+    # Each of these carries a valid signature by the server's key, yet is not a license.
+    keyring = _memory_keyring()
+    kid = keyring.current_kid
+    claims = {"sub": "S", "aid": "a", "fp": "f"}
+    now = int(time.time())
+    refused: list[tuple[dict[str, object], object, type[jwt.InvalidTokenError]]] = [
+        ({"alg": "EdDSA", "kid": kid, "crit": ["b64"], "b64": False}, claims, jwt.DecodeError),
+        ({"alg": "HS256", "kid": kid}, claims, jwt.InvalidAlgorithmError),
+        ({"alg": "EdDSA", "kid": 7}, claims, jwt.InvalidSignatureError),
+        ({"alg": "EdDSA", "kid": kid}, ["not", "an", "object"], jwt.DecodeError),
+        ({"alg": "EdDSA", "kid": kid}, {"sub": "S", "fp": "f"}, jwt.MissingRequiredClaimError),
+        ({"alg": "EdDSA", "kid": kid}, {**claims, "exp": now - 1}, jwt.ExpiredSignatureError),
+        ({"alg": "EdDSA", "kid": kid}, {**claims, "exp": str(now + 60)}, jwt.DecodeError),
+        ({"alg": "EdDSA", "kid": kid}, {**claims, "exp": True}, jwt.DecodeError),
+        ({"alg": "EdDSA", "kid": kid}, {**claims, "nbf": now + 3600}, jwt.ImmatureSignatureError),
+    ]
+    for header, payload, error in refused:
+        token = _forge(keyring, header, payload)
+        with pytest.raises(error):
+            keyring.verify(token)
+    expired = _forge(keyring, {"alg": "EdDSA", "kid": kid}, {**claims, "exp": now - 1})
+    assert keyring.verify(expired, verify_exp=False)["exp"] == now - 1
+    # PyJWT, the reference, agrees on the one that is a license.
+    good = _forge(keyring, {"alg": "EdDSA", "kid": kid, "typ": "JWT"}, {**claims, "exp": now + 60})
+    assert keyring.verify(good) == jwt.decode(
+        good, keyring.private_key.public_key(), algorithms=["EdDSA"]
+    )
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda t: t + ".",
+        lambda t: t.replace(".", "..", 1),
+        lambda t: "=" + t,
+        lambda t: t[: t.rindex(".") + 1] + "+" + t[t.rindex(".") + 2 :],
+        lambda t: t[: t.rindex(".") + 1] + t[t.rindex(".") + 1 : -4],
+        lambda t: t[: t.rindex(".") + 1] + t[t.rindex(".") + 1 :] + "AAAA",
+        lambda t: "ж" + t,
+    ],
+)
+def test_verification_refuses_mangled_segments(mangle: Any) -> None:
+    keyring = _memory_keyring()
+    token = keyring.sign({"sub": "S", "aid": "a", "fp": "f"})
+    with pytest.raises(jwt.InvalidTokenError):
+        keyring.verify(mangle(token))
