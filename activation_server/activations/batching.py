@@ -1,13 +1,18 @@
-"""Coalescing of concurrent activations into one statement per batch.
+"""Coalescing of concurrent requests into one statement per batch.
 
-Each process keeps one :class:`ActivationBatcher` per connection pool. A request joins the
-queue; up to ``LANES`` batches are in flight at once, and whatever arrived while they ran goes
-out as the next batch, up to ``MAX_BATCH`` requests. Nothing waits on a timer: a lone request
-leaves at once (as the single-row statement), and batches grow only when requests queue anyway,
-so the batch size follows the load. A batch is one statement and one transaction
+Each process keeps one :class:`Coalescer` per connection pool and kind of statement. A request
+joins the queue; up to ``LANES`` batches are in flight at once, and whatever arrived while they
+ran goes out as the next batch, up to ``MAX_BATCH`` requests. Nothing waits on a timer: a lone
+request leaves at once, and batches grow only when requests queue anyway, so the batch size
+follows the load.
+
+:class:`ActivationBatcher` runs activations: a batch is one statement and one transaction
 (:data:`queries.ACTIVATE_MANY`): one round trip, one commit, one WAL flush, and for a hot trial
 serial one row lock for the whole batch instead of one per activation. Durability is unchanged:
-no request is answered before its batch has committed.
+no request is answered before its batch has committed. :func:`machine_state` and
+:func:`activation_state` run the read-only look-ups of validations the same way
+(:data:`queries.STATES_BY_MACHINE`, :data:`queries.STATES_BY_ACTIVATION`): one round trip and
+one pool connection for a batch instead of one each.
 
 The batcher also carries the licenses issued again since its previous batch to the database
 (:meth:`ActivationBatcher.keep_license`): the next batch's statement writes them on their
@@ -19,7 +24,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import asyncpg
 
@@ -37,17 +44,69 @@ MAX_KEPT = 4096
 KEEP_DELAY = 0.5
 
 
+P = TypeVar("P")
+R = TypeVar("R")
+
+
 @dataclass
-class _Waiting:
-    params: queries.ActivationParams
-    future: asyncio.Future[queries.ActivateOutcome | None]
+class _Waiting(Generic[P, R]):
+    params: P
+    future: asyncio.Future[R]
 
 
-class ActivationBatcher:
+class Coalescer(Generic[P, R]):
+    """Concurrent requests of one pool, run a batch at a time by :meth:`_run`."""
+
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
-        self.pending: list[_Waiting] = []
+        self.pending: list[_Waiting[P, R]] = []
         self.running = 0
+
+    async def submit(self, params: P) -> R:
+        """This request's outcome: its row of its batch's statement."""
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self.pending.append(_Waiting(params, future))
+        if self.running < LANES:
+            self.running += 1
+            asyncio.get_running_loop().create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self.pending:
+                batch = self.pending[:MAX_BATCH]
+                del self.pending[:MAX_BATCH]
+                try:
+                    outcomes = await self._run([waiting.params for waiting in batch])
+                except asyncio.CancelledError:
+                    for waiting in batch:
+                        waiting.future.cancel()
+                    raise
+                except Exception as error:
+                    # The batch's transaction rolled back as a whole: every request in it gets
+                    # the error, and the retryable ones (a machine that another batch activated
+                    # a moment earlier) try again with a fresh snapshot.
+                    for waiting in batch:
+                        if not waiting.future.done():
+                            waiting.future.set_exception(error)
+                    continue
+                for waiting, outcome in zip(batch, outcomes, strict=True):
+                    if not waiting.future.done():
+                        waiting.future.set_result(outcome)
+        finally:
+            self.running -= 1
+            self._idle()
+
+    async def _run(self, batch: list[P]) -> list[R]:
+        raise NotImplementedError
+
+    def _idle(self) -> None:
+        """Called whenever a drain ends."""
+
+
+class ActivationBatcher(Coalescer[queries.ActivationParams, queries.ActivateOutcome | None]):
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        super().__init__(pool)
         self.licenses: list[tuple[str, str]] = []
         self.flush_handle: asyncio.TimerHandle | None = None
 
@@ -74,47 +133,19 @@ class ActivationBatcher:
 
     async def activate(self, params: queries.ActivationParams) -> queries.ActivateOutcome | None:
         """The outcome of this request's activation statement (its batch's, for this row)."""
-        future: asyncio.Future[queries.ActivateOutcome | None] = (
-            asyncio.get_running_loop().create_future()
-        )
-        self.pending.append(_Waiting(params, future))
-        if self.running < LANES:
-            self.running += 1
-            asyncio.get_running_loop().create_task(self._drain())
-        return await future
+        return await self.submit(params)
 
-    async def _drain(self) -> None:
-        try:
-            while self.pending:
-                batch = self.pending[:MAX_BATCH]
-                del self.pending[:MAX_BATCH]
-                try:
-                    outcomes = await self._run(batch)
-                except asyncio.CancelledError:
-                    for waiting in batch:
-                        waiting.future.cancel()
-                    raise
-                except Exception as error:
-                    # The batch's transaction rolled back as a whole: every request in it gets
-                    # the error, and the retryable ones (a machine that another batch activated
-                    # a moment earlier) try again with a fresh snapshot.
-                    for waiting in batch:
-                        if not waiting.future.done():
-                            waiting.future.set_exception(error)
-                    continue
-                for waiting, outcome in zip(batch, outcomes, strict=True):
-                    if not waiting.future.done():
-                        waiting.future.set_result(outcome)
-        finally:
-            self.running -= 1
-            if self.licenses and not self.running and self.flush_handle is None:
-                self.flush_handle = asyncio.get_running_loop().call_later(KEEP_DELAY, self._flush)
+    def _idle(self) -> None:
+        if self.licenses and not self.running and self.flush_handle is None:
+            self.flush_handle = asyncio.get_running_loop().call_later(KEEP_DELAY, self._flush)
 
-    async def _run(self, batch: list[_Waiting]) -> list[queries.ActivateOutcome | None]:
+    async def _run(
+        self, batch: list[queries.ActivationParams]
+    ) -> list[queries.ActivateOutcome | None]:
         licenses, self.licenses = self.licenses, []
         async with self.pool.acquire() as connection:
             if len(batch) == 1 and not licenses:
-                params = batch[0].params
+                params = batch[0]
                 return [
                     await queries.activate(
                         connection,
@@ -128,20 +159,54 @@ class ActivationBatcher:
                         via=params.via,
                     )
                 ]
-            return await queries.activate_many(connection, [w.params for w in batch], licenses)
+            return await queries.activate_many(connection, batch, licenses)
 
 
-_BATCHERS: dict[int, tuple[asyncpg.Pool, ActivationBatcher]] = {}
+class _MachineStates(Coalescer[tuple[str, str], queries.ActivationState | None]):
+    async def _run(self, batch: list[tuple[str, str]]) -> list[queries.ActivationState | None]:
+        async with self.pool.acquire() as connection:
+            return await queries.states_by_machine(connection, batch)
 
 
-def batcher_for(pool: asyncpg.Pool) -> ActivationBatcher:
-    """The batcher of this pool, created on first use (pools belong to one event loop)."""
-    entry = _BATCHERS.get(id(pool))
+class _ActivationStates(Coalescer[uuid.UUID, queries.ActivationState | None]):
+    async def _run(self, batch: list[uuid.UUID]) -> list[queries.ActivationState | None]:
+        async with self.pool.acquire() as connection:
+            return await queries.states_by_activation(connection, batch)
+
+
+_BATCHERS: dict[tuple[int, type[Coalescer[Any, Any]]], tuple[asyncpg.Pool, Any]] = {}
+C = TypeVar("C", bound=Coalescer[Any, Any])
+
+
+def _coalescer(pool: asyncpg.Pool, kind: type[C]) -> C:
+    """The coalescer of this kind for this pool, created on first use (pools belong to one event
+    loop)."""
+    entry = _BATCHERS.get((id(pool), kind))
     if entry is not None and entry[0] is pool:
-        return entry[1]
+        found: C = entry[1]
+        return found
     for key, (other, _) in list(_BATCHERS.items()):
         if other.is_closing():
             del _BATCHERS[key]
-    batcher = ActivationBatcher(pool)
-    _BATCHERS[id(pool)] = (pool, batcher)
-    return batcher
+    created = kind(pool)
+    _BATCHERS[(id(pool), kind)] = (pool, created)
+    return created
+
+
+def batcher_for(pool: asyncpg.Pool) -> ActivationBatcher:
+    """The activation batcher of this pool."""
+    return _coalescer(pool, ActivationBatcher)
+
+
+async def machine_state(
+    pool: asyncpg.Pool, serial: str, fingerprint: str
+) -> queries.ActivationState | None:
+    """The serial and this machine's latest activation of it (None: no such serial)."""
+    return await _coalescer(pool, _MachineStates).submit((serial, fingerprint))
+
+
+async def activation_state(
+    pool: asyncpg.Pool, activation_id: uuid.UUID
+) -> queries.ActivationState | None:
+    """The activation and its serial (None: no such activation)."""
+    return await _coalescer(pool, _ActivationStates).submit(activation_id)

@@ -206,29 +206,42 @@ LEFT JOIN bump b ON b.serial = r.serial
 ORDER BY r.n
 """
 
-SELECT_BY_ACTIVATION = """
-SELECT a.id, a.serial, a.fingerprint, a.features, a.created_at, a.expires_at, a.deactivated_at,
+# The look-ups of validations, for a batch of requests numbered by ``n``: the request's number,
+# then the columns of ActivationState in its order. Look-ups are LATERAL so that they keep to
+# the indexes whatever the planner guesses of the batch's size (it cannot see into the JSON).
+STATES_BY_ACTIVATION = """
+SELECT r.n, a.id, s.serial, a.fingerprint, a.features, a.created_at, a.expires_at, a.deactivated_at,
        s.status, (s.valid_until IS NOT NULL AND s.valid_until <= now()) AS serial_expired,
        s.activation_limit, s.used, s.trial, p.code AS product
-FROM activations a
-JOIN serials s ON s.serial = a.serial
+FROM jsonb_to_recordset($1::jsonb) AS r(n integer, id uuid)
+CROSS JOIN LATERAL (SELECT * FROM activations a WHERE a.id = r.id LIMIT 1) a
+CROSS JOIN LATERAL (SELECT * FROM serials s WHERE s.serial = a.serial LIMIT 1) s
 JOIN products p ON p.id = s.product_id
-WHERE a.id = $1
 """
 
-SELECT_BY_MACHINE = """
-SELECT a.id, s.serial, a.fingerprint, a.features, a.created_at, a.expires_at, a.deactivated_at,
+# A machine's live activation if it has one (the live-activation index), else its latest
+# deactivated one (the deactivated-machine index): both are index look-ups however many machines
+# share the serial, where one scan ordered by "live first" walked every activation of a trial
+# pool's serial.
+STATES_BY_MACHINE = """
+SELECT r.n, a.id, s.serial, a.fingerprint, a.features, a.created_at, a.expires_at, a.deactivated_at,
        s.status, (s.valid_until IS NOT NULL AND s.valid_until <= now()) AS serial_expired,
        s.activation_limit, s.used, s.trial, p.code AS product
-FROM serials s
+FROM jsonb_to_recordset($1::jsonb) AS r(n integer, serial text, fingerprint text)
+CROSS JOIN LATERAL (SELECT * FROM serials s WHERE s.serial = r.serial LIMIT 1) s
 JOIN products p ON p.id = s.product_id
 LEFT JOIN LATERAL (
-    SELECT * FROM activations a
-    WHERE a.serial = s.serial AND a.fingerprint = $2
-    ORDER BY (a.deactivated_at IS NULL) DESC, a.created_at DESC
+    (SELECT * FROM activations a
+     WHERE a.serial = r.serial AND a.fingerprint = r.fingerprint AND a.deactivated_at IS NULL
+     LIMIT 1)
+    UNION ALL
+    (SELECT * FROM activations a
+     WHERE a.serial = r.serial AND a.fingerprint = r.fingerprint
+       AND a.deactivated_at IS NOT NULL
+     ORDER BY a.created_at DESC
+     LIMIT 1)
     LIMIT 1
 ) a ON true
-WHERE s.serial = $1
 """
 
 DEACTIVATE = """
@@ -411,18 +424,37 @@ async def store_licenses(connection: asyncpg.Connection, licenses: list[tuple[st
     )
 
 
-async def state_by_activation(
-    connection: asyncpg.Connection, activation_id: uuid.UUID
-) -> ActivationState | None:
-    row = await connection.fetchrow(SELECT_BY_ACTIVATION, activation_id)
-    return ActivationState(**dict(row)) if row is not None else None
+async def states_by_activation(
+    connection: asyncpg.Connection, activation_ids: list[uuid.UUID]
+) -> list[ActivationState | None]:
+    """Each activation with its serial, in the order asked; None for an unknown id."""
+    rows = await connection.fetch(
+        STATES_BY_ACTIVATION,
+        [{"n": n, "id": str(activation_id)} for n, activation_id in enumerate(activation_ids)],
+    )
+    return _states(rows, len(activation_ids))
 
 
-async def state_by_machine(
-    connection: asyncpg.Connection, serial: str, fingerprint: str
-) -> ActivationState | None:
-    row = await connection.fetchrow(SELECT_BY_MACHINE, serial, fingerprint)
-    return ActivationState(**dict(row)) if row is not None else None
+async def states_by_machine(
+    connection: asyncpg.Connection, machines: list[tuple[str, str]]
+) -> list[ActivationState | None]:
+    """Each (serial, fingerprint): the serial and the machine's latest activation of it, in the
+    order asked; None for an unknown serial."""
+    rows = await connection.fetch(
+        STATES_BY_MACHINE,
+        [
+            {"n": n, "serial": serial, "fingerprint": fingerprint}
+            for n, (serial, fingerprint) in enumerate(machines)
+        ],
+    )
+    return _states(rows, len(machines))
+
+
+def _states(rows: list[asyncpg.Record], count: int) -> list[ActivationState | None]:
+    states: list[ActivationState | None] = [None] * count
+    for row in rows:
+        states[row[0]] = ActivationState(*row[1:])
+    return states
 
 
 async def deactivate(

@@ -18,7 +18,12 @@ import asyncpg
 import jwt
 
 from activation_server.activations import queries
-from activation_server.activations.batching import ActivationBatcher, batcher_for
+from activation_server.activations.batching import (
+    ActivationBatcher,
+    activation_state,
+    batcher_for,
+    machine_state,
+)
 from activation_server.activations.requests import ActivationRequest, parse_activation_id
 from activation_server.errors import (
     ActivationLimitReached,
@@ -322,8 +327,8 @@ async def validate_license(pool: asyncpg.Pool, keyring: Keyring, token: str) -> 
         activation_id = parse_activation_id(claims.get("aid"))
     except (jwt.InvalidTokenError, ValueError, TypeError):
         return Validation(False, "SIGNATURE_INVALID", _MESSAGES["SIGNATURE_INVALID"])
-    async with pool.acquire() as connection:
-        state = await queries.state_by_activation(connection, activation_id)
+    # Concurrent validations of this process share one look-up statement.
+    state = await activation_state(pool, activation_id)
     if state is None:
         return Validation(False, "NOT_ACTIVATED", _MESSAGES["NOT_ACTIVATED"])
     if state.serial != claims.get("sub") or state.fingerprint != claims.get("fp"):
@@ -332,8 +337,7 @@ async def validate_license(pool: asyncpg.Pool, keyring: Keyring, token: str) -> 
 
 
 async def validate_machine(pool: asyncpg.Pool, serial: str, fingerprint: str) -> Validation:
-    async with pool.acquire() as connection:
-        state = await queries.state_by_machine(connection, serial, fingerprint)
+    state = await machine_state(pool, serial, fingerprint)
     return _verdict(state)
 
 

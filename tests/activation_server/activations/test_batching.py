@@ -256,3 +256,80 @@ async def test_a_stale_kept_license_is_not_reused(
     again = await (await client.post("/v1/activations", json=body)).json()
     assert again["license"] == first["license"]
     await kept_license(pool, first["activation_id"], first["license"])
+
+
+async def test_concurrent_validations_share_a_statement_and_each_gets_its_own_state(
+    pool: asyncpg.Pool, factory: Factory
+) -> None:
+    from activation_server.activations.batching import activation_state, machine_state
+
+    serial, other = await factory.serial("SP3"), await factory.serial("SP5")
+    live = await run(pool, [params(serial, "live"), params(other, "elsewhere")])
+    gone = (await run(pool, [params(serial, "gone")]))[0]
+    await pool.execute(
+        "UPDATE activations SET deactivated_at = now() WHERE id = $1", gone.created_id
+    )
+    # The same machine activated again after its deactivation: the live activation wins.
+    again = (await run(pool, [params(serial, "gone")]))[0]
+    unknown_serial = "7KQ2M-4X9PR-T3VW8-ANC5J"
+    machines = [
+        (serial, "live"),
+        (other, "elsewhere"),
+        (serial, "gone"),
+        (serial, "never"),
+        (unknown_serial, "live"),
+    ] * 20
+    states = await asyncio.gather(
+        *(machine_state(pool, s, fingerprint(machine)) for s, machine in machines)
+    )
+    by_id = await asyncio.gather(
+        *(
+            activation_state(pool, activation_id)
+            for activation_id in [live[0].created_id, gone.created_id, uuid.uuid4()] * 20
+        )
+    )
+    for (s, machine), state in zip(machines, states, strict=True):
+        if s == unknown_serial:
+            assert state is None
+            continue
+        assert state is not None and state.serial == s
+        if machine == "never":
+            assert state.id is None
+        else:
+            assert state.fingerprint == fingerprint(machine)
+            assert state.deactivated_at is None
+    assert {state.id for state, (_, m) in zip(states, machines, strict=True) if m == "gone"} == {
+        again.created_id
+    }
+    assert [state.id if state else None for state in by_id[:3]] == [
+        live[0].created_id,
+        gone.created_id,
+        None,
+    ]
+    assert by_id[1] is not None and by_id[1].deactivated_at is not None
+    assert by_id[3:] == by_id[:3] * 19
+
+
+async def test_a_deactivated_machine_is_found_by_index_however_many_share_the_serial(
+    pool: asyncpg.Pool, factory: Factory
+) -> None:
+    serial = await factory.serial("TRIAL30K")
+    await run(pool, [params(serial, index) for index in range(50)])
+    await pool.execute(
+        "UPDATE activations SET deactivated_at = now() WHERE serial = $1 AND fingerprint = $2",
+        serial,
+        fingerprint(7),
+    )
+    async with pool.acquire() as connection, connection.transaction():
+        await connection.execute("SET LOCAL enable_seqscan = off")
+        plan = "\n".join(
+            row[0]
+            for row in await connection.fetch(
+                "EXPLAIN " + queries.STATES_BY_MACHINE,
+                [{"n": 0, "serial": serial, "fingerprint": fingerprint(7)}],
+            )
+        )
+        states = await queries.states_by_machine(connection, [(serial, fingerprint(7))])
+    assert "activations_live_key" in plan
+    assert "activations_deactivated_machine_idx" in plan
+    assert states[0] is not None and states[0].deactivated_at is not None
