@@ -21,7 +21,8 @@ LABELS = {
     "cold": "cold activations (SP3)",
     "hot": "hot TRIAL100K serial",
     "reactivate": "re-activation storm",
-    "validate": "validations",
+    "validate": "validations by serial and machine",
+    "validate-license": "validations by license (the SDK's)",
 }
 
 

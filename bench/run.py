@@ -11,6 +11,8 @@ with ``bench/wrk/activation.lua``) at the same concurrency:
 - ``hot``: one TRIAL100K serial, every request a new machine;
 - ``reactivate``: machines that already hold an activation start again;
 - ``validate``: ``POST /v1/validations`` by serial and fingerprint;
+- ``validate-license``: ``POST /v1/validations`` with the machine's license, as the SDK's
+  ``Client.validate()`` sends it;
 
 then checks the correctness gates. A paced run at 80 % of the cold maximum measures the latency
 target, and the vendor ordering flow runs through locust if the vendor API is present. Results
@@ -64,7 +66,10 @@ PG_SETTINGS = {
 # our own constants (VACUUM takes no parameters).
 SETTLED_TABLES = ("serials", "activations", "audit_log")
 
-ACTIVATION_SCENARIOS = ("cold", "hot", "reactivate", "validate")
+ACTIVATION_SCENARIOS = ("cold", "hot", "reactivate", "validate", "validate-license")
+# Machines whose licenses the license-validation scenario sends (each validates again and again,
+# as a running program does).
+LICENSED_MACHINES = 5000
 ORDER = ("http-ceiling", "db-ceiling", *ACTIVATION_SCENARIOS)
 
 
@@ -250,6 +255,26 @@ class Harness:
             cwd=ROOT,
         )
         self._wait_ceiling()
+        self._fetch_licenses()
+
+    def _fetch_licenses(self) -> None:
+        """The licenses of the first seeded machines, got back by re-activating them."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        lines = (self.work / "machines.txt").read_text().splitlines()[:LICENSED_MACHINES]
+
+        def license_of(line: str) -> str:
+            serial, fp = line.split()
+            status, body = gates._post(
+                f"{self.base_url}/v1/activations", {"serial": serial, "fingerprint": fp}
+            )
+            if status != 200:
+                raise RuntimeError(f"re-activation of a seeded machine answered {status}: {body}")
+            return str(body["license"])
+
+        with ThreadPoolExecutor(16) as pool:
+            licenses = list(pool.map(license_of, lines))
+        (self.work / "licenses.txt").write_text("".join(f"{token}\n" for token in licenses))
 
     def _server_loop(self) -> str:
         # The ceiling runs on the loop the server's workers run on (activation_server.cli).
@@ -514,6 +539,8 @@ class Harness:
             elif scenario == "hot":
                 trial = self.serial_file(f"trial-{index}", [self.trials[index]])
                 sample = self.wrk(scenario, "hot", trial)
+            elif scenario == "validate-license":
+                sample = self.wrk(scenario, scenario, self.work / "licenses.txt")
             else:
                 sample = self.wrk(scenario, scenario, self.work / "machines.txt")
             print(

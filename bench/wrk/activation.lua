@@ -5,6 +5,7 @@
 -- MODE   cold:     FILE lists unused SP3 serials; each takes three distinct machines
 --        hot:      FILE's first line is one TRIAL100K serial; every request is a new machine
 --        reactivate / validate: FILE lists "serial fingerprint" pairs already activated
+--        validate-license: FILE lists licenses, one a line (validation as the SDK sends it)
 --        ceiling:  as cold, against the HTTP-ceiling endpoint
 -- SALT   8 hex digits that make this run's machines distinct from every other run's
 -- RATE   optional: requests per second over all connections (paced, for the latency target)
@@ -56,7 +57,8 @@ function init(args)
   end
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
-  wrk.path = (mode == "validate") and "/v1/validations" or "/v1/activations"
+  local validation = mode == "validate" or mode == "validate-license"
+  wrk.path = validation and "/v1/validations" or "/v1/activations"
 end
 
 local function machine(n)
@@ -80,7 +82,9 @@ function request()
     serial, fp = serials[index], fingerprints[index]
   end
   local body
-  if mode == "validate" then
+  if mode == "validate-license" then
+    body = '{"license":"' .. serial .. '"}'
+  elseif mode == "validate" then
     body = '{"serial":"' .. serial .. '","fingerprint":"' .. fp .. '"}'
   else
     body = '{"serial":"' .. serial .. '","fingerprint":"' .. fp .. '",' .. CLIENT .. '}'

@@ -42,7 +42,15 @@ def test_make_bench_quick_runs_every_scenario_and_passes_its_gates(tmp_path: Pat
     assert all(gate["passed"] for gate in document["gates"])
     assert sum(gate["checked_licenses"] for gate in document["gates"]) > 0
     medians = document["medians"]
-    assert set(medians) == {"http-ceiling", "db-ceiling", "cold", "hot", "reactivate", "validate"}
+    assert set(medians) == {
+        "http-ceiling",
+        "db-ceiling",
+        "cold",
+        "hot",
+        "reactivate",
+        "validate",
+        "validate-license",
+    }
     assert all(sample["rate"] > 0 and sample["errors"] == 0 for sample in medians.values())
     assert "| cold activations (SP3) |" in (tmp_path / "latest.md").read_text()
     assert (tmp_path / "latest.png").exists() or "matplotlib" in completed.stderr
