@@ -178,7 +178,8 @@ def finish_soak(document: dict[str, Any], passed: bool, out: Path) -> int:
     soak = document["soak"]
     growth = soak["growth"] * 100
     text = (
-        f"Soak: {soak['seconds']:.0f} s of mixed load (re-activation, cold, validation), "
+        f"Soak: {soak['seconds']:.0f} s of mixed load (re-activation, cold, validation by machine "
+        "and by license), "
         f"{soak['mean_rate']:,.0f} req/s on average; server RSS "
         f"{soak['rss_warm_bytes'] / 2**20:.1f} MiB after warm-up, "
         f"{soak['rss_end_bytes'] / 2**20:.1f} MiB at the end: growth {growth:+.1f} % "

@@ -604,7 +604,7 @@ class Harness:
         """Mixed load for ``total`` seconds in 10-second slices; the server's memory per slice."""
         series: list[tuple[float, int]] = []
         started = time.monotonic()
-        modes = ("reactivate", "cold", "validate", "reactivate")
+        modes = ("reactivate", "cold", "validate", "reactivate", "validate-license")
         slice_index = 0
         rates: list[float] = []
         errors = 0
@@ -612,6 +612,8 @@ class Harness:
             mode = modes[slice_index % len(modes)]
             if mode == "cold":
                 path = self.cold_file(f"soak-{slice_index}", 10.0)
+            elif mode == "validate-license":
+                path = self.work / "licenses.txt"
             else:
                 path = self.work / "machines.txt"
             sample = self.wrk(f"soak {mode}", mode, path, seconds=10.0)

@@ -14,10 +14,11 @@ no request is answered before its batch has committed. :func:`machine_state` and
 (:data:`queries.STATES_BY_MACHINE`, :data:`queries.STATES_BY_ACTIVATION`): one round trip and
 one pool connection for a batch instead of one each.
 
-The batcher also carries the licenses issued again since its previous batch to the database
-(:meth:`ActivationBatcher.keep_license`): the next batch's statement writes them on their
-activations, so a machine's later starts reuse its license without a new signature and without a
-round trip of their own. They are a cache: if the process stops first, they are signed again.
+The activation batcher also carries the licenses issued again since its previous batch to the
+database (:meth:`ActivationBatcher.keep_license`): the next batch's statement writes them on
+their activations, so a machine's later starts reuse its license without a new signature and
+without a round trip of their own. They are a cache: if the process stops first, they are signed
+again.
 """
 
 from __future__ import annotations
