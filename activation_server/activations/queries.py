@@ -101,10 +101,11 @@ info AS (
     JOIN products p ON p.id = s.product_id
 ),
 existing AS (
-    SELECT r.n, a.id, a.created_at, a.expires_at, a.features, a.license
+    SELECT r.n, a.id, a.created_at, a.expires_at, a.features, a.license, a.last_seen_at
     FROM req r
     CROSS JOIN LATERAL (
-        SELECT a.id, a.created_at, a.expires_at, a.features, a.license FROM activations a
+        SELECT a.id, a.created_at, a.expires_at, a.features, a.license, a.last_seen_at
+        FROM activations a
         WHERE a.serial = r.serial AND a.fingerprint = r.fingerprint AND a.deactivated_at IS NULL
         LIMIT 1
     ) a
@@ -175,10 +176,12 @@ kept AS (
     RETURNING a.id
 ),
 seen AS (
-    -- Last-seen has hour resolution, so a restart storm of known machines writes nothing.
+    -- Last-seen has hour resolution, so a restart storm of known machines writes nothing. The
+    -- test is on the value "existing" read already: testing the updated row's own value made
+    -- every re-activation look its activation up by primary key a second time.
     UPDATE activations a SET last_seen_at = now()
     FROM existing e
-    WHERE a.id = e.id AND a.last_seen_at < now() - interval '1 hour'
+    WHERE e.last_seen_at < now() - interval '1 hour' AND a.id = e.id
       AND e.id NOT IN (SELECT id FROM kept)
 )
 SELECT i.status, i.expired, i.activation_limit,

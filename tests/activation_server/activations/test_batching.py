@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -333,3 +334,37 @@ async def test_a_deactivated_machine_is_found_by_index_however_many_share_the_se
     assert "activations_live_key" in plan
     assert "activations_deactivated_machine_idx" in plan
     assert states[0] is not None and states[0].deactivated_at is not None
+
+
+async def test_a_batch_records_last_seen_at_hour_resolution(
+    pool: asyncpg.Pool, factory: Factory
+) -> None:
+    serial = await factory.serial("SP5")
+    created = await run(pool, [params(serial, "stale"), params(serial, "fresh")])
+    stale, fresh = created[0].created_id, created[1].created_id
+    await pool.execute(
+        "UPDATE activations SET last_seen_at = now() - $2::interval WHERE id = $1",
+        stale,
+        timedelta(hours=2),
+    )
+    await pool.execute(
+        "UPDATE activations SET last_seen_at = now() - $2::interval WHERE id = $1",
+        fresh,
+        timedelta(minutes=5),
+    )
+    before = dict(
+        await pool.fetch(
+            "SELECT id, (last_seen_at, xmin::text) FROM activations WHERE serial = $1", serial
+        )
+    )
+    # Two re-activations in one batch (plus a new machine, so it is the batch statement).
+    again = await run(pool, [params(serial, "stale"), params(serial, "fresh"), params(serial, "x")])
+    assert [o.existing_id for o in again[:2]] == [stale, fresh]
+    after = dict(
+        await pool.fetch(
+            "SELECT id, (last_seen_at, xmin::text) FROM activations WHERE serial = $1", serial
+        )
+    )
+    # The machine last seen two hours ago is seen now; the one seen minutes ago is not written.
+    assert after[stale][0] > before[stale][0]
+    assert after[fresh] == before[fresh]
