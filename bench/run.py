@@ -354,6 +354,11 @@ class Harness:
         path.write_text("".join(f"{s}\n" for s in serials))
         return path
 
+    def known_machines(self, mode: str) -> Path:
+        """The wrk input of a scenario of seeded machines: their licenses for validations by
+        license, their serial and fingerprint otherwise."""
+        return self.work / ("licenses.txt" if mode == "validate-license" else "machines.txt")
+
     def salt(self) -> str:
         self.salt_counter += 1
         return f"{os.getpid() & 0xFFFF:04x}{self.salt_counter:04x}"
@@ -539,10 +544,8 @@ class Harness:
             elif scenario == "hot":
                 trial = self.serial_file(f"trial-{index}", [self.trials[index]])
                 sample = self.wrk(scenario, "hot", trial)
-            elif scenario == "validate-license":
-                sample = self.wrk(scenario, scenario, self.work / "licenses.txt")
             else:
-                sample = self.wrk(scenario, scenario, self.work / "machines.txt")
+                sample = self.wrk(scenario, scenario, self.known_machines(scenario))
             print(
                 f"  {scenario:<13} {sample.rate:>8,.0f} req/s  p50 {sample.p50_ms:6.2f} ms  "
                 f"p99 {sample.p99_ms:6.2f} ms  errors {sample.errors}",
@@ -563,7 +566,7 @@ class Harness:
             server=procstat.session_members(self.ceiling.pid),
         )
         self.wrk("warm-up", "cold", self.cold_file("warm-cold", seconds), seconds=seconds)
-        self.wrk("warm-up", "reactivate", self.work / "machines.txt", seconds=seconds)
+        self.wrk("warm-up", "reactivate", self.known_machines("reactivate"), seconds=seconds)
 
     def paced(self) -> tuple[Sample, Sample]:
         """The cold maximum measured again just before, then 80 % of it offered at a steady
@@ -612,10 +615,8 @@ class Harness:
             mode = modes[slice_index % len(modes)]
             if mode == "cold":
                 path = self.cold_file(f"soak-{slice_index}", 10.0)
-            elif mode == "validate-license":
-                path = self.work / "licenses.txt"
             else:
-                path = self.work / "machines.txt"
+                path = self.known_machines(mode)
             sample = self.wrk(f"soak {mode}", mode, path, seconds=10.0)
             rates.append(sample.rate)
             errors += sample.errors

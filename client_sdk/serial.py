@@ -34,8 +34,8 @@ class MalformedSerial(ValueError):
 
 def check_value(payload: str) -> int:
     """Luhn mod 32 over the payload symbols, rightmost payload symbol weighted 2."""
-    # The rightmost payload symbol is weighted 2, so symbols at odd distances from the end of
-    # a 19-symbol payload (even indexes from its start) are doubled.
+    # Counting from the rightmost payload symbol (distance 0), symbols at even distances from
+    # the end are doubled.
     doubled = _DOUBLED
     single = _VALUES
     last = len(payload) - 1
@@ -64,9 +64,14 @@ def compact(text: str) -> str:
     foreign = sorted({symbol for symbol in symbols if symbol not in _VALUES})
     if foreign:
         raise MalformedSerial(f"a serial number has no symbol {', '.join(map(repr, foreign))}")
+    _require_check_symbol(symbols)
+    return symbols
+
+
+def _require_check_symbol(symbols: str) -> None:
+    """Refuses 20 alphabet symbols whose last one is not the check symbol of the others."""
     if ALPHABET[check_value(symbols[:-1])] != symbols[-1]:
         raise MalformedSerial("the serial number has a typo: its check symbol does not match")
-    return symbols
 
 
 def format_compact(symbols: str) -> str:
@@ -77,9 +82,7 @@ def format_compact(symbols: str) -> str:
 def canonicalize(text: str) -> str:
     """The canonical form of a typed serial; raises MalformedSerial."""
     if isinstance(text, str) and _CANONICAL.fullmatch(text):
-        symbols = text.replace("-", "")
-        if ALPHABET[check_value(symbols[:-1])] != symbols[-1]:
-            raise MalformedSerial("the serial number has a typo: its check symbol does not match")
+        _require_check_symbol(text.replace("-", ""))
         return text
     return format_compact(compact(text))
 

@@ -50,7 +50,7 @@ def _segment_bytes(text: str) -> bytes:
     """A base64url segment of a license, refused unless it is exactly that alphabet."""
     if not _BASE64URL.fullmatch(text) or len(text) % 4 == 1:
         raise jwt.DecodeError("a license segment is not base64url")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    return _b64url_decode(text)
 
 
 def _json_segment(text: str) -> dict[str, Any]:
