@@ -63,6 +63,27 @@ def rss_bytes(pids: list[int]) -> int:
     return total
 
 
+def machine_ticks() -> tuple[int, int]:
+    """The machine's CPU ticks since boot: (stolen by the hypervisor, all), from /proc/stat.
+
+    On a shared VM, steal is time the other guests of the host took from this one: the part of a
+    slow run that no process of the benchmark shows."""
+    try:
+        first = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    except OSError:
+        return 0, 0
+    # cpu user nice system idle iowait irq softirq steal guest guest_nice; guest time is
+    # already inside user and nice.
+    ticks = [int(value) for value in first[1:9]]
+    return (ticks[7] if len(ticks) > 7 else 0), sum(ticks)
+
+
+def steal_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+    """The share of the machine's CPU time stolen between two ``machine_ticks()`` reads."""
+    total = after[1] - before[1]
+    return (after[0] - before[0]) / total if total > 0 else 0.0
+
+
 def reaped_cpu_seconds(pid: int) -> float:
     """CPU of a process's children that have ended (cutime + cstime): the backends of closed
     database connections, which a membership read at the end no longer finds."""

@@ -51,11 +51,17 @@ def markdown(document: dict[str, Any]) -> str:
     lines = [
         f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB, "
         f"Python {machine['python']}; load average before {document['load_before']}, "
-        f"after {document['load_after']}.",
+        f"after {document['load_after']}"
+        + (
+            f"; CPU time stolen by the hypervisor during the rounds {document['steal_share']:.1%}."
+            if "steal_share" in document
+            else "."
+        ),
         f"{settings['workers']} server workers, {settings['pool_per_worker']} database "
         f"connections each, {settings['connections']} concurrent connections from wrk "
         f"({settings['wrk_threads']} thread), {settings['seconds']:g} s per scenario, "
-        f"median of {settings['runs']} interleaved rounds.",
+        f"median of {settings['runs']} interleaved rounds"
+        + (", each ending with a paced run." if "paced" in document.get("extras", {}) else "."),
         "",
         "| scenario | req/s | p50 ms | p99 ms | server µs/req | database µs/req "
         "| generator µs/req | generator CPU share |",
@@ -64,9 +70,9 @@ def markdown(document: dict[str, Any]) -> str:
     lines += [_row(LABELS[name], sample) for name, sample in medians.items()]
     extras = document.get("extras", {})
     if "paced" in extras:
-        lines.append(_row("cold, maximum just before the paced run", extras["paced_max"]))
+        lines.append(_row("cold, maximum just before each paced run", extras["paced_max"]))
         offered = extras["paced"]["extra"]["offered_rate"]
-        lines.append(_row(f"cold, paced at {offered:,.0f} req/s (80 % of it)", extras["paced"]))
+        lines.append(_row(f"cold, paced at 80 % of it ({offered:,.0f} req/s)", extras["paced"]))
     lines += ["", "| ratio | measured | target |", "|---|---:|---:|"]
     measured = ratios(medians)
     for label, value in measured.items():
@@ -76,7 +82,9 @@ def markdown(document: dict[str, Any]) -> str:
     paced = document.get("extras", {}).get("paced")
     if paced is not None:
         ok = "✔" if paced["p99_ms"] <= 50 else "✘"
-        lines.append(f"| p99 at 80 % of max (ms) | {paced['p99_ms']:.1f} | ≤ 50 {ok} |")
+        runs = paced["extra"].get("p99_runs", [])
+        each = f" ({', '.join(f'{value:.1f}' for value in runs)})" if len(runs) > 1 else ""
+        lines.append(f"| p99 at 80 % of max (ms) | {paced['p99_ms']:.1f}{each} | ≤ 50 {ok} |")
     vendor = document.get("vendor_flow") or {}
     lines.append("")
     if vendor.get("skipped"):
