@@ -546,11 +546,7 @@ class Harness:
                 sample = self.wrk(scenario, "hot", trial)
             else:
                 sample = self.wrk(scenario, scenario, self.known_machines(scenario))
-            print(
-                f"  {scenario:<13} {sample.rate:>8,.0f} req/s  p50 {sample.p50_ms:6.2f} ms  "
-                f"p99 {sample.p99_ms:6.2f} ms  errors {sample.errors}",
-                file=sys.stderr,
-            )
+            _progress(sample)
             samples.append(sample)
         return samples
 
@@ -580,12 +576,8 @@ class Harness:
         sample = self.wrk("cold @ 80 %", "cold", path, rate=rate)
         sample.extra["offered_rate"] = rate
         sample.extra["max_rate"] = maximum.rate
-        for line in (maximum, sample):
-            print(
-                f"  {line.scenario:<13} {line.rate:>8,.0f} req/s  p50 {line.p50_ms:6.2f} ms  "
-                f"p99 {line.p99_ms:6.2f} ms  errors {line.errors}",
-                file=sys.stderr,
-            )
+        _progress(maximum)
+        _progress(sample)
         return maximum, sample
 
     def check_gates(self, since: datetime) -> gates.GateReport:
@@ -642,6 +634,15 @@ class Harness:
             "mean_rate": statistics.fmean(rates),
             "errors": errors,
         }
+
+
+def _progress(sample: Sample) -> None:
+    """One line on standard error as each measurement ends."""
+    print(
+        f"  {sample.scenario:<13} {sample.rate:>8,.0f} req/s  p50 {sample.p50_ms:6.2f} ms  "
+        f"p99 {sample.p99_ms:6.2f} ms  errors {sample.errors}",
+        file=sys.stderr,
+    )
 
 
 def _median(samples: list[Sample]) -> Sample:
