@@ -64,12 +64,13 @@ async def _keyring(app: web.Application) -> AsyncIterator[None]:
         keyring = await Keyring.load(
             connection, settings.data_dir / "keys", settings.key_passphrase
         )
+    keyring.check()
     app[KEYRING] = keyring
 
     async def refresh() -> None:
         async with pool.acquire() as connection:
             if await keyring.refresh(connection):
-                log.info("signing key rotated: now signing with %s", keyring.current_kid)
+                log.info("signing key rotated: %d keys published", len(keyring.rows))
 
     task = asyncio.create_task(_every(KEY_REFRESH_SECONDS, refresh))
     yield
@@ -109,6 +110,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_post("/v1/deactivations", activation_handlers.post_deactivation)
     app.router.add_post("/v1/offline-activations", activation_handlers.post_offline_activation)
     app.router.add_get("/v1/keys", key_handlers.get_keys)
+    app.router.add_get("/v1/vendors/{public_id}/keys", key_handlers.get_vendor_keys)
     app.router.add_get("/healthz", health.get_healthz)
     app.router.add_get("/readyz", health.get_readyz)
     app.router.add_get("/metrics", metrics.get_metrics)

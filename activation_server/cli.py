@@ -32,7 +32,14 @@ from activation_server.app import create_app
 from activation_server.db.embedded import embedded_database_url
 from activation_server.db.migrate import MigrationError, migrate
 from activation_server.db.pool import connect, create_pool
-from activation_server.keys.keyring import Keyring, SigningKeyError, rotate
+from activation_server.keys import queries
+from activation_server.keys.keyring import (
+    Keyring,
+    SigningKeyError,
+    add_next_key,
+    promote,
+    rotate,
+)
 from activation_server.settings import ConfigError, Settings
 
 log = logging.getLogger("activation_server")
@@ -66,8 +73,18 @@ def _parser() -> argparse.ArgumentParser:
 
     keys = commands.add_parser("keys", help="manage license signing keys")
     keys_commands = keys.add_subparsers(dest="keys_command", required=True)
-    keys_commands.add_parser("rotate", help="add a new current signing key")
-    keys_commands.add_parser("list", help="list the published signing keys")
+    rotate_command = keys_commands.add_parser(
+        "rotate", help="replace a vendor's current signing key at once (every vendor's if none)"
+    )
+    rotate_command.add_argument("--vendor", type=int, help="the vendor's id")
+    list_command = keys_commands.add_parser("list", help="list the published signing keys")
+    list_command.add_argument("--vendor", type=int, help="only this vendor's keys")
+    for name, help_text in (
+        ("add-next", "publish a vendor's next key (it signs nothing until promoted)"),
+        ("promote", "make a vendor's next key current and retire the current one"),
+    ):
+        staged = keys_commands.add_parser(name, help=help_text)
+        staged.add_argument("--vendor", type=int, required=True, help="the vendor's id")
 
     demo = commands.add_parser("demo", help="seed demo data and print it")
     demo.add_argument("--json", action="store_true", help="print one JSON document")
@@ -102,12 +119,14 @@ def _run(settings: Settings, job: Callable[[Settings], Awaitable[T]]) -> T:
 
 
 async def _prepare(settings: Settings) -> None:
-    """Migrations and the first signing key, once, before workers start."""
+    """Migrations and a look at the signing keys, once, before workers start."""
     assert settings.database_url is not None
     connection = await connect(settings.database_url, settings)
     try:
         await migrate(connection)
-        await Keyring.load(connection, settings.data_dir / "keys", settings.key_passphrase)
+        keys = settings.data_dir / "keys"
+        keyring = await Keyring.load(connection, keys, settings.key_passphrase)
+        keyring.check()
     finally:
         await connection.close()
 
@@ -122,30 +141,37 @@ async def _migrate(settings: Settings) -> None:
     print(f"applied {len(applied)} migration(s)" if applied else "the database is up to date")
 
 
-async def _rotate(settings: Settings) -> None:
+async def _keys(settings: Settings, command: str, vendor: int | None) -> None:
     assert settings.database_url is not None
+    directory, passphrase = settings.data_dir / "keys", settings.key_passphrase
     connection = await connect(settings.database_url, settings)
     try:
         await migrate(connection)
-        await Keyring.load(connection, settings.data_dir / "keys", settings.key_passphrase)
-        kid = await rotate(connection, settings.data_dir / "keys", settings.key_passphrase)
+        if command == "rotate":
+            for vendor_id in (
+                [vendor] if vendor is not None else await queries.vendor_ids(connection)
+            ):
+                kid = await rotate(connection, directory, passphrase, vendor_id)
+                print(f"vendor {vendor_id}: new current signing key {kid}")
+            print("running servers switch within seconds; older keys stay published")
+        elif command == "add-next":
+            assert vendor is not None
+            kid = await add_next_key(connection, directory, passphrase, vendor)
+            print(f"vendor {vendor}: next signing key {kid} is published; it signs nothing yet")
+        elif command == "promote":
+            assert vendor is not None
+            promoted = await promote(connection, vendor)
+            if promoted is None:
+                raise SystemExit(f"vendor {vendor} has no next key: run 'keys add-next' first")
+            print(f"vendor {vendor}: {promoted} is now the current signing key")
+        else:
+            keyring = await Keyring.load(connection, directory, passphrase)
+            for row in keyring.rows:
+                if vendor is None or row.vendor_id == vendor:
+                    owner = f"vendor {row.vendor_id}" if row.vendor_id else "shared (legacy)"
+                    print(f"{row.kid}  {row.state:8}  {owner}")
     finally:
         await connection.close()
-    print(f"new current signing key: {kid}")
-    print("running servers switch to it within seconds; older keys stay published")
-
-
-async def _list_keys(settings: Settings) -> None:
-    assert settings.database_url is not None
-    connection = await connect(settings.database_url, settings)
-    try:
-        keyring = await Keyring.load(
-            connection, settings.data_dir / "keys", settings.key_passphrase
-        )
-    finally:
-        await connection.close()
-    for index, key in enumerate(keyring.jwks["keys"]):
-        print(f"{key['kid']}  {'current' if index == 0 else 'retired'}")
 
 
 async def _demo(settings: Settings) -> dict[str, Any]:
@@ -361,7 +387,8 @@ def main(argv: list[str] | None = None) -> int:
         if arguments.command == "migrate":
             _run(settings, _migrate)
         elif arguments.command == "keys":
-            _run(settings, _rotate if arguments.keys_command == "rotate" else _list_keys)
+            command, vendor = arguments.keys_command, arguments.vendor
+            _run(settings, lambda resolved: _keys(resolved, command, vendor))
         elif arguments.command == "demo":
             demo = _run(settings, _demo)
             if arguments.json:

@@ -102,7 +102,7 @@ class Seeded:
 
 
 async def _product(connection: asyncpg.Connection) -> int:
-    existing = await catalog.product_by_code(connection, PRODUCT)
+    existing = await catalog.product_by_code(connection, PRODUCT, None)
     if existing is not None:
         return existing.id
     vendor = await catalog.insert_vendor(connection, "Bench Vendor")

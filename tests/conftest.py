@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import jwt
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
@@ -30,6 +31,7 @@ from activation_server.appkeys import DB_POOL
 from activation_server.catalog import queries as catalog
 from activation_server.cli import build_app
 from activation_server.db.migrate import migrate
+from activation_server.keys.keyring import Keyring
 from activation_server.serials.issuing import issue_serials
 from activation_server.settings import Settings
 from vendor_portal.accounts import service as accounts
@@ -51,6 +53,13 @@ def require(condition: bool, reason: str) -> None:
 def fingerprint(label: object) -> str:
     """A deterministic machine fingerprint for tests."""
     return hashlib.sha256(f"machine-{label}".encode()).hexdigest()
+
+
+def license_vendor(keyring: Keyring, token: str) -> int:
+    """The vendor whose key signed this license."""
+    vendor_id = keyring.vendor_of(jwt.get_unverified_header(token)["kid"])
+    assert vendor_id is not None
+    return vendor_id
 
 
 def _with_database(url: str, database: str) -> str:
@@ -189,7 +198,7 @@ class Factory:
     ) -> catalog.Product:
         code = code or f"P{uuid.uuid4().hex[:8].upper()}"
         async with self.pool.acquire() as connection:
-            existing = await catalog.product_by_code(connection, code)
+            existing = await catalog.product_by_code(connection, code, vendor_id)
             if existing is not None:
                 return existing
             if vendor_id is None:
@@ -211,8 +220,9 @@ class Factory:
         features: list[str] | None = None,
         limit: int | None = None,
         trial_days: int = 30,
+        vendor_id: int | None = None,
     ) -> list[str]:
-        record = await self.product(product)
+        record = await self.product(product, vendor_id=vendor_id)
         async with self.pool.acquire() as connection, connection.transaction():
             return await issue_serials(
                 connection,

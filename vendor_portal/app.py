@@ -15,6 +15,7 @@ from vendor_portal.accounts.tokens import SessionTokens, load_secret
 from vendor_portal.appkeys import PORTAL, Portal
 from vendor_portal.audit import handlers as audit
 from vendor_portal.balances import handlers as balances
+from vendor_portal.keys import handlers as keys
 from vendor_portal.mail.sender import Mailer
 from vendor_portal.openapi import handlers as openapi
 from vendor_portal.orders import handlers as orders
@@ -87,6 +88,9 @@ def add_api_routes(router: web.UrlDispatcher) -> None:
     add("GET", "/v1/serials/{serial}", serials.get_serial)
     add("POST", "/v1/serials/{serial}/block", serials.post_block)
     add("POST", "/v1/serials/{serial}/unblock", serials.post_unblock)
+    add("GET", "/v1/signing-keys", keys.get_signing_keys)
+    add("POST", "/v1/signing-keys", keys.post_signing_key)
+    add("POST", "/v1/signing-keys/promote", keys.post_promote)
     add("GET", "/v1/audit", audit.get_audit)
     add("GET", "/v1/openapi.json", openapi.get_openapi)
 

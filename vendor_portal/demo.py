@@ -56,7 +56,7 @@ async def seed_demo(pool: asyncpg.Pool, settings: Settings) -> dict[str, Any]:
     passwords = Passwords.from_settings(settings)
     actor = system_actor("demo")
     async with pool.acquire() as connection, connection.transaction():
-        product = await catalog.product_by_code(connection, DEMO_PRODUCT)
+        product = await catalog.product_by_code(connection, DEMO_PRODUCT, None)
         if product is None:
             vendor = await accounts.insert_vendor(connection, DEMO_COMPANY, "legal_entity")
             product = await catalog.insert_product(

@@ -95,9 +95,14 @@ class PaymentReferenceUsed(Conflict):
 
 class ProductCodeTaken(Conflict):
     code = "PRODUCT_CODE_TAKEN"
-    default_message = "A product with this code exists already: product codes are global."
+    default_message = "Your company has a product with this code already."
 
 
 class EmailTaken(Conflict):
     code = "EMAIL_TAKEN"
     default_message = "An account with this e-mail address exists already."
+
+
+class NoNextKey(Conflict):
+    code = "NO_NEXT_KEY"
+    default_message = "There is no next key to promote: add one first."

@@ -62,7 +62,7 @@ seen AS (
     WHERE id = (SELECT id FROM existing) AND last_seen_at < now() - interval '1 hour'
 )
 SELECT s.status, s.expired, s.activation_limit, s.used, s.features AS licensed, s.trial,
-       s.product,
+       s.product, s.vendor_id,
        e.id AS existing_id, e.created_at AS existing_created_at,
        e.expires_at AS existing_expires_at, e.features AS existing_features,
        c.id AS created_id, c.created_at AS created_created_at,
@@ -186,7 +186,7 @@ seen AS (
 )
 SELECT i.status, i.expired, i.activation_limit,
        COALESCE(b.used, l.used, i.used) AS used,
-       i.features AS licensed, i.trial, i.product,
+       i.features AS licensed, i.trial, i.product, i.vendor_id,
        COALESCE(e.id, c2.id) AS existing_id,
        COALESCE(e.created_at, c2.created_at) AS existing_created_at,
        CASE WHEN e.id IS NOT NULL THEN e.expires_at ELSE c2.expires_at END
@@ -302,6 +302,8 @@ class ActivateOutcome(NamedTuple):
     licensed: list[str]
     trial: bool
     product: str
+    # Whose keys sign the license.
+    vendor_id: int
     existing_id: uuid.UUID | None
     existing_created_at: datetime | None
     existing_expires_at: datetime | None

@@ -37,7 +37,7 @@ from activation_server.errors import (
     SerialNotFound,
     ServiceUnavailable,
 )
-from activation_server.keys.keyring import Keyring
+from activation_server.keys.keyring import Keyring, Signer, UnknownKey
 
 # Attempts of one activation when a concurrent request changed the serial under it (the same
 # machine activating twice at once, a deactivation racing an activation). Each retry takes a
@@ -182,10 +182,14 @@ async def activate(
         refusal = _refusal(outcome, request)
         if refusal is not None:
             raise refusal
+        signer = keyring.signer(outcome.vendor_id)
+        if signer is None:
+            async with pool.acquire() as connection:
+                signer = await keyring.ensure(connection, outcome.vendor_id)
         if outcome.created_id is not None:
             assert outcome.created_created_at is not None and outcome.bumped_used is not None
             return _activation(
-                keyring,
+                signer,
                 issuer,
                 request,
                 outcome,
@@ -199,7 +203,7 @@ async def activate(
         if outcome.existing_id is not None:
             assert outcome.existing_created_at is not None
             return _activation(
-                keyring,
+                signer,
                 issuer,
                 request,
                 outcome,
@@ -220,7 +224,7 @@ async def activate(
 
 
 def _activation(
-    keyring: Keyring,
+    signer: Signer,
     issuer: str,
     request: ActivationRequest,
     outcome: queries.ActivateOutcome,
@@ -245,14 +249,14 @@ def _activation(
         created_at=created_at,
         expires_at=expires_at,
     )
-    signing_input = keyring.signing_input(claims)
+    signing_input = signer.signing_input(claims)
     if kept is not None and kept.startswith(signing_input + "."):
         # Issued before with this very header and these claims: Ed25519 is deterministic, so
         # signing again would give the same license. After a key rotation the header differs
         # and the license is signed anew.
         token = kept
     else:
-        token = keyring.sign_input(signing_input)
+        token = signer.sign_input(signing_input)
         if batcher is not None:
             batcher.keep_license(str(activation_id), token)
     return Activation(
@@ -321,9 +325,22 @@ def _verdict(state: queries.ActivationState | None) -> Validation:
     return Validation(code == "VALID", code, _MESSAGES[code], state)
 
 
+async def verified(pool: asyncpg.Pool, keyring: Keyring, token: str) -> dict[str, Any]:
+    """The claims of a license signed by any of the server's keys, expired or not. A key this
+    process does not know yet (made by another process a moment ago) is looked for once."""
+    try:
+        return keyring.verify(token, verify_exp=False)
+    except UnknownKey:
+        if not keyring.may_look_again():
+            raise
+    async with pool.acquire() as connection:
+        await keyring.refresh(connection)
+    return keyring.verify(token, verify_exp=False)
+
+
 async def validate_license(pool: asyncpg.Pool, keyring: Keyring, token: str) -> Validation:
     try:
-        claims = keyring.verify(token, verify_exp=False)
+        claims = await verified(pool, keyring, token)
         activation_id = parse_activation_id(claims.get("aid"))
     except (jwt.InvalidTokenError, ValueError, TypeError):
         return Validation(False, "SIGNATURE_INVALID", _MESSAGES["SIGNATURE_INVALID"])
@@ -361,7 +378,7 @@ async def deactivate(
 ) -> Deactivation:
     """Frees the slot of the machine that holds this license; idempotent."""
     try:
-        claims = keyring.verify(token, verify_exp=False)
+        claims = await verified(pool, keyring, token)
         activation_id = parse_activation_id(claims.get("aid"))
     except (jwt.InvalidTokenError, ValueError, TypeError):
         raise LicenseInvalid() from None

@@ -12,8 +12,11 @@ INSERT_PRODUCT = """
 INSERT INTO products (vendor_id, code, name, features) VALUES ($1, $2, $3, $4)
 RETURNING id, vendor_id, code, name, features, created_at
 """
-SELECT_PRODUCT_BY_CODE = """
-SELECT id, vendor_id, code, name, features, created_at FROM products WHERE code = $1
+# Codes are unique per vendor: with no vendor named, every vendor's product of that code.
+SELECT_PRODUCTS_BY_CODE = """
+SELECT id, vendor_id, code, name, features, created_at FROM products
+WHERE code = $1 AND ($2::bigint IS NULL OR vendor_id = $2)
+ORDER BY id
 """
 
 
@@ -39,6 +42,16 @@ async def insert_product(
     return Product(**dict(row))
 
 
-async def product_by_code(connection: asyncpg.Connection, code: str) -> Product | None:
-    row = await connection.fetchrow(SELECT_PRODUCT_BY_CODE, code)
-    return Product(**dict(row)) if row is not None else None
+async def products_by_code(
+    connection: asyncpg.Connection, code: str, vendor_id: int | None
+) -> list[Product]:
+    rows = await connection.fetch(SELECT_PRODUCTS_BY_CODE, code, vendor_id)
+    return [Product(**dict(row)) for row in rows]
+
+
+async def product_by_code(
+    connection: asyncpg.Connection, code: str, vendor_id: int | None
+) -> Product | None:
+    """The vendor's product of this code (with no vendor named, the oldest of that code)."""
+    found = await products_by_code(connection, code, vendor_id)
+    return found[0] if found else None

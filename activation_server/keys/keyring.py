@@ -3,8 +3,9 @@
 A private key lives in ``<data_dir>/keys/<kid>.pem`` with mode 0600 (PKCS#8, encrypted with
 ``ACTIVATION_KEY_PASSPHRASE`` when it is set) and never enters the database, a log line or an
 answer. The database lists the public halves, so that every process and machine publishes the
-same JWKS, and names the current key: the newest one not retired. Rotation adds a new current key
-and retires the others, which stay published so that the licenses they signed still verify.
+same JWKS. Each vendor has its own keys, each in a state: ``next`` (published, signs nothing yet,
+so applications can pin it ahead), ``current`` (signs the vendor's licenses; one per vendor) and
+``retired`` (signs nothing, stays published so that the licenses it signed still verify).
 """
 
 from __future__ import annotations
@@ -104,29 +105,34 @@ def _sodium_secret(private_key: Ed25519PrivateKey) -> bytes:
     return secret
 
 
-# The encoded JOSE header of each key id (a handful of keys over a server's life).
+# The encoded JOSE header of each key id (a handful of keys per vendor over a server's life).
 _HEADERS: dict[str, str] = {}
 
 
-@dataclass
-class Keyring:
-    """The keys one process signs and verifies with."""
+def _header(kid: str) -> str:
+    header = _HEADERS.get(kid)
+    if header is None:
+        header = _b64url(
+            json.dumps(
+                {"alg": "EdDSA", "kid": kid, "typ": "JWT"}, separators=(",", ":"), sort_keys=True
+            ).encode()
+        )
+        _HEADERS[kid] = header
+    return header
 
-    directory: Path
-    passphrase: str | None
-    current_kid: str
+
+@dataclass
+class Signer:
+    """One vendor's current key: what signs that vendor's licenses."""
+
+    kid: str
     private_key: Ed25519PrivateKey
-    public_keys: dict[str, Ed25519PublicKey]
-    jwks: dict[str, Any]
-    # The current key as libsodium's 64-byte secret key: libsodium signs in about two thirds of
-    # the time OpenSSL takes through ``cryptography``, and a new license is signed per activation.
+    # The key as libsodium's 64-byte secret key: libsodium signs in about two thirds of the time
+    # OpenSSL takes through ``cryptography``, and a new license is signed per activation.
     secret: bytes = field(init=False, repr=False)
-    # The published keys as libsodium's 32-byte public keys, by key id.
-    _sodium_public: dict[str, bytes] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.secret = _sodium_secret(self.private_key)
-        self._sodium_public = {kid: public_bytes(key) for kid, key in self.public_keys.items()}
 
     def sign(self, claims: dict[str, Any]) -> str:
         """A compact JWS, byte for byte what ``jwt.encode(claims, key, "EdDSA", {"kid": ...})``
@@ -134,37 +140,105 @@ class Keyring:
         return self.sign_input(self.signing_input(claims))
 
     def signing_input(self, claims: dict[str, Any]) -> str:
-        """The JWS signing input (encoded header with the current key id, then payload) of these
+        """The JWS signing input (encoded header with this key's id, then payload) of these
         claims: the license, but for its signature."""
-        header = _HEADERS.get(self.current_kid)
-        if header is None:
-            header = _b64url(
-                json.dumps(
-                    {"alg": "EdDSA", "kid": self.current_kid, "typ": "JWT"},
-                    separators=(",", ":"),
-                    sort_keys=True,
-                ).encode()
-            )
-            _HEADERS[self.current_kid] = header
-        return f"{header}.{_b64url(json.dumps(claims, separators=(',', ':')).encode())}"
+        return f"{_header(self.kid)}.{_b64url(json.dumps(claims, separators=(',', ':')).encode())}"
 
     def sign_input(self, signing_input: str) -> str:
-        """The license: the signing input and its signature by the current key."""
+        """The license: the signing input and its signature by this key."""
         data = signing_input.encode()
         return f"{signing_input}.{_b64url(crypto_sign(data, self.secret)[:SIGNATURE_BYTES])}"
+
+
+class UnknownKey(jwt.InvalidSignatureError):
+    """Signed by a key id this process does not know (yet: another process may have made it)."""
+
+
+@dataclass
+class Keyring:
+    """Every vendor's keys, as one process signs and verifies with them.
+
+    Each vendor has its own keyring (``next``, ``current``, ``retired`` keys); its current key
+    signs the licenses of its products. Private keys are read from their files the first time
+    they sign in this process.
+    """
+
+    directory: Path
+    passphrase: str | None
+    rows: list[queries.SigningKeyRow]
+    version: str
+    # Every published key (all vendors, all states) as libsodium's 32-byte public key, by key id.
+    _sodium_public: dict[str, bytes] = field(init=False, repr=False)
+    _current: dict[int, str] = field(init=False, repr=False)
+    _signers: dict[int, Signer] = field(init=False, repr=False)
+    jwks: dict[str, Any] = field(init=False)
+    _looked_at: float = field(init=False, default=0.0, repr=False)
+
+    def __post_init__(self) -> None:
+        self._sodium_public = {row.kid: _b64url_decode(row.public_key) for row in self.rows}
+        self._current = {
+            row.vendor_id: row.kid
+            for row in self.rows
+            if row.state == "current" and row.vendor_id is not None
+        }
+        self._signers = {}
+        # Every key of every vendor: a reader of GET /v1/keys verifies any license.
+        self.jwks = {"keys": [jwk(row.kid, row.public_key) for row in self.rows]}
+
+    def vendor_rows(self, vendor_id: int) -> list[queries.SigningKeyRow]:
+        """The vendor's keys, current first, then next, then retired (newest first)."""
+        return [row for row in self.rows if row.vendor_id == vendor_id]
+
+    def vendor_jwks(self, vendor_id: int) -> dict[str, Any]:
+        """The JWKS an application of this vendor pins: its current, next and retired keys."""
+        return {"keys": [jwk(row.kid, row.public_key) for row in self.vendor_rows(vendor_id)]}
+
+    def current_kid(self, vendor_id: int) -> str | None:
+        return self._current.get(vendor_id)
+
+    def signer(self, vendor_id: int) -> Signer | None:
+        """The vendor's current key, None when this process knows none (see :meth:`ensure`)."""
+        signer = self._signers.get(vendor_id)
+        if signer is not None:
+            return signer
+        kid = self._current.get(vendor_id)
+        if kid is None:
+            return None
+        private = read_private_key(self.directory, kid, self.passphrase)
+        if public_bytes(private.public_key()) != self._sodium_public[kid]:
+            raise SigningKeyError(f"the key file of {kid} does not match the published key")
+        signer = self._signers[vendor_id] = Signer(kid, private)
+        return signer
+
+    def check(self) -> None:
+        """Reads one current private key, so that a missing key directory or a wrong passphrase
+        stops the server at start rather than at its first activation."""
+        vendor_id = next(iter(self._current), None)
+        if vendor_id is not None:
+            self.signer(vendor_id)
+
+    def vendor_of(self, kid: str) -> int | None:
+        return next((row.vendor_id for row in self.rows if row.kid == kid), None)
 
     def verify(self, token: str, *, verify_exp: bool = True) -> dict[str, Any]:
         """The claims of a license this server signed; raises jwt.InvalidTokenError otherwise.
 
         libsodium checks the Ed25519 signature over the token's first two segments as they were
         sent (about a quarter of PyJWT's time, which parses and dispatches per call: this runs on
-        every validation and deactivation). The framing is the one :meth:`sign` writes, checked
-        strictly: three base64url segments, a JSON header naming ``EdDSA``, one of our key ids
-        and nothing critical, a JSON object payload holding ``sub``, ``aid`` and ``fp``, and no
-        ``exp`` in the past (unless ``verify_exp`` is off) nor ``nbf`` in the future.
+        every validation and deactivation). The framing is the one :meth:`Signer.sign` writes,
+        checked strictly: three base64url segments, a JSON header naming ``EdDSA``, one of our
+        key ids and nothing critical, a JSON object payload holding ``sub``, ``aid`` and ``fp``,
+        and no ``exp`` in the past (unless ``verify_exp`` is off) nor ``nbf`` in the future.
         ``iat`` is the activation's time by the clock of whichever server created it, so a
         server whose clock runs a little behind accepts it; ``aud`` is the caller's to check.
         """
+        return self.verify_token(token, ("sub", "aid", "fp"), verify_exp=verify_exp)
+
+    def verify_token(
+        self, token: str, required: tuple[str, ...], *, verify_exp: bool = True
+    ) -> dict[str, Any]:
+        """The claims of any token this server signed (a license, a lease), with ``required``
+        claims present."""
         if not isinstance(token, str):
             raise jwt.DecodeError("a license is text")
         segments = token.split(".")
@@ -179,7 +253,7 @@ class Keyring:
         kid = header.get("kid")
         public = self._sodium_public.get(kid) if isinstance(kid, str) else None
         if public is None:
-            raise jwt.InvalidSignatureError("the license was signed by an unknown key")
+            raise UnknownKey("the license was signed by an unknown key")
         signature = _segment_bytes(signature_text)
         if len(signature) != SIGNATURE_BYTES:
             raise jwt.InvalidSignatureError("an Ed25519 signature is 64 bytes")
@@ -188,7 +262,7 @@ class Keyring:
         except BadSignatureError:
             raise jwt.InvalidSignatureError("the signature does not match") from None
         claims = _json_segment(payload_text)
-        for name in ("sub", "aid", "fp"):
+        for name in required:
             if name not in claims:
                 raise jwt.MissingRequiredClaimError(name)
         now = time.time()
@@ -199,51 +273,65 @@ class Keyring:
         return claims
 
     def replace_with(self, other: Keyring) -> None:
-        """Takes over another keyring's keys in place, so every holder sees a rotation."""
-        self.current_kid = other.current_kid
-        self.private_key = other.private_key
-        self.public_keys = other.public_keys
-        self.jwks = other.jwks
-        self.secret = other.secret
+        """Takes over another keyring's keys in place, so every holder sees a change."""
+        signers = {
+            vendor: signer
+            for vendor, signer in self._signers.items()
+            if other._current.get(vendor) == signer.kid
+        }
+        self.rows = other.rows
+        self.version = other.version
         self._sodium_public = other._sodium_public
+        self._current = other._current
+        self._signers = signers
+        self.jwks = other.jwks
+
+    def may_look_again(self) -> bool:
+        """Whether an unknown key id may send this process to the database now: at most once a
+        second, so tokens with made-up key ids cannot turn into a query each."""
+        now = time.monotonic()
+        if now - self._looked_at < 1.0:
+            return False
+        self._looked_at = now
+        return True
 
     async def refresh(self, connection: asyncpg.Connection) -> bool:
-        """Reloads when another process rotated the keys; returns whether anything changed."""
-        if await queries.current_kid(connection) == self.current_kid:
+        """Reloads when another process added or promoted keys; returns whether anything
+        changed."""
+        if await queries.version(connection) == self.version:
             return False
         self.replace_with(await Keyring.load(connection, self.directory, self.passphrase))
         return True
+
+    async def ensure(self, connection: asyncpg.Connection, vendor_id: int) -> Signer:
+        """The vendor's current key, creating the vendor's keyring when it has none yet (a
+        vendor's first license, or the first look at its keys)."""
+        signer = self.signer(vendor_id)
+        if signer is not None:
+            return signer
+        if not await self.refresh(connection) or self.current_kid(vendor_id) is None:
+            async with connection.transaction():
+                await queries.lock_keys(connection)
+                if not any(
+                    row.state == "current"
+                    for row in await queries.vendor_keys(connection, vendor_id)
+                ):
+                    await create_key(connection, self.directory, self.passphrase, vendor_id)
+            await self.refresh(connection)
+        signer = self.signer(vendor_id)
+        if signer is None:
+            raise SigningKeyError(f"vendor {vendor_id} has no current signing key")
+        return signer
 
     @classmethod
     async def load(
         cls, connection: asyncpg.Connection, directory: Path, passphrase: str | None
     ) -> Keyring:
-        """Loads the keys, creating the first one if the database has none."""
-        rows = await queries.list_keys(connection)
-        if not rows:
-            async with connection.transaction():
-                await queries.lock_keys(connection)
-                rows = await queries.list_keys(connection)
-                if not rows:
-                    await create_key(connection, directory, passphrase)
-                    rows = await queries.list_keys(connection)
-        current = next((row for row in rows if row.retired_at is None), rows[0])
-        private = read_private_key(directory, current.kid, passphrase)
-        if _b64url(public_bytes(private.public_key())) != current.public_key:
-            raise SigningKeyError(f"the key file of {current.kid} does not match the published key")
-        public = {
-            row.kid: Ed25519PublicKey.from_public_bytes(_b64url_decode(row.public_key))
-            for row in rows
-        }
-        ordered = [current] + [row for row in rows if row.kid != current.kid]
-        return cls(
-            directory=directory,
-            passphrase=passphrase,
-            current_kid=current.kid,
-            private_key=private,
-            public_keys=public,
-            jwks={"keys": [jwk(row.kid, row.public_key) for row in ordered]},
-        )
+        """Every vendor's published keys, as the database lists them now."""
+        async with connection.transaction(isolation="repeatable_read", readonly=True):
+            version = await queries.version(connection)
+            rows = await queries.list_keys(connection)
+        return cls(directory=directory, passphrase=passphrase, rows=rows, version=version)
 
 
 def key_path(directory: Path, kid: str) -> Path:
@@ -298,18 +386,52 @@ def write_private_key(
 
 
 async def create_key(
-    connection: asyncpg.Connection, directory: Path, passphrase: str | None
+    connection: asyncpg.Connection,
+    directory: Path,
+    passphrase: str | None,
+    vendor_id: int,
+    state: str = "current",
 ) -> str:
-    """Creates a new current key; the caller owns the transaction."""
+    """Creates a key of the vendor in this state; the caller owns the transaction and the lock."""
     key = Ed25519PrivateKey.generate()
     raw = public_bytes(key.public_key())
     kid = thumbprint(raw)
     write_private_key(directory, kid, key, passphrase)
-    await queries.insert_current_key(connection, kid, _b64url(raw))
+    await queries.insert_key(connection, kid, _b64url(raw), vendor_id, state)
     return kid
 
 
-async def rotate(connection: asyncpg.Connection, directory: Path, passphrase: str | None) -> str:
+async def add_next_key(
+    connection: asyncpg.Connection, directory: Path, passphrase: str | None, vendor_id: int
+) -> str:
+    """The vendor's next key: published at once, signing nothing until it is promoted. A vendor
+    has at most one; asking again answers the one there is."""
     async with connection.transaction():
         await queries.lock_keys(connection)
-        return await create_key(connection, directory, passphrase)
+        rows = await queries.vendor_keys(connection, vendor_id)
+        waiting = next((row.kid for row in rows if row.state == "next"), None)
+        if waiting is not None:
+            return waiting
+        state = "next" if any(row.state == "current" for row in rows) else "current"
+        return await create_key(connection, directory, passphrase, vendor_id, state)
+
+
+async def promote(connection: asyncpg.Connection, vendor_id: int) -> str | None:
+    """Makes the vendor's next key current and retires the current one (still published, so
+    the licenses it signed verify); None when the vendor has no next key."""
+    async with connection.transaction():
+        await queries.lock_keys(connection)
+        return await queries.promote_next(connection, vendor_id)
+
+
+async def rotate(
+    connection: asyncpg.Connection, directory: Path, passphrase: str | None, vendor_id: int
+) -> str:
+    """A new current key at once (next and promoted in one step): for a key that must stop
+    signing now. Applications that pinned only the old key refuse the new licenses until they
+    are given the new one; the staged way (:func:`add_next_key`, then :func:`promote`) avoids it.
+    """
+    async with connection.transaction():
+        created = await add_next_key(connection, directory, passphrase, vendor_id)
+        # A vendor without keys gets its first one current at once: nothing to promote.
+        return await promote(connection, vendor_id) or created

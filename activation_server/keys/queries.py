@@ -2,24 +2,46 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
 
+# Every vendor's current key first (the order GET /v1/keys publishes), then next keys, then the
+# retired ones, newest first within each.
 SELECT_KEYS = """
-SELECT kid, public_key, created_at, retired_at
+SELECT kid, public_key, vendor_id, state, created_at, promoted_at, retired_at
 FROM signing_keys
-ORDER BY (retired_at IS NULL) DESC, created_at DESC
+ORDER BY CASE state WHEN 'current' THEN 0 WHEN 'next' THEN 1 ELSE 2 END, created_at DESC
 """
-SELECT_CURRENT_KID = """
-SELECT kid FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1
+# Changes whenever a key is added or changes state: what a process compares to reload.
+SELECT_VERSION = """
+SELECT coalesce(md5(string_agg(kid || ':' || state, ',' ORDER BY kid)), '') FROM signing_keys
 """
-INSERT_KEY = "INSERT INTO signing_keys (kid, public_key) VALUES ($1, $2)"
-RETIRE_OTHERS = """
-UPDATE signing_keys SET retired_at = now() WHERE retired_at IS NULL AND kid <> $1
+SELECT_VENDOR_KEYS = """
+SELECT kid, public_key, vendor_id, state, created_at, promoted_at, retired_at
+FROM signing_keys WHERE vendor_id = $1
+ORDER BY CASE state WHEN 'current' THEN 0 WHEN 'next' THEN 1 ELSE 2 END, created_at DESC
 """
-# Serialises key creation across processes starting at once.
+INSERT_KEY = """
+INSERT INTO signing_keys (kid, public_key, vendor_id, state, promoted_at)
+VALUES ($1, $2, $3, $4, CASE WHEN $4 = 'current' THEN now() END)
+"""
+RETIRE_CURRENT = """
+UPDATE signing_keys SET state = 'retired', retired_at = now()
+WHERE vendor_id = $1 AND state = 'current'
+"""
+PROMOTE_NEXT = """
+UPDATE signing_keys SET state = 'current', promoted_at = now()
+WHERE vendor_id = $1 AND state = 'next'
+RETURNING kid
+"""
+SELECT_VENDOR_IDS = "SELECT id FROM vendors ORDER BY id"
+SELECT_VENDOR_BY_PUBLIC_ID = "SELECT id FROM vendors WHERE public_id = $1"
+HAS_NEXT = "SELECT EXISTS (SELECT 1 FROM signing_keys WHERE vendor_id = $1 AND state = 'next')"
+SELECT_PUBLIC_ID = "SELECT public_id FROM vendors WHERE id = $1"
+# Serialises key creation and promotion across processes.
 LOCK_KEYS = "SELECT pg_advisory_xact_lock(7413902116)"
 
 
@@ -27,7 +49,10 @@ LOCK_KEYS = "SELECT pg_advisory_xact_lock(7413902116)"
 class SigningKeyRow:
     kid: str
     public_key: str
+    vendor_id: int | None
+    state: str
     created_at: datetime
+    promoted_at: datetime | None
     retired_at: datetime | None
 
 
@@ -35,15 +60,43 @@ async def list_keys(connection: asyncpg.Connection) -> list[SigningKeyRow]:
     return [SigningKeyRow(**dict(row)) for row in await connection.fetch(SELECT_KEYS)]
 
 
-async def current_kid(connection: asyncpg.Connection) -> str | None:
-    value = await connection.fetchval(SELECT_CURRENT_KID)
-    return str(value) if value is not None else None
+async def vendor_keys(connection: asyncpg.Connection, vendor_id: int) -> list[SigningKeyRow]:
+    rows = await connection.fetch(SELECT_VENDOR_KEYS, vendor_id)
+    return [SigningKeyRow(**dict(row)) for row in rows]
+
+
+async def version(connection: asyncpg.Connection) -> str:
+    return str(await connection.fetchval(SELECT_VERSION))
 
 
 async def lock_keys(connection: asyncpg.Connection) -> None:
     await connection.execute(LOCK_KEYS)
 
 
-async def insert_current_key(connection: asyncpg.Connection, kid: str, public_key: str) -> None:
-    await connection.execute(INSERT_KEY, kid, public_key)
-    await connection.execute(RETIRE_OTHERS, kid)
+async def insert_key(
+    connection: asyncpg.Connection, kid: str, public_key: str, vendor_id: int, state: str
+) -> None:
+    await connection.execute(INSERT_KEY, kid, public_key, vendor_id, state)
+
+
+async def promote_next(connection: asyncpg.Connection, vendor_id: int) -> str | None:
+    """Retires the vendor's current key and makes its next key current; None without a next."""
+    if not await connection.fetchval(HAS_NEXT, vendor_id):
+        return None
+    await connection.execute(RETIRE_CURRENT, vendor_id)
+    kid = await connection.fetchval(PROMOTE_NEXT, vendor_id)
+    return str(kid)
+
+
+async def vendor_ids(connection: asyncpg.Connection) -> list[int]:
+    return [int(row["id"]) for row in await connection.fetch(SELECT_VENDOR_IDS)]
+
+
+async def vendor_by_public_id(connection: asyncpg.Connection, public_id: uuid.UUID) -> int | None:
+    value = await connection.fetchval(SELECT_VENDOR_BY_PUBLIC_ID, public_id)
+    return int(value) if value is not None else None
+
+
+async def public_id(connection: asyncpg.Connection, vendor_id: int) -> uuid.UUID | None:
+    value = await connection.fetchval(SELECT_PUBLIC_ID, vendor_id)
+    return value if isinstance(value, uuid.UUID) else None

@@ -161,7 +161,7 @@ async def issue(
     connection = await asyncpg.connect(url)
     try:
         async with connection.transaction():
-            record = await catalog.product_by_code(connection, product)
+            record = await catalog.product_by_code(connection, product, None)
             if record is None:
                 vendor = await catalog.insert_vendor(connection, f"Vendor {uuid.uuid4().hex[:6]}")
                 record = await catalog.insert_product(

@@ -202,6 +202,26 @@ def schemas() -> dict[str, Schema]:
             },
         ),
         "Jwks": obj(["keys"], {"keys": {"type": "array", "items": {"type": "object"}}}),
+        "SigningKeys": obj(
+            ["jwks_url", "jwks", "keys"],
+            {
+                "jwks_url": {"type": "string"},
+                "jwks": ref("Jwks"),
+                "keys": {
+                    "type": "array",
+                    "items": obj(
+                        ["kid", "state"],
+                        {
+                            "kid": {"type": "string"},
+                            "state": {"type": "string", "enum": ["next", "current", "retired"]},
+                            "created_at": {"type": "string", "format": "date-time"},
+                            "promoted_at": NULLABLE_TIME,
+                            "retired_at": NULLABLE_TIME,
+                        },
+                    ),
+                },
+            },
+        ),
         "TokenRequest": obj(
             ["email", "password"],
             {"email": {"type": "string", "format": "email"}, "password": {"type": "string"}},
@@ -613,6 +633,40 @@ def paths() -> dict[str, Any]:
     p["/v1/keys"] = {
         "get": operation(
             "Public signing keys (JWKS)", act, (200, ref("Jwks")), errors=(), public=True
+        )
+    }
+    p["/v1/vendors/{public_id}/keys"] = {
+        "get": operation(
+            "One vendor's signing keys (the JWKS its applications pin)",
+            act,
+            (200, ref("Jwks")),
+            errors=(404,),
+            public=True,
+            params=[path_param("public_id", {"type": "string", "format": "uuid"})],
+        )
+    }
+    staff_vendor = [query("vendor_id", {"type": "integer"}, "staff: the vendor")]
+    p["/v1/signing-keys"] = {
+        "get": operation(
+            "The vendor's signing keys with their states, its JWKS and where it is published",
+            "keys",
+            (200, ref("SigningKeys")),
+            params=staff_vendor,
+        ),
+        "post": operation(
+            "Publish a next key (signs nothing until promoted; one at a time)",
+            "keys",
+            (201, ref("SigningKeys")),
+            params=staff_vendor,
+        ),
+    }
+    p["/v1/signing-keys/promote"] = {
+        "post": operation(
+            "Make the next key current and retire the current one (409 NO_NEXT_KEY without one)",
+            "keys",
+            (200, ref("SigningKeys")),
+            errors=(400, 401, 404, 409),
+            params=staff_vendor,
         )
     }
     auth = "accounts"

@@ -182,7 +182,7 @@ async def _priced_lines(
         raise InvalidRequest(f"An order has at most {MAX_ORDER_QUANTITY} serials.")
     prices = {price.license_type: price for price in await pricing.prices(connection)}
     codes = sorted({line.product for line in requests})
-    catalog = {p.code: p for p in await products.products_by_codes(connection, codes)}
+    catalog = {p.code: p for p in await products.products_by_codes(connection, vendor_id, codes)}
     priced: list[NewLine] = []
     currencies: set[str] = set()
     for number, line in enumerate(requests, start=1):

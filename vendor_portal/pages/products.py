@@ -97,7 +97,8 @@ async def product_new(request: web.Request) -> web.StreamResponse:
 async def product_edit(request: web.Request) -> web.StreamResponse:
     pool = request.config_dict[DB_POOL]
     code = request.match_info["code"][:64]
-    product = await products.get_product(pool, actor(request), code)
+    vendor_id = parsing.optional_query_int(request.query, "vendor_id")
+    product = await products.get_product(pool, actor(request), code, vendor_id)
     form = Form.of({"name": product.name, "features": " ".join(product.features)})
     if request.method == "POST":
         form = await Form.read(request)
@@ -106,7 +107,12 @@ async def product_edit(request: web.Request) -> web.StreamResponse:
         if form.ok:
             try:
                 product = await products.update_product(
-                    pool, actor(request), product.code, name=name, features=features
+                    pool,
+                    actor(request),
+                    product.code,
+                    name=name,
+                    features=features,
+                    vendor_id=product.vendor_id,
                 )
             except ProductNotFound:
                 raise

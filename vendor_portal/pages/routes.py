@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from vendor_portal.pages import auth, dashboard, offline, orders, products, serials, staff
+from vendor_portal.pages import auth, dashboard, keys, offline, orders, products, serials, staff
 from vendor_portal.pages.context import Handler
 
 
@@ -36,6 +36,9 @@ def add_routes(app: web.Application) -> None:
     router.add_get("/products", products.product_list, name="products")
     _form(router, "/products/new", products.product_new, "product_new")
     _form(router, "/products/{code}/edit", products.product_edit, "product_edit")
+
+    router.add_get("/keys", keys.key_list, name="keys")
+    router.add_post("/keys/{action}", keys.key_action, name="key_action")
 
     router.add_get("/orders", orders.order_list, name="orders")
     _form(router, "/orders/new", orders.order_new, "order_new")

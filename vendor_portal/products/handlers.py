@@ -45,7 +45,8 @@ async def post_product(request: web.Request) -> web.Response:
 
 async def get_product(request: web.Request) -> web.Response:
     actor = await current_actor(request)
-    product = await service.get_product(request.app[DB_POOL], actor, _code(request))
+    vendor_id = parsing.optional_query_int(request.query, "vendor_id")
+    product = await service.get_product(request.app[DB_POOL], actor, _code(request), vendor_id)
     return web.json_response(product_json(product))
 
 
@@ -58,6 +59,11 @@ async def patch_product(request: web.Request) -> web.Response:
     if name is None and features is None:
         raise InvalidRequest("Send 'name' or 'features' (or both) to change.")
     product = await service.update_product(
-        request.app[DB_POOL], actor, code, name=name, features=features
+        request.app[DB_POOL],
+        actor,
+        code,
+        name=name,
+        features=features,
+        vendor_id=parsing.optional_query_int(request.query, "vendor_id"),
     )
     return web.json_response(product_json(product))

@@ -16,7 +16,8 @@ UPDATE products SET name = coalesce($2, name), features = coalesce($3, features)
 WHERE id = $1 RETURNING id, vendor_id, code, name, features, created_at
 """
 SELECT_PRODUCTS_BY_CODES = """
-SELECT id, vendor_id, code, name, features, created_at FROM products WHERE code = ANY($1::text[])
+SELECT id, vendor_id, code, name, features, created_at FROM products
+WHERE vendor_id = $1 AND code = ANY($2::text[])
 """
 
 
@@ -27,8 +28,12 @@ async def products(
     return [Product(**dict(row)) for row in rows]
 
 
-async def products_by_codes(connection: asyncpg.Connection, codes: list[str]) -> list[Product]:
-    return [Product(**dict(row)) for row in await connection.fetch(SELECT_PRODUCTS_BY_CODES, codes)]
+async def products_by_codes(
+    connection: asyncpg.Connection, vendor_id: int, codes: list[str]
+) -> list[Product]:
+    """The vendor's products of these codes."""
+    rows = await connection.fetch(SELECT_PRODUCTS_BY_CODES, vendor_id, codes)
+    return [Product(**dict(row)) for row in rows]
 
 
 async def update_product(

@@ -1,4 +1,5 @@
-"""Products and their feature (module) codes; product codes are global, as licenses name them."""
+"""Products and their feature (module) codes; a product code is unique within its vendor (a
+license names the product by code and its vendor by the key that signed it)."""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ async def create_product(
                 details={"features": features},
             )
     except asyncpg.UniqueViolationError as exc:
-        if exc.constraint_name == "products_code_key":
+        if exc.constraint_name == "products_vendor_code_key":
             raise ProductCodeTaken() from None
         raise
     return product
@@ -71,16 +72,29 @@ async def list_products(
         return await queries.products(connection, vendor_id, limit, offset)
 
 
-async def visible_product(connection: asyncpg.Connection, actor: Actor, code: str) -> Product:
-    product = await catalog.product_by_code(connection, code)
-    if product is None or not actor.may_see(product.vendor_id):
+async def visible_product(
+    connection: asyncpg.Connection, actor: Actor, code: str, vendor_id: int | None = None
+) -> Product:
+    """The actor's product of this code. Staff see every vendor's and name the vendor when two
+    vendors use one code."""
+    scope = actor.scope()
+    found = await catalog.products_by_code(
+        connection, code, scope if scope is not None else vendor_id
+    )
+    if not found:
         raise ProductNotFound(f"No such product: {code[:64]!r}.")
-    return product
+    if len(found) > 1:
+        raise InvalidRequest(
+            f"Several companies have a product {code[:64]!r}: name one with 'vendor_id'."
+        )
+    return found[0]
 
 
-async def get_product(pool: asyncpg.Pool, actor: Actor, code: str) -> Product:
+async def get_product(
+    pool: asyncpg.Pool, actor: Actor, code: str, vendor_id: int | None = None
+) -> Product:
     async with pool.acquire() as connection:
-        return await visible_product(connection, actor, code)
+        return await visible_product(connection, actor, code, vendor_id)
 
 
 async def update_product(
@@ -90,11 +104,12 @@ async def update_product(
     *,
     name: str | None,
     features: list[str] | None,
+    vendor_id: int | None = None,
 ) -> Product:
     """Renames a product or replaces its features. Serials issued already keep theirs: a
     license once sold is not narrowed behind the customer's back."""
     async with pool.acquire() as connection, connection.transaction():
-        product = await visible_product(connection, actor, code)
+        product = await visible_product(connection, actor, code, vendor_id)
         updated = await queries.update_product(connection, product.id, name, features)
         await audit.record(
             connection,

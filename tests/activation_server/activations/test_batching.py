@@ -10,10 +10,11 @@ from datetime import timedelta
 from typing import Any
 
 import asyncpg
+import jwt
 
 from activation_server.activations import queries
 from activation_server.activations.batching import ActivationBatcher, batcher_for
-from tests.conftest import Factory, fingerprint
+from tests.conftest import Factory, fingerprint, license_vendor
 
 
 def params(serial: str, machine: object, **extra: Any) -> queries.ActivationParams:
@@ -191,13 +192,14 @@ async def test_a_license_issued_again_is_kept_and_then_reused_without_signing(
     await kept_license(pool, first["activation_id"], first["license"])
 
     signed: list[str] = []
-    sign_input = keyring.sign_input
+    signer = keyring.signer(license_vendor(keyring, first["license"]))
+    sign_input = signer.sign_input
 
     def counting(signing_input: str) -> str:
         signed.append(signing_input)
         return sign_input(signing_input)
 
-    keyring.sign_input = counting
+    signer.sign_input = counting  # type: ignore[method-assign]
     try:
         for _ in range(3):
             response = await client.post("/v1/activations", json=body)
@@ -209,13 +211,12 @@ async def test_a_license_issued_again_is_kept_and_then_reused_without_signing(
         assert (await client.post("/v1/activations", json=other)).status == 201
         assert len(signed) == 1
     finally:
-        keyring.sign_input = sign_input
+        signer.sign_input = sign_input  # type: ignore[method-assign]
 
 
 async def test_a_kept_license_is_signed_anew_after_a_key_rotation(
     client: Any, pool: asyncpg.Pool, factory: Factory
 ) -> None:
-    import jwt
 
     from activation_server.appkeys import KEYRING
     from activation_server.keys.keyring import rotate
@@ -227,12 +228,13 @@ async def test_a_kept_license_is_signed_anew_after_a_key_rotation(
     await client.post("/v1/activations", json=body)
     await kept_license(pool, first["activation_id"], first["license"])
 
+    vendor_id = license_vendor(keyring, first["license"])
     async with pool.acquire() as connection:
-        await rotate(connection, keyring.directory, keyring.passphrase)
+        await rotate(connection, keyring.directory, keyring.passphrase, vendor_id)
         assert await keyring.refresh(connection)
     again = await (await client.post("/v1/activations", json=body)).json()
     assert again["license"] != first["license"]
-    assert jwt.get_unverified_header(again["license"])["kid"] == keyring.current_kid
+    assert jwt.get_unverified_header(again["license"])["kid"] == keyring.current_kid(vendor_id)
     assert keyring.verify(again["license"]) == keyring.verify(first["license"])
     await kept_license(pool, first["activation_id"], again["license"])
 
@@ -252,7 +254,9 @@ async def test_a_stale_kept_license_is_not_reused(
     await pool.execute(
         "UPDATE activations SET license = $2 WHERE id = $1",
         uuid.UUID(first["activation_id"]),
-        keyring.sign({**claims, "feat": ["export"]}),
+        keyring.signer(license_vendor(keyring, first["license"])).sign(
+            {**claims, "feat": ["export"]}
+        ),
     )
     again = await (await client.post("/v1/activations", json=body)).json()
     assert again["license"] == first["license"]

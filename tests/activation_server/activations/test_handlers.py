@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from activation_server.activations.requests import MAX_CLIENT_BYTES
 from client_sdk.offline import encode_request
 from client_sdk.serial import ALPHABET, check_symbol
-from tests.conftest import Factory, fingerprint
+from tests.conftest import Factory, fingerprint, license_vendor
 
 
 def unknown_serial() -> str:
@@ -480,7 +480,8 @@ async def test_unknown_activation_id_in_a_valid_license_is_not_activated(
     claims["aid"] = str(uuid.uuid4())
     from activation_server.appkeys import KEYRING
 
-    token = client.app[KEYRING].sign(claims)
+    keyring = client.app[KEYRING]
+    token = keyring.signer(license_vendor(keyring, body["license"])).sign(claims)
     response = await client.post("/v1/validations", json={"license": token})
     assert (await response.json())["code"] == "NOT_ACTIVATED"
     response = await client.post("/v1/deactivations", json={"license": token})

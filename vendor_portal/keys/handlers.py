@@ -1,0 +1,39 @@
+"""Handlers of a vendor's signing keys: GET/POST /v1/signing-keys, POST
+/v1/signing-keys/promote (staff name the vendor with ``?vendor_id=``)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from activation_server.appkeys import DB_POOL, KEYRING
+from vendor_portal import parsing
+from vendor_portal.auth import current_actor
+from vendor_portal.keys import service
+
+
+def _vendor_id(request: web.Request) -> int | None:
+    return parsing.optional_query_int(request.query, "vendor_id")
+
+
+async def get_signing_keys(request: web.Request) -> web.Response:
+    actor = await current_actor(request)
+    body = await service.signing_keys(
+        request.app[DB_POOL], request.app[KEYRING], actor, _vendor_id(request)
+    )
+    return web.json_response(body)
+
+
+async def post_signing_key(request: web.Request) -> web.Response:
+    actor = await current_actor(request)
+    body = await service.add_next_key(
+        request.app[DB_POOL], request.app[KEYRING], actor, _vendor_id(request)
+    )
+    return web.json_response(body, status=201)
+
+
+async def post_promote(request: web.Request) -> web.Response:
+    actor = await current_actor(request)
+    body = await service.promote_next_key(
+        request.app[DB_POOL], request.app[KEYRING], actor, _vendor_id(request)
+    )
+    return web.json_response(body)
