@@ -147,6 +147,10 @@ async def _keys(settings: Settings, command: str, vendor: int | None) -> None:
     connection = await connect(settings.database_url, settings)
     try:
         await migrate(connection)
+        # A wrong passphrase is refused before anything is written with it.
+        keyring = await Keyring.load(connection, directory, passphrase)
+        keyring.check()
+        await keyring.ensure_all(connection)
         if command == "rotate":
             for vendor_id in (
                 [vendor] if vendor is not None else await queries.vendor_ids(connection)
@@ -165,7 +169,6 @@ async def _keys(settings: Settings, command: str, vendor: int | None) -> None:
                 raise SystemExit(f"vendor {vendor} has no next key: run 'keys add-next' first")
             print(f"vendor {vendor}: {promoted} is now the current signing key")
         else:
-            keyring = await Keyring.load(connection, directory, passphrase)
             for row in keyring.rows:
                 if vendor is None or row.vendor_id == vendor:
                     owner = f"vendor {row.vendor_id}" if row.vendor_id else "shared (legacy)"

@@ -16,7 +16,10 @@ _CACHE = {"Cache-Control": "public, max-age=300"}
 
 
 async def get_keys(request: web.Request) -> web.Response:
-    return web.json_response(request.app[KEYRING].jwks, headers=_CACHE)
+    keyring = request.app[KEYRING]
+    async with request.app[DB_POOL].acquire() as connection:
+        await keyring.ensure_all(connection)
+    return web.json_response(keyring.jwks, headers=_CACHE)
 
 
 async def get_vendor_keys(request: web.Request) -> web.Response:

@@ -323,6 +323,12 @@ class Keyring:
             raise SigningKeyError(f"vendor {vendor_id} has no current signing key")
         return signer
 
+    async def ensure_all(self, connection: asyncpg.Connection) -> None:
+        """Creates the keyring of every vendor that has none yet, so that a list of every key
+        (GET /v1/keys) names each vendor's."""
+        for vendor_id in await queries.vendors_without_key(connection):
+            await self.ensure(connection, vendor_id)
+
     @classmethod
     async def load(
         cls, connection: asyncpg.Connection, directory: Path, passphrase: str | None

@@ -38,6 +38,11 @@ WHERE vendor_id = $1 AND state = 'next'
 RETURNING kid
 """
 SELECT_VENDOR_IDS = "SELECT id FROM vendors ORDER BY id"
+SELECT_VENDORS_WITHOUT_KEY = """
+SELECT v.id FROM vendors v
+WHERE NOT EXISTS (SELECT 1 FROM signing_keys k WHERE k.vendor_id = v.id AND k.state = 'current')
+ORDER BY v.id
+"""
 SELECT_VENDOR_BY_PUBLIC_ID = "SELECT id FROM vendors WHERE public_id = $1"
 HAS_NEXT = "SELECT EXISTS (SELECT 1 FROM signing_keys WHERE vendor_id = $1 AND state = 'next')"
 SELECT_PUBLIC_ID = "SELECT public_id FROM vendors WHERE id = $1"
@@ -90,6 +95,10 @@ async def promote_next(connection: asyncpg.Connection, vendor_id: int) -> str | 
 
 async def vendor_ids(connection: asyncpg.Connection) -> list[int]:
     return [int(row["id"]) for row in await connection.fetch(SELECT_VENDOR_IDS)]
+
+
+async def vendors_without_key(connection: asyncpg.Connection) -> list[int]:
+    return [int(row["id"]) for row in await connection.fetch(SELECT_VENDORS_WITHOUT_KEY)]
 
 
 async def vendor_by_public_id(connection: asyncpg.Connection, public_id: uuid.UUID) -> int | None:

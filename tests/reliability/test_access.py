@@ -84,6 +84,7 @@ PUBLIC = {
     ("POST", "/v1/deactivations"),
     ("POST", "/v1/offline-activations"),
     ("GET", "/v1/keys"),
+    ("GET", "/v1/vendors/{public_id}/keys"),
     ("GET", "/v1/openapi.json"),
     ("POST", "/v1/auth/register"),
     ("GET", "/v1/auth/confirm"),
@@ -145,6 +146,9 @@ OWN = {
     ("GET", "/v1/serials"),
     ("POST", "/v1/serials/bulk"),
     ("GET", "/v1/audit"),
+    ("GET", "/v1/signing-keys"),
+    ("POST", "/v1/signing-keys"),
+    ("POST", "/v1/signing-keys/promote"),
 }
 
 

@@ -218,6 +218,15 @@ def test_a_wrong_or_missing_passphrase_is_a_clear_refusal(
 ) -> None:
     passphrase_file = tmp_path / "passphrase"
     passphrase_file.write_text(PASSPHRASE + "\n")
+    # A vendor, whose keyring the first look at the keys creates.
+    vendor = _cli(
+        tmp_path,
+        database_url,
+        *("create-user", "keys@vendor.example", "--role", "vendor", "--company", "Keys Ltd"),
+        *("--password", "a long enough password"),
+        ACTIVATION_KEY_PASSPHRASE=PASSPHRASE,
+    )
+    assert vendor.returncode == 0, vendor.stderr
     # The passphrase may come from a file (a mounted secret) instead of the environment.
     made = _cli(
         tmp_path, database_url, "keys", "list", ACTIVATION_KEY_PASSPHRASE_FILE=str(passphrase_file)
