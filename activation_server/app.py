@@ -108,6 +108,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_post("/v1/activations", activation_handlers.post_activation)
     app.router.add_post("/v1/validations", activation_handlers.post_validation)
     app.router.add_post("/v1/deactivations", activation_handlers.post_deactivation)
+    app.router.add_post("/v1/check-ins", activation_handlers.post_check_in)
     app.router.add_post("/v1/offline-activations", activation_handlers.post_offline_activation)
     app.router.add_get("/v1/keys", key_handlers.get_keys)
     app.router.add_get("/v1/vendors/{public_id}/keys", key_handlers.get_vendor_keys)

@@ -166,7 +166,7 @@ async def _keys(settings: Settings, command: str, vendor: int | None) -> None:
             assert vendor is not None
             promoted = await promote(connection, vendor)
             if promoted is None:
-                raise SystemExit(f"vendor {vendor} has no next key: run 'keys add-next' first")
+                raise SigningKeyError(f"vendor {vendor} has no next key: run 'keys add-next' first")
             print(f"vendor {vendor}: {promoted} is now the current signing key")
         else:
             for row in keyring.rows:

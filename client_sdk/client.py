@@ -16,7 +16,7 @@ import re
 import ssl
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,10 +26,13 @@ from client_sdk.errors import ActivationError, ClientError, LicenseError
 from client_sdk.fingerprint import FingerprintUnavailable, resolve
 from client_sdk.license import (
     KeyRing,
+    Lease,
     License,
     PublicKeys,
     check_claims,
+    check_lease,
     key_id,
+    refusal_code,
     verify_signature,
 )
 from client_sdk.offline import encode_request
@@ -180,6 +183,7 @@ class Client:
     def _accept(self, token: str, activation: Mapping[str, Any], *, online: bool) -> License:
         now = self._clock()
         verified = self._verify(token, now=now, not_before=0.0, online=online)
+        lease = activation.get("lease")
         summary = {
             key: activation[key]
             for key in ("activation_id", "activations", "expires_at", "type", "serial")
@@ -195,8 +199,16 @@ class Client:
                 # The grace period of validate() counts from here until the first online check.
                 "last_checked": now,
                 "revoked": None,
+                # Signed by the service: only these can let a check-in product start.
+                "lease": lease if isinstance(lease, str) else None,
+                "refusal": None,
             }
         )
+        if verified.requires_check_in:
+            try:
+                return self._with_lease(self._stored_lease(self._record(), verified, now), verified)
+            except LicenseError:
+                pass  # activated offline: the first check-in brings the lease
         return verified
 
     # -- offline checks ---------------------------------------------------------------------
@@ -219,8 +231,65 @@ class Client:
         verified = self._verify(
             record["license"], now=now, not_before=_number(record.get("last_seen")), online=False
         )
+        if verified.requires_check_in:
+            self._refused(record, verified)
+            try:
+                lease = self._stored_lease(record, verified, now)
+            except LicenseError:
+                if self._transport is None:
+                    raise
+                return self.validate()
+            if now >= lease.due and self._transport is not None:
+                # Due: a quiet check-in renews the lease, or brings the service's refusal; when
+                # the service cannot be reached the stored lease carries on until it ends.
+                return self.validate()
+            verified = self._with_lease(lease, verified)
         self._advance(record, now)
         return verified
+
+    def _stored_lease(self, record: Mapping[str, Any], verified: License, now: float) -> Lease:
+        token = record.get("lease")
+        if not isinstance(token, str):
+            raise LicenseError(
+                errors.LEASE_REQUIRED,
+                f"{self.product} requires a check-in with the activation service before it runs "
+                "on this machine.",
+            )
+        try:
+            claims, _ = verify_signature(token, self._keys(key_id(token), online=False))
+        except LicenseError:
+            raise LicenseError(
+                errors.LEASE_REQUIRED, "The stored lease was not signed by the activation service."
+            ) from None
+        return check_lease(
+            claims, verified, now=now, clock_tolerance=self.clock_tolerance.total_seconds()
+        )
+
+    def _refused(self, record: Mapping[str, Any], verified: License) -> None:
+        """Raises the service's signed refusal of this license, when one is stored."""
+        token = record.get("refusal")
+        if not isinstance(token, str):
+            return
+        try:
+            claims, _ = verify_signature(token, self._keys(key_id(token), online=False))
+        except LicenseError:
+            return  # not the service's word: ignored, as an unsigned mark would be
+        code = refusal_code(claims, verified)
+        if code is not None:
+            raise LicenseError(
+                code,
+                _VALIDATION_MESSAGES.get(
+                    code, f"The activation service refused this license ({code})."
+                ),
+            )
+
+    @staticmethod
+    def _with_lease(lease: Lease, verified: License) -> License:
+        return replace(
+            verified,
+            lease_expires_at=datetime.fromtimestamp(lease.expires, UTC),
+            check_in_due_at=datetime.fromtimestamp(lease.due, UTC),
+        )
 
     def _record(self) -> dict[str, Any]:
         try:
@@ -342,14 +411,19 @@ class Client:
             token, now=now, not_before=_number(record.get("last_seen")), online=True
         )
         if self._transport is None:
-            return self._within_grace(record, verified, now, "no activation service is configured")
+            return self._offline(record, verified, now, "no activation service is configured")
         try:
-            response = self._transport.post("/v1/validations", {"license": token}, idempotent=True)
+            response = self._transport.post("/v1/check-ins", {"license": token}, idempotent=True)
+            if response.status == 404 and not verified.requires_check_in:
+                # A service from before check-ins: its validation answers the same question.
+                response = self._transport.post(
+                    "/v1/validations", {"license": token}, idempotent=True
+                )
         except TransportError as error:
-            return self._within_grace(record, verified, now, str(error))
+            return self._offline(record, verified, now, str(error))
         if response.status == 429 or response.status >= 500:
             reason = f"the service answered {response.status}"
-            return self._within_grace(record, verified, now, reason)
+            return self._offline(record, verified, now, reason)
         if response.status != 200:
             raise _refusal(response, LicenseError)
         try:
@@ -360,23 +434,62 @@ class Client:
                 errors.PROTOCOL_ERROR, "The activation service's answer is not a validation."
             ) from None
         if valid is True:
-            self.store.update_license(
-                lambda current: {
-                    **current,
-                    "last_checked": now,
-                    "last_seen": max(_number(current.get("last_seen")), now),
-                    "revoked": None,
-                },
-                token=token,
-            )
-            return verified
+            return self._checked_in(answer, token, verified, now)
         message = str(answer.get("message") or _VALIDATION_MESSAGES.get(str(code), ""))
         message = message or f"The activation service refused this license ({code})."
+        refusal = answer.get("refusal")
         self.store.update_license(
-            lambda current: {**current, "revoked": {"code": str(code), "message": message}},
+            lambda current: {
+                **current,
+                "revoked": {"code": str(code), "message": message},
+                "refusal": refusal if isinstance(refusal, str) else current.get("refusal"),
+            },
             token=token,
         )
         raise LicenseError(str(code), message, status=200, details=answer)
+
+    def _checked_in(
+        self, answer: Mapping[str, Any], token: str, verified: License, now: float
+    ) -> License:
+        """Keeps what a good check-in answered: the license as issued now (new features, a new
+        policy), verified before it replaces the stored one, and the new lease."""
+        renewed = answer.get("license")
+        if isinstance(renewed, str) and renewed != token:
+            verified = self._verify(renewed, now=now, not_before=0.0, online=True)
+        lease_token = answer.get("lease")
+        lease = None
+        if isinstance(lease_token, str) and verified.requires_check_in:
+            lease = self._stored_lease({"lease": lease_token}, verified, now)
+
+        def keep(current: dict[str, Any]) -> dict[str, Any]:
+            return {
+                **current,
+                "license": verified.token,
+                "lease": lease_token if lease is not None else current.get("lease"),
+                "refusal": None,
+                "revoked": None,
+                "last_checked": now,
+                "last_seen": max(_number(current.get("last_seen")), now),
+            }
+
+        self.store.update_license(keep, token=token)
+        if verified.requires_check_in:
+            if lease is None:
+                lease = self._stored_lease(self._record(), verified, now)
+            return self._with_lease(lease, verified)
+        return verified
+
+    def _offline(
+        self, record: Mapping[str, Any], verified: License, now: float, reason: str
+    ) -> License:
+        """The answer when the service cannot be asked: a product that requires check-ins runs
+        on its signed lease until the lease ends; others on the offline grace period."""
+        if not verified.requires_check_in:
+            return self._within_grace(record, verified, now, reason)
+        self._refused(record, verified)
+        lease = self._stored_lease(record, verified, now)
+        self._advance(record, now)
+        return self._with_lease(lease, verified)
 
     def _within_grace(
         self, record: Mapping[str, Any], verified: License, now: float, reason: str

@@ -31,7 +31,15 @@ unchanged; the SDK adds its own for what it finds locally:
 ``CLOCK_TAMPERED``          the system clock is earlier than a time this license already saw
 ``OFFLINE_GRACE_EXPIRED``   validate() could not reach the service and the offline grace
                             period since the last successful check is over
+``LEASE_REQUIRED``          the product requires check-ins and no valid signed lease is stored
+                            (never checked in, or the stored lease was altered)
+``LEASE_EXPIRED``           the product requires check-ins and the last lease has ended: the
+                            machine must reach the service
 ==========================  ==================================================================
+
+A license of a product that requires check-ins also answers, at a check-in, with the service's
+signed refusal (``DEACTIVATED``, ``SERIAL_BLOCKED`` …): the SDK keeps it and ``load()`` raises
+it from then on, even offline.
 """
 
 from __future__ import annotations
@@ -54,6 +62,8 @@ EXPIRED = "EXPIRED"
 CLOCK_TAMPERED = "CLOCK_TAMPERED"
 OFFLINE_GRACE_EXPIRED = "OFFLINE_GRACE_EXPIRED"
 NO_SERVER = "NO_SERVER"
+LEASE_REQUIRED = "LEASE_REQUIRED"
+LEASE_EXPIRED = "LEASE_EXPIRED"
 
 # What a person can do about each refusal; shown after the message, kept out of it so the
 # server's own wording (which may name the offending features, say) is never lost.

@@ -46,6 +46,16 @@ class License:
     issuer: str
     key_id: str | None
     token: str
+    # The product's check-in policy as the license states it (0 days: offline forever), and
+    # the stored lease's end and next due check-in when one is required.
+    check_in_days: int = 0
+    grace_days: int = 0
+    lease_expires_at: datetime | None = None
+    check_in_due_at: datetime | None = None
+
+    @property
+    def requires_check_in(self) -> bool:
+        return self.check_in_days > 0
 
     def has_feature(self, name: str) -> bool:
         return name in self.features
@@ -224,12 +234,15 @@ def check_claims(
         issued = float(claims["iat"])
         expires = None if claims.get("exp") is None else float(claims["exp"])
         issuer = str(claims.get("iss", ""))
+        check_in_days, grace_days = _policy(claims.get("lease"))
     except (KeyError, TypeError, ValueError):
         raise LicenseError(
             errors.LICENSE_CORRUPT, "The license lacks a field every license has."
         ) from None
     if not isinstance(features, list) or not all(isinstance(item, str) for item in features):
         raise LicenseError(errors.LICENSE_CORRUPT, "The license's feature list is unreadable.")
+    if license_type in (LEASE, REFUSAL):
+        raise LicenseError(errors.LICENSE_CORRUPT, "This is a lease or a refusal, not a license.")
     audiences = [audience] if isinstance(audience, str) else audience
     if not isinstance(audiences, list) or product not in audiences:
         raise LicenseError(
@@ -263,7 +276,82 @@ def check_claims(
         issuer=issuer,
         key_id=kid,
         token=token,
+        check_in_days=check_in_days,
+        grace_days=grace_days,
     )
+
+
+LEASE = "lease"
+REFUSAL = "refusal"
+
+
+def _policy(value: object) -> tuple[int, int]:
+    """The check-in policy of the ``lease`` claim: (check_in_days, grace_days)."""
+    if value is None:
+        return 0, 0
+    if not isinstance(value, Mapping):
+        raise TypeError("lease")
+    days, grace = value.get("check_in_days", 0), value.get("grace_days", 0)
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in (days, grace)):
+        raise ValueError("lease")
+    return int(days), int(grace)
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A verified lease: the service's word, at ``issued``, that the license is good until
+    ``expires`` and that the machine should check in again from ``due``."""
+
+    issued: float
+    due: float
+    expires: float
+    features: tuple[str, ...]
+
+
+def _bound(claims: Mapping[str, Any], license: License, kind: str) -> bool:
+    """Whether these signed claims are a ``kind`` token for exactly this activation here."""
+    return (
+        claims.get("typ") == kind
+        and claims.get("aid") == license.activation_id
+        and claims.get("sub") == license.serial
+        and claims.get("fp") == license.fingerprint
+        and (claims.get("aud") == license.product or claims.get("aud") == [license.product])
+    )
+
+
+def check_lease(
+    claims: Mapping[str, Any], license: License, *, now: float, clock_tolerance: float
+) -> Lease:
+    """The lease in verified claims, for this license and still running; LicenseError else."""
+    if not _bound(claims, license, LEASE):
+        raise LicenseError(errors.LEASE_REQUIRED, "The stored lease is not this license's.")
+    try:
+        issued, due, expires = (float(claims[name]) for name in ("iat", "due", "exp"))
+        features = tuple(str(item) for item in claims.get("feat", []))
+    except (KeyError, TypeError, ValueError):
+        raise LicenseError(errors.LEASE_REQUIRED, "The stored lease is unreadable.") from None
+    if now + clock_tolerance < issued:
+        raise LicenseError(
+            errors.CLOCK_TAMPERED,
+            "The system clock is set earlier than the last check-in.",
+            details={"now": _iso(now), "seen": _iso(issued)},
+        )
+    if now >= expires:
+        raise LicenseError(
+            errors.LEASE_EXPIRED,
+            f"This machine last checked in on {_iso(issued)}; its lease ended on "
+            f"{_iso(expires)}. Connect it to the network so it can check in.",
+            details={"lease_expires_at": _iso(expires)},
+        )
+    return Lease(issued=issued, due=due, expires=expires, features=features)
+
+
+def refusal_code(claims: Mapping[str, Any], license: License) -> str | None:
+    """The code of a verified refusal of this license (None when it concerns another)."""
+    if not _bound(claims, license, REFUSAL):
+        return None
+    code = claims.get("code")
+    return code if isinstance(code, str) and code else None
 
 
 def _text(claims: Mapping[str, Any], name: str) -> str:

@@ -78,6 +78,17 @@ async def post_validation(request: web.Request) -> web.Response:
     return web.json_response(verdict.to_json())
 
 
+async def post_check_in(request: web.Request) -> web.Response:
+    body = await read_json_object(request)
+    result = await service.check_in(
+        request.app[DB_POOL],
+        request.app[KEYRING],
+        parse_license(body),
+        issuer=request.app[SETTINGS].issuer,
+    )
+    return web.json_response(result.to_json())
+
+
 async def post_deactivation(request: web.Request) -> web.Response:
     body = await read_json_object(request)
     result = await service.deactivate(

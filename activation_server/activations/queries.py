@@ -21,7 +21,7 @@ ACTIVATE = """
 WITH s AS (
     SELECT s.serial, s.status, (s.valid_until IS NOT NULL AND s.valid_until <= now()) AS expired,
            s.activation_limit, s.used, s.features, s.trial, s.trial_days,
-           p.code AS product, p.vendor_id
+           p.code AS product, p.vendor_id, p.check_in_days, p.grace_days
     FROM serials s JOIN products p ON p.id = s.product_id
     WHERE s.serial = $1
 ),
@@ -62,7 +62,7 @@ seen AS (
     WHERE id = (SELECT id FROM existing) AND last_seen_at < now() - interval '1 hour'
 )
 SELECT s.status, s.expired, s.activation_limit, s.used, s.features AS licensed, s.trial,
-       s.product, s.vendor_id,
+       s.product, s.vendor_id, s.check_in_days, s.grace_days,
        e.id AS existing_id, e.created_at AS existing_created_at,
        e.expires_at AS existing_expires_at, e.features AS existing_features,
        c.id AS created_id, c.created_at AS created_created_at,
@@ -93,7 +93,7 @@ WITH req AS (
 info AS (
     SELECT s.serial, s.status, (s.valid_until IS NOT NULL AND s.valid_until <= now()) AS expired,
            s.activation_limit, s.used, s.features, s.trial, s.trial_days,
-           p.code AS product, p.vendor_id
+           p.code AS product, p.vendor_id, p.check_in_days, p.grace_days
     FROM (SELECT DISTINCT serial FROM req) r
     -- LIMIT keeps the planner from flattening the lookup into a join, which it does with a
     -- sequential scan of serials whenever it guesses the table small enough.
@@ -186,7 +186,7 @@ seen AS (
 )
 SELECT i.status, i.expired, i.activation_limit,
        COALESCE(b.used, l.used, i.used) AS used,
-       i.features AS licensed, i.trial, i.product, i.vendor_id,
+       i.features AS licensed, i.trial, i.product, i.vendor_id, i.check_in_days, i.grace_days,
        COALESCE(e.id, c2.id) AS existing_id,
        COALESCE(e.created_at, c2.created_at) AS existing_created_at,
        CASE WHEN e.id IS NOT NULL THEN e.expires_at ELSE c2.expires_at END
@@ -247,6 +247,22 @@ LEFT JOIN LATERAL (
 ) a ON true
 """
 
+# A check-in: records it on a live activation and answers its state with the product's policy.
+CHECK_IN = """
+WITH touched AS (
+    UPDATE activations SET last_check_in_at = now()
+    WHERE id = $1 AND deactivated_at IS NULL
+)
+SELECT a.id, s.serial, a.fingerprint, a.features, a.created_at, a.expires_at, a.deactivated_at,
+       s.status, (s.valid_until IS NOT NULL AND s.valid_until <= now()) AS serial_expired,
+       s.activation_limit, s.used, s.trial, p.code AS product,
+       p.vendor_id, p.check_in_days, p.grace_days
+FROM activations a
+JOIN serials s ON s.serial = a.serial
+JOIN products p ON p.id = s.product_id
+WHERE a.id = $1
+"""
+
 DEACTIVATE = """
 WITH target AS (
     SELECT id, serial FROM activations WHERE id = $1
@@ -304,6 +320,9 @@ class ActivateOutcome(NamedTuple):
     product: str
     # Whose keys sign the license.
     vendor_id: int
+    # The product's check-in policy (see CheckInPolicy).
+    check_in_days: int
+    grace_days: int
     existing_id: uuid.UUID | None
     existing_created_at: datetime | None
     existing_expires_at: datetime | None
@@ -336,6 +355,16 @@ class ActivationState:
     used: int
     trial: bool
     product: str
+
+
+@dataclass(frozen=True)
+class CheckInState:
+    """An activation at a check-in, with who signs for it and the product's policy."""
+
+    state: ActivationState
+    vendor_id: int
+    check_in_days: int
+    grace_days: int
 
 
 @dataclass(frozen=True)
@@ -460,6 +489,14 @@ def _states(rows: list[asyncpg.Record], count: int) -> list[ActivationState | No
     for row in rows:
         states[row[0]] = ActivationState(*row[1:])
     return states
+
+
+async def check_in(connection: asyncpg.Connection, activation_id: uuid.UUID) -> CheckInState | None:
+    row = await connection.fetchrow(CHECK_IN, activation_id)
+    if row is None:
+        return None
+    values = list(row.values())
+    return CheckInState(ActivationState(*values[:13]), *values[13:])
 
 
 async def deactivate(

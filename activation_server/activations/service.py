@@ -65,9 +65,10 @@ class Activation:
     expires_at: datetime | None
     license: str
     created: bool
+    lease: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        body = {
             "activation_id": str(self.activation_id),
             "serial": self.serial,
             "product": self.product,
@@ -77,6 +78,9 @@ class Activation:
             "expires_at": iso(self.expires_at),
             "license": self.license,
         }
+        if self.lease is not None:
+            body["lease"] = self.lease
+        return body
 
 
 def time_ordered_uuid() -> uuid.UUID:
@@ -117,8 +121,13 @@ def license_claims(
     features: list[str],
     created_at: datetime,
     expires_at: datetime | None,
+    check_in_days: int = 0,
+    grace_days: int = 0,
 ) -> dict[str, Any]:
-    """The license's claims: a pure function of the activation, so re-issuing gives the same."""
+    """The license's claims: a pure function of the activation, so re-issuing gives the same.
+
+    A product that requires check-ins says so in its licenses (``lease``), signed, so that no
+    application can be talked out of asking for a lease."""
     claims: dict[str, Any] = {
         "iss": issuer,
         "sub": serial,
@@ -131,7 +140,40 @@ def license_claims(
     }
     if expires_at is not None:
         claims["exp"] = int(expires_at.timestamp())
+    if check_in_days > 0:
+        claims["lease"] = {"check_in_days": check_in_days, "grace_days": grace_days}
     return claims
+
+
+DAY_SECONDS = 86400
+LICENSE_TYPES = ("full", "trial")
+
+
+def lease_claims(
+    license: dict[str, Any], *, features: list[str], check_in_days: int, grace_days: int, now: float
+) -> dict[str, Any]:
+    """A lease for the activation of these license claims: good until the next check-in is due
+    (``due``) plus the grace period (``exp``)."""
+    issued = int(now)
+    return {
+        **_binding(license),
+        "typ": "lease",
+        "feat": list(features),
+        "iat": issued,
+        "due": issued + check_in_days * DAY_SECONDS,
+        "exp": issued + (check_in_days + grace_days) * DAY_SECONDS,
+    }
+
+
+def refusal_claims(license: dict[str, Any], code: str, now: float) -> dict[str, Any]:
+    """The service's signed "no" for the activation of these license claims: an application
+    keeps it and refuses to start, and no unsigned mark can stand in for it."""
+    return {**_binding(license), "typ": "refusal", "code": code, "iat": int(now)}
+
+
+def _binding(license: dict[str, Any]) -> dict[str, Any]:
+    """The claims that tie a lease or a refusal to one activation on one machine."""
+    return {name: license[name] for name in ("iss", "sub", "aud", "fp", "aid") if name in license}
 
 
 def _refusal(outcome: queries.ActivateOutcome, request: ActivationRequest) -> Exception | None:
@@ -248,6 +290,8 @@ def _activation(
         features=features,
         created_at=created_at,
         expires_at=expires_at,
+        check_in_days=outcome.check_in_days,
+        grace_days=outcome.grace_days,
     )
     signing_input = signer.signing_input(claims)
     if kept is not None and kept.startswith(signing_input + "."):
@@ -271,6 +315,27 @@ def _activation(
         expires_at=expires_at,
         license=token,
         created=created,
+        lease=_lease(signer, claims, features, outcome.check_in_days, outcome.grace_days),
+    )
+
+
+def _lease(
+    signer: Signer,
+    license: dict[str, Any],
+    features: list[str],
+    check_in_days: int,
+    grace_days: int,
+) -> str | None:
+    if check_in_days <= 0:
+        return None
+    return signer.sign(
+        lease_claims(
+            license,
+            features=features,
+            check_in_days=check_in_days,
+            grace_days=grace_days,
+            now=time.time(),
+        )
     )
 
 
@@ -327,15 +392,19 @@ def _verdict(state: queries.ActivationState | None) -> Validation:
 
 async def verified(pool: asyncpg.Pool, keyring: Keyring, token: str) -> dict[str, Any]:
     """The claims of a license signed by any of the server's keys, expired or not. A key this
-    process does not know yet (made by another process a moment ago) is looked for once."""
+    process does not know yet (made by another process a moment ago) is looked for once. A
+    lease or a refusal, signed by the same keys, is not a license."""
     try:
-        return keyring.verify(token, verify_exp=False)
+        claims = keyring.verify(token, verify_exp=False)
     except UnknownKey:
         if not keyring.may_look_again():
             raise
-    async with pool.acquire() as connection:
-        await keyring.refresh(connection)
-    return keyring.verify(token, verify_exp=False)
+        async with pool.acquire() as connection:
+            await keyring.refresh(connection)
+        claims = keyring.verify(token, verify_exp=False)
+    if claims.get("typ") not in LICENSE_TYPES:
+        raise jwt.InvalidTokenError("a lease or a refusal is not a license")
+    return claims
 
 
 async def validate_license(pool: asyncpg.Pool, keyring: Keyring, token: str) -> Validation:
@@ -351,6 +420,78 @@ async def validate_license(pool: asyncpg.Pool, keyring: Keyring, token: str) -> 
     if state.serial != claims.get("sub") or state.fingerprint != claims.get("fp"):
         return Validation(False, "SIGNATURE_INVALID", _MESSAGES["SIGNATURE_INVALID"])
     return _verdict(state)
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """A validation that also answers what the machine keeps: a new lease while the license is
+    good, a signed refusal when it no longer is, and the license as it would be issued now when
+    it changed (features, policy, key)."""
+
+    validation: Validation
+    check_in_days: int = 0
+    grace_days: int = 0
+    lease: str | None = None
+    refusal: str | None = None
+    license: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        body = self.validation.to_json()
+        body["check_in"] = {"check_in_days": self.check_in_days, "grace_days": self.grace_days}
+        for name in ("lease", "refusal", "license"):
+            value = getattr(self, name)
+            if value is not None:
+                body[name] = value
+        return body
+
+
+async def check_in(pool: asyncpg.Pool, keyring: Keyring, token: str, *, issuer: str) -> CheckIn:
+    try:
+        claims = await verified(pool, keyring, token)
+        activation_id = parse_activation_id(claims.get("aid"))
+    except (jwt.InvalidTokenError, ValueError, TypeError):
+        return CheckIn(Validation(False, "SIGNATURE_INVALID", _MESSAGES["SIGNATURE_INVALID"]))
+    async with pool.acquire() as connection:
+        found = await queries.check_in(connection, activation_id)
+        signer = None
+        if found is not None:
+            signer = keyring.signer(found.vendor_id) or await keyring.ensure(
+                connection, found.vendor_id
+            )
+    if found is None or signer is None:
+        return CheckIn(Validation(False, "NOT_ACTIVATED", _MESSAGES["NOT_ACTIVATED"]))
+    state = found.state
+    if state.serial != claims.get("sub") or state.fingerprint != claims.get("fp"):
+        return CheckIn(Validation(False, "SIGNATURE_INVALID", _MESSAGES["SIGNATURE_INVALID"]))
+    verdict = _verdict(state)
+    days, grace = found.check_in_days, found.grace_days
+    if not verdict.valid:
+        refusal = signer.sign(refusal_claims(claims, verdict.code, time.time()))
+        return CheckIn(verdict, days, grace, refusal=refusal)
+    assert state.id is not None and state.created_at is not None
+    features = list(state.features or [])
+    current = license_claims(
+        issuer=issuer,
+        serial=state.serial,
+        product=state.product,
+        fingerprint=state.fingerprint or "",
+        activation_id=state.id,
+        trial=state.trial,
+        features=features,
+        created_at=state.created_at,
+        expires_at=state.expires_at,
+        check_in_days=days,
+        grace_days=grace,
+    )
+    signing_input = signer.signing_input(current)
+    renewed = None if token.startswith(signing_input + ".") else signer.sign_input(signing_input)
+    return CheckIn(
+        verdict,
+        days,
+        grace,
+        lease=_lease(signer, current, features, days, grace),
+        license=renewed,
+    )
 
 
 async def validate_machine(pool: asyncpg.Pool, serial: str, fingerprint: str) -> Validation:

@@ -10,11 +10,11 @@ import asyncpg
 INSERT_VENDOR = "INSERT INTO vendors (name) VALUES ($1) RETURNING id"
 INSERT_PRODUCT = """
 INSERT INTO products (vendor_id, code, name, features) VALUES ($1, $2, $3, $4)
-RETURNING id, vendor_id, code, name, features, created_at
+RETURNING id, vendor_id, code, name, features, created_at, check_in_days, grace_days
 """
 # Codes are unique per vendor: with no vendor named, every vendor's product of that code.
 SELECT_PRODUCTS_BY_CODE = """
-SELECT id, vendor_id, code, name, features, created_at FROM products
+SELECT id, vendor_id, code, name, features, created_at, check_in_days, grace_days FROM products
 WHERE code = $1 AND ($2::bigint IS NULL OR vendor_id = $2)
 ORDER BY id
 """
@@ -28,6 +28,9 @@ class Product:
     name: str
     features: list[str]
     created_at: datetime
+    # The check-in policy: 0 days is offline forever.
+    check_in_days: int = 0
+    grace_days: int = 0
 
 
 async def insert_vendor(connection: asyncpg.Connection, name: str) -> int:

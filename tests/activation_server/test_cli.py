@@ -77,15 +77,43 @@ def test_demo_json_prints_new_unused_serials_of_every_type_on_each_call(
 def test_keys_rotate_adds_a_current_key_and_keeps_the_old_one(
     cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
+    company = ["--role", "vendor", "--company", "Keys Ltd", "--password", "a long password 1"]
+    assert main(["create-user", "keys@vendor.example", *company]) == 0
+    capsys.readouterr()
     assert main(["keys", "list"]) == 0
-    first = capsys.readouterr().out.split()[0]
+    (only,) = capsys.readouterr().out.splitlines()
+    first, state, *owner = only.split()
+    assert state == "current" and owner[0] == "vendor"
+    vendor = owner[1]
     assert main(["keys", "rotate"]) == 0
     assert "new current signing key" in capsys.readouterr().out
-    assert main(["keys", "list"]) == 0
-    listed = capsys.readouterr().out.splitlines()
+    assert main(["keys", "list", "--vendor", vendor]) == 0
+    listed = [line.split()[:2] for line in capsys.readouterr().out.splitlines()]
     assert len(listed) == 2
-    assert listed[0].endswith("current") and not listed[0].startswith(first)
-    assert listed[1].startswith(first) and listed[1].endswith("retired")
+    assert listed[0][1] == "current" and listed[0][0] != first
+    assert listed[1] == [first, "retired"]
+
+
+def test_keys_are_staged_next_then_promoted(
+    cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    company = ["--role", "vendor", "--company", "Stages Ltd", "--password", "a long password 2"]
+    assert main(["create-user", "stages@vendor.example", *company]) == 0
+    capsys.readouterr()
+    assert main(["keys", "list"]) == 0
+    current, _, _, vendor = capsys.readouterr().out.split()
+    assert main(["keys", "promote", "--vendor", vendor]) != 0
+    capsys.readouterr()
+    assert main(["keys", "add-next", "--vendor", vendor]) == 0
+    capsys.readouterr()
+    assert main(["keys", "list", "--vendor", vendor]) == 0
+    listed = [line.split()[:2] for line in capsys.readouterr().out.splitlines()]
+    assert [state for _, state in listed] == ["current", "next"]
+    assert main(["keys", "promote", "--vendor", vendor]) == 0
+    capsys.readouterr()
+    assert main(["keys", "list", "--vendor", vendor]) == 0
+    promoted = [line.split()[:2] for line in capsys.readouterr().out.splitlines()]
+    assert promoted == [[listed[1][0], "current"], [current, "retired"]]
 
 
 def test_a_changed_migration_stops_the_command_with_a_clear_message(

@@ -82,6 +82,7 @@ PUBLIC = {
     ("POST", "/v1/activations"),
     ("POST", "/v1/validations"),
     ("POST", "/v1/deactivations"),
+    ("POST", "/v1/check-ins"),
     ("POST", "/v1/offline-activations"),
     ("GET", "/v1/keys"),
     ("GET", "/v1/vendors/{public_id}/keys"),

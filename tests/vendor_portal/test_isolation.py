@@ -116,6 +116,7 @@ async def test_no_token_answers_401(client, app):
             "/v1/activations",
             "/v1/validations",
             "/v1/deactivations",
+            "/v1/check-ins",
             "/v1/offline-activations",
             "/v1/keys",
             "/v1/vendors/{public_id}/keys",

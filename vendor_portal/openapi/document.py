@@ -325,6 +325,8 @@ def schemas() -> dict[str, Schema]:
                 "features": {"type": "array", "items": {"type": "string"}},
                 "vendor_id": ID,
                 "created_at": TIME,
+                "check_in_days": {"type": "integer", "minimum": 0, "maximum": 3650},
+                "grace_days": {"type": "integer", "minimum": 0, "maximum": 3650},
             },
         ),
         "ProductCreate": obj(
@@ -338,7 +340,13 @@ def schemas() -> dict[str, Schema]:
         ),
         "ProductPatch": {
             "type": "object",
-            "properties": {"name": {"type": "string", "maxLength": 200}, "features": FEATURES},
+            "properties": {
+                "name": {"type": "string", "maxLength": 200},
+                "features": FEATURES,
+                # 0 days: offline forever; otherwise machines need a lease from a check-in.
+                "check_in_days": {"type": "integer", "minimum": 0, "maximum": 3650},
+                "grace_days": {"type": "integer", "minimum": 0, "maximum": 3650},
+            },
         },
         "PriceList": obj(
             ["currency", "items"],
@@ -616,6 +624,17 @@ def paths() -> dict[str, Any]:
             act,
             (200, ref("Validation")),
             body=ref("ValidationRequest"),
+            errors=(400, 413),
+            public=True,
+        )
+    }
+    p["/v1/check-ins"] = {
+        "post": operation(
+            "Check in: a validation answering a new signed lease, or a signed refusal, and the "
+            "license as issued now when it changed",
+            act,
+            (200, ref("Validation")),
+            body=ref("LicenseRequest"),
             errors=(400, 413),
             public=True,
         )

@@ -13,6 +13,9 @@ from vendor_portal.errors import ProductNotFound
 from vendor_portal.products import service
 from vendor_portal.products.service import product_json
 
+# The check-in policy's periods, as the database bounds them.
+MAX_DAYS = 3650
+
 
 def _code(request: web.Request) -> str:
     code = request.match_info["code"]
@@ -56,8 +59,12 @@ async def patch_product(request: web.Request) -> web.Response:
     body = await read_json_object(request)
     name = parsing.text(body, "name", required=False)
     features = parsing.features(body["features"]) if body.get("features") is not None else None
-    if name is None and features is None:
-        raise InvalidRequest("Send 'name' or 'features' (or both) to change.")
+    check_in_days = parsing.integer(body, "check_in_days", required=False, maximum=MAX_DAYS)
+    grace_days = parsing.integer(body, "grace_days", required=False, maximum=MAX_DAYS)
+    if name is None and features is None and check_in_days is None and grace_days is None:
+        raise InvalidRequest(
+            "Send 'name', 'features', 'check_in_days' or 'grace_days' (any of them) to change."
+        )
     product = await service.update_product(
         request.app[DB_POOL],
         actor,
@@ -65,5 +72,7 @@ async def patch_product(request: web.Request) -> web.Response:
         name=name,
         features=features,
         vendor_id=parsing.optional_query_int(request.query, "vendor_id"),
+        check_in_days=check_in_days,
+        grace_days=grace_days,
     )
     return web.json_response(product_json(product))

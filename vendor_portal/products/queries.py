@@ -7,16 +7,17 @@ import asyncpg
 from activation_server.catalog.queries import Product
 
 SELECT_PRODUCTS = """
-SELECT id, vendor_id, code, name, features, created_at FROM products
+SELECT id, vendor_id, code, name, features, created_at, check_in_days, grace_days FROM products
 WHERE ($1::bigint IS NULL OR vendor_id = $1) ORDER BY code
 LIMIT $2 OFFSET $3
 """
 UPDATE_PRODUCT = """
-UPDATE products SET name = coalesce($2, name), features = coalesce($3, features)
-WHERE id = $1 RETURNING id, vendor_id, code, name, features, created_at
+UPDATE products SET name = coalesce($2, name), features = coalesce($3, features),
+    check_in_days = coalesce($4, check_in_days), grace_days = coalesce($5, grace_days)
+WHERE id = $1 RETURNING id, vendor_id, code, name, features, created_at, check_in_days, grace_days
 """
 SELECT_PRODUCTS_BY_CODES = """
-SELECT id, vendor_id, code, name, features, created_at FROM products
+SELECT id, vendor_id, code, name, features, created_at, check_in_days, grace_days FROM products
 WHERE vendor_id = $1 AND code = ANY($2::text[])
 """
 
@@ -37,8 +38,15 @@ async def products_by_codes(
 
 
 async def update_product(
-    connection: asyncpg.Connection, product_id: int, name: str | None, features: list[str] | None
+    connection: asyncpg.Connection,
+    product_id: int,
+    name: str | None,
+    features: list[str] | None,
+    check_in_days: int | None = None,
+    grace_days: int | None = None,
 ) -> Product:
-    row = await connection.fetchrow(UPDATE_PRODUCT, product_id, name, features)
+    row = await connection.fetchrow(
+        UPDATE_PRODUCT, product_id, name, features, check_in_days, grace_days
+    )
     assert row is not None
     return Product(**dict(row))

@@ -24,6 +24,8 @@ def product_json(product: Product) -> dict[str, Any]:
         "features": list(product.features),
         "vendor_id": product.vendor_id,
         "created_at": iso(product.created_at),
+        "check_in_days": product.check_in_days,
+        "grace_days": product.grace_days,
     }
 
 
@@ -105,18 +107,29 @@ async def update_product(
     name: str | None,
     features: list[str] | None,
     vendor_id: int | None = None,
+    check_in_days: int | None = None,
+    grace_days: int | None = None,
 ) -> Product:
-    """Renames a product or replaces its features. Serials issued already keep theirs: a
-    license once sold is not narrowed behind the customer's back."""
+    """Renames a product, replaces its features or sets its check-in policy. Serials issued
+    already keep their features: a license once sold is not narrowed behind the customer's
+    back. A new policy reaches each machine with its next license (activation or check-in)."""
     async with pool.acquire() as connection, connection.transaction():
         product = await visible_product(connection, actor, code, vendor_id)
-        updated = await queries.update_product(connection, product.id, name, features)
+        updated = await queries.update_product(
+            connection, product.id, name, features, check_in_days, grace_days
+        )
         await audit.record(
             connection,
             actor,
             "product.updated",
             vendor_id=product.vendor_id,
             subject=f"product:{code}",
-            details={"name": name, "features": features, "features_before": product.features},
+            details={
+                "name": name,
+                "features": features,
+                "features_before": product.features,
+                "check_in_days": check_in_days,
+                "grace_days": grace_days,
+            },
         )
     return updated
