@@ -5,9 +5,10 @@
     python examples/protected_app.py --deactivate          # frees this machine's slot
 
 The activation service is ``$ACME_ACTIVATION_SERVER`` (default http://127.0.0.1:8080). A real
-application pins the service's public keys (the JSON of ``GET /v1/keys``) so that nobody can
-sign a license of their own; here they are read from ``$ACME_PUBLIC_KEYS`` when it names a file,
-and otherwise fetched from the service on first activation.
+application pins its vendor's public keys (the JWKS on the portal's *Signing keys* page) so that
+nobody can sign a license of their own; here they are read from ``$ACME_PUBLIC_KEYS`` when it
+names a file, and otherwise fetched from the service on first activation. When the product
+requires check-ins, ``load()`` renews the machine's lease when it is due.
 """
 
 from __future__ import annotations
@@ -22,15 +23,29 @@ from client_sdk import ActivationError, Client, License, LicenseError
 PRODUCT = "ACME"
 SERVER = os.environ.get("ACME_ACTIVATION_SERVER", "http://127.0.0.1:8080")
 KEYS_FILE = os.environ.get("ACME_PUBLIC_KEYS")
+# Refusals that asking for a serial again would not cure.
+STOPPED = {"SERIAL_BLOCKED", "DEACTIVATED", "LEASE_EXPIRED", "CLOCK_TAMPERED"}
 
 
 def licensed(client: Client, serial: str | None) -> License | None:
     """The license of this machine, activating it if needed; None when there is none."""
     try:
-        return client.load()
+        license = client.load()  # checks in quietly when the product's policy says it is due
     except LicenseError as error:
+        if error.code in STOPPED:
+            # The vendor's signed word (blocked, released…) or a lease that ran out: a new
+            # activation on this machine would not change it, a check-in online will.
+            print(f"ACME Report cannot start: {error}", file=sys.stderr)
+            return None
         if error.code != "NOT_ACTIVATED":
             print(f"The license on this machine cannot be used: {error}", file=sys.stderr)
+    else:
+        if license.lease_expires_at is not None:
+            print(
+                f"Licensed; next check-in due {license.check_in_due_at:%Y-%m-%d}, runs offline "
+                f"until {license.lease_expires_at:%Y-%m-%d}."
+            )
+        return license
     if serial is None:
         if not sys.stdin.isatty():
             print("ACME Report is not activated; run it with --serial.", file=sys.stderr)
