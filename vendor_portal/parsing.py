@@ -14,6 +14,10 @@ FEATURE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 PRODUCT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 MAX_FEATURES = 64
 MAX_BIGINT = 2**63 - 1
+# A number in a path or a query is ASCII digits and nothing else: int() also takes spaces,
+# underscores, a sign and any script's digits ("\u0663" is 3), and str.isdigit() takes "\u00b2",
+# which int() then refuses. 18 digits always fit a bigint.
+_NUMBER = re.compile(r"-?[0-9]{1,18}")
 
 
 def text(
@@ -102,12 +106,9 @@ def query_int(
     query: Mapping[str, str], name: str, default: int, *, minimum: int = 0, maximum: int
 ) -> int:
     raw = query.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidRequest(f"The parameter '{name}' must be an integer.") from None
+    value = _query_number(raw, name)
     if not minimum <= value <= maximum:
         raise InvalidRequest(f"The parameter '{name}' must be between {minimum} and {maximum}.")
     return value
@@ -115,20 +116,31 @@ def query_int(
 
 def optional_query_int(query: Mapping[str, str], name: str) -> int | None:
     raw = query.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidRequest(f"The parameter '{name}' must be an integer.") from None
+    value = _query_number(raw, name)
     if not 1 <= value <= MAX_BIGINT:
         raise InvalidRequest(f"The parameter '{name}' is out of range.")
     return value
 
 
+def ascii_number(raw: str) -> int | None:
+    """The integer that ``raw`` writes in ASCII digits (an optional minus first), else None."""
+    if not _NUMBER.fullmatch(raw):
+        return None
+    return int(raw)
+
+
+def _query_number(raw: str, name: str) -> int:
+    value = ascii_number(raw)
+    if value is None:
+        raise InvalidRequest(f"The parameter '{name}' must be an integer.")
+    return value
+
+
 def choice(query: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str | None:
     raw = query.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return None
     if raw not in allowed:
         raise InvalidRequest(f"The parameter '{name}' must be one of: {', '.join(allowed)}.")
@@ -137,9 +149,10 @@ def choice(query: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str
 
 def path_id(raw: str, error: type[Exception]) -> int:
     """An id in the path; anything that is not one answers as an unknown id would (404)."""
-    if not raw.isdigit() or len(raw) > 18:
+    value = ascii_number(raw)
+    if value is None or value < 0:
         raise error()
-    return int(raw)
+    return value
 
 
 async def read_optional_json(request: Any) -> dict[str, Any]:
