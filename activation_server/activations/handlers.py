@@ -70,12 +70,28 @@ async def post_validation(request: web.Request) -> web.Response:
             raise InvalidRequest(
                 "Send either 'license', or both 'serial' and 'fingerprint' as strings."
             )
-        verdict = await service.validate_machine(
-            pool, parse_serial(serial), parse_fingerprint(fingerprint)
+        verdict = await _validate_machine(
+            request, parse_serial(serial), parse_fingerprint(fingerprint)
         )
     else:
         raise InvalidRequest("Send either 'license', or both 'serial' and 'fingerprint'.")
     return web.json_response(verdict.to_json())
+
+
+async def _validate_machine(
+    request: web.Request, serial: str, fingerprint: str
+) -> service.Validation:
+    """Limited as activations are, with the same budget: each answer that this machine holds
+    no activation of the serial (what guessing serials gets) counts as a failed attempt."""
+    address = client_address(request)
+    limiter = request.app[FAILURE_LIMITER]
+    if address is not None:
+        limiter.check(address)
+    verdict = await service.validate_machine(request.app[DB_POOL], serial, fingerprint)
+    if verdict.code == "NOT_ACTIVATED" and address is not None:
+        async with request.app[DB_POOL].acquire() as connection:
+            await limiter.record_failure(connection, address)
+    return verdict
 
 
 async def post_deactivation(request: web.Request) -> web.Response:
