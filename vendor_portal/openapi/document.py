@@ -509,7 +509,7 @@ def schemas() -> dict[str, Schema]:
                             "serial": {"type": ["string", "null"]},
                             "result": {
                                 "type": "string",
-                                "enum": ["ok", "malformed", "unknown", "not_yours", "duplicate"],
+                                "enum": ["ok", "malformed", "unknown", "duplicate"],
                             },
                         },
                     ),

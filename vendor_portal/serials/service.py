@@ -180,7 +180,9 @@ class BulkLine:
     line: int
     input: str
     serial: str | None
-    result: str  # ok | malformed | unknown | not_yours | duplicate
+    # ok | malformed | unknown | duplicate: another vendor's serial is "unknown", as if it did
+    # not exist, so that group work tells no one which guessed serials are real.
+    result: str
 
 
 @dataclass(frozen=True)
@@ -194,7 +196,6 @@ class BulkResult:
             "ok": 0,
             "malformed": 0,
             "unknown": 0,
-            "not_yours": 0,
             "duplicate": 0,
         }
         for line in self.lines:
@@ -229,7 +230,7 @@ def split_list(text: str) -> list[tuple[int, str]]:
 async def bulk(
     pool: asyncpg.Pool, actor: Actor, action: str, entries: list[tuple[int, str]]
 ) -> BulkResult:
-    """Checks every entry (malformed, unknown, not yours, duplicate, ok) and applies ``action``
+    """Checks every entry (malformed, unknown, duplicate, ok) and applies ``action``
     (block, unblock, or only check) to the valid ones, in one transaction."""
     if action not in BULK_ACTIONS:
         raise InvalidRequest(f"The action must be one of: {', '.join(BULK_ACTIONS)}.")
@@ -250,10 +251,8 @@ async def bulk(
         for number, raw, value in parsed:
             if value is None:
                 result = "malformed"
-            elif value not in owners:
+            elif value not in owners or not actor.may_see(owners[value]):
                 result = "unknown"
-            elif not actor.may_see(owners[value]):
-                result = "not_yours"
             elif value in seen:
                 result = "duplicate"
             else:
