@@ -28,10 +28,8 @@ def text(
     max_length: int = 200,
     min_length: int = 1,
 ) -> str | None:
-    value = body.get(name)
+    value = _present(body, name, required)
     if value is None:
-        if required:
-            raise InvalidRequest(f"The field '{name}' is required.")
         return None
     if not isinstance(value, str):
         raise InvalidRequest(f"The field '{name}' must be a string.")
@@ -41,6 +39,18 @@ def text(
         raise InvalidRequest(f"The field '{name}' must not be empty.")
     if len(value) > max_length:
         raise InvalidRequest(f"The field '{name}' is longer than {max_length} characters.")
+    return value
+
+
+def _present(body: Mapping[str, Any], name: str, required: bool) -> Any:
+    """The field's value, None when it is left out; an explicit null is refused, because the
+    document says what type each field is and null is none of them."""
+    value = body.get(name)
+    if value is None:
+        if name in body:
+            raise InvalidRequest(f"The field '{name}' must not be null: leave it out instead.")
+        if required:
+            raise InvalidRequest(f"The field '{name}' is required.")
     return value
 
 
@@ -58,10 +68,8 @@ def integer(
     minimum: int = 0,
     maximum: int = MAX_BIGINT,
 ) -> int | None:
-    value = body.get(name)
+    value = _present(body, name, required)
     if value is None:
-        if required:
-            raise InvalidRequest(f"The field '{name}' is required.")
         return None
     # bool is an int in Python, but true is not a quantity.
     if isinstance(value, bool) or not isinstance(value, int):

@@ -143,7 +143,7 @@ def parse_offline_activation(body: dict[str, Any]) -> ActivationRequest:
         fields["product"] = decoded.product
     if decoded.features is not None:
         fields["features"] = decoded.features
-    if isinstance(body.get("client"), dict):
+    if body.get("client") is not None:
         fields["client"] = body["client"]
     return parse_activation(fields)
 

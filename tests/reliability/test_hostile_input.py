@@ -198,3 +198,26 @@ async def test_a_405_says_which_methods_the_address_takes(client: TestClient) ->
     answer = await client.delete("/v1/orders")
     assert answer.status == 405
     assert set(answer.headers["Allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+
+
+async def test_a_null_where_the_document_says_string_is_refused(
+    client: TestClient, vendor: Any
+) -> None:
+    for path, body in (
+        ("/v1/api-keys", {"name": None}),
+        ("/v1/products", {"code": "NUL1", "name": "x", "features": [], "vendor_id": None}),
+        ("/v1/orders", {"lines": [{"product": "ACME", "license_type": "SP1", "quantity": 1}],
+                        "vendor_id": None}),
+    ):  # fmt: skip
+        answer = await client.post(path, json=body, headers=vendor.headers)
+        assert answer.status == 400, (path, await answer.text())
+
+
+async def test_a_list_that_is_not_csv_is_refused_not_a_500(client: TestClient, vendor: Any) -> None:
+    for text in ('a"b\rc\x00', '"unterminated\r', "x\ry\r\nz"):
+        answer = await client.post(
+            "/v1/serials/bulk?action=check",
+            data=text.encode(),
+            headers={**vendor.headers, "Content-Type": "text/csv"},
+        )
+        assert answer.status in (200, 400), (text, answer.status)

@@ -215,13 +215,18 @@ def split_list(text: str) -> list[tuple[int, str]]:
     """The entries of a pasted list or an uploaded CSV: the first non-empty cell of each row,
     with its line number; empty rows and a header row named 'serial' are skipped."""
     entries: list[tuple[int, str]] = []
-    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-        cells = [cell.strip() for cell in row if cell.strip()]
-        if not cells:
-            continue
-        if number == 1 and cells[0].lower() in ("serial", "serial number", "serials"):
-            continue
-        entries.append((number, cells[0][:100]))
+    # newline="" leaves line ends to the csv module, which knows a lone "\r" as one too.
+    rows = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for number, row in enumerate(rows, start=1):
+            cells = [cell.strip() for cell in row if cell.strip()]
+            if not cells:
+                continue
+            if number == 1 and cells[0].lower() in ("serial", "serial number", "serials"):
+                continue
+            entries.append((number, cells[0][:100]))
+    except csv.Error as exc:
+        raise InvalidRequest(f"The list is not readable as CSV: {exc}.") from None
     if len(entries) > MAX_BULK_LINES:
         raise InvalidRequest(f"A list has at most {MAX_BULK_LINES} serials.")
     return entries
