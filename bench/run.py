@@ -190,9 +190,79 @@ class Harness:
     def base_url(self) -> str:
         return f"http://{LOOPBACK}:{self.port}"
 
-    def start(self) -> None:
+    def start_database(self) -> None:
         print(f"working directory {self.work}", file=sys.stderr)
         self.database = start_database(self.work / "pgdata")
+
+    def database_urls(self, name: str) -> tuple[str, str]:
+        """The URLs of the cluster's maintenance database and of database ``name``."""
+        from activation_server.db.embedded import server_url
+
+        assert self.database is not None
+        return server_url(self.database.server, "postgres"), server_url(self.database.server, name)
+
+    def drop_database(self, name: str) -> None:
+        import asyncpg
+
+        async def drop() -> None:
+            admin = await asyncpg.connect(self.database_urls(name)[0])
+            try:
+                # The name is the harness's own constant.
+                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            finally:
+                await admin.close()
+
+        asyncio.run(drop())
+
+    def start_server(
+        self, url: str, *, workers: int, name: str, port: int | None = None
+    ) -> tuple[subprocess.Popen[bytes], int]:
+        """``activation-server serve`` on database ``url``, ready to answer."""
+        port = port or free_port()
+        env = {
+            **os.environ,
+            "ACTIVATION_DATABASE_URL": url,
+            "ACTIVATION_DATA_DIR": str(self.work / name),
+            "ACTIVATION_LOG_LEVEL": "WARNING",
+            "ACTIVATION_POOL_MIN_SIZE": str(self.arguments.pool),
+            "ACTIVATION_POOL_MAX_SIZE": str(self.arguments.pool),
+            "ACTIVATION_SECRET_KEY": "bench-secret-key-" + "x" * 32,
+        }
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "activation_server",
+                "serve",
+                "--host",
+                LOOPBACK,
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+        )
+        ready = f"http://{LOOPBACK}:{port}/readyz"
+        wait_http(ready)
+        # Every worker must be up before a measurement: ask until each has answered once.
+        time.sleep(1.0)
+        wait_http(ready)
+        return server, port
+
+    def stop_server(self, process: subprocess.Popen[bytes]) -> None:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+    def start(self) -> None:
+        self.start_database()
+        assert self.database is not None
         seeded = asyncio.run(
             seed(
                 self.database.url,
@@ -205,36 +275,9 @@ class Harness:
         (self.work / "machines.txt").write_text(
             "".join(f"{serial} {fp}\n" for serial, fp in seeded.machines)
         )
-        env = {
-            **os.environ,
-            "ACTIVATION_DATABASE_URL": self.database.url,
-            "ACTIVATION_DATA_DIR": str(self.work / "server"),
-            "ACTIVATION_LOG_LEVEL": "WARNING",
-            "ACTIVATION_POOL_MIN_SIZE": str(self.arguments.pool),
-            "ACTIVATION_POOL_MAX_SIZE": str(self.arguments.pool),
-            "ACTIVATION_SECRET_KEY": "bench-secret-key-" + "x" * 32,
-        }
-        self.server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "activation_server",
-                "serve",
-                "--host",
-                LOOPBACK,
-                "--port",
-                str(self.port),
-                "--workers",
-                str(self.arguments.workers),
-            ],
-            env=env,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
+        self.server, _ = self.start_server(
+            self.database.url, workers=self.arguments.workers, name="server", port=self.port
         )
-        wait_http(f"{self.base_url}/readyz")
-        # Every worker must be up before a measurement: ask until each has answered once.
-        time.sleep(1.0)
-        wait_http(f"{self.base_url}/readyz")
         body_bytes = self._activation_body_bytes()
         self.ceiling = subprocess.Popen(
             [
@@ -311,12 +354,8 @@ class Harness:
 
     def stop(self) -> None:
         for process in (self.server, self.ceiling):
-            if process is not None and process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
+            if process is not None:
+                self.stop_server(process)
         if self.database is not None:
             stop_database(self.database)
         if not self.arguments.keep:
