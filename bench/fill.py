@@ -48,14 +48,9 @@ class FillSlice:
     used: int
 
 
-async def fresh_database(admin_url: str, url: str, name: str, limit: int) -> str:
-    """A new database ``name``, migrated, with one unused trial serial of ``limit`` slots."""
-    admin = await asyncpg.connect(admin_url)
-    try:
-        # Identifiers cannot be parameters; the name is the harness's own constant.
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
+async def fresh_database(url: str, limit: int) -> str:
+    """Migrates the new database at ``url``; one product, one unused trial serial of ``limit``
+    slots, and nothing else (no VACUUM, no ANALYZE)."""
     connection = await asyncpg.connect(url)
     try:
         await migrate(connection)
@@ -89,8 +84,8 @@ async def _counts(url: str, serial: str) -> tuple[int, int]:
 def run(harness: Harness, limit: int, slice_seconds: float) -> dict[str, Any]:
     """Fills a fresh pool of ``limit`` through a one-worker server; the per-slice figures."""
     name = f"fill_{harness.salt()}"
-    admin_url, url = harness.database_urls(name)
-    serial = asyncio.run(fresh_database(admin_url, url, name, limit))
+    url = harness.drop_database(name, create=True)
+    serial = asyncio.run(fresh_database(url, limit))
     path = harness.serial_file(name, [serial])
     server, port = harness.start_server(url, workers=1, name=name)
     members = procstat.session_members(server.pid)
