@@ -95,6 +95,7 @@ class PaymentReferenceUsed(Conflict):
 
 class ProductCodeTaken(Conflict):
     code = "PRODUCT_CODE_TAKEN"
+    # Codes are unique within a vendor: this speaks only of the vendor's own products.
     default_message = "Your company has a product with this code already."
 
 

@@ -115,8 +115,8 @@ async def test_a_held_lock_blocks_the_runner(database_url: str, tmp_path: Path) 
         await runner.close()
 
 
-def test_the_shipped_migrations_are_numbered_in_order_once_each() -> None:
-    # Gaps are allowed: each line of work numbers its migrations in a range of its own.
+def test_the_shipped_migrations_are_numbered_in_order_without_repeats() -> None:
+    # Gaps are allowed: work in progress numbers its migrations in ranges of its own.
     versions = [m.version for m in load_migrations()]
+    assert versions[0] == 1
     assert versions == sorted(set(versions))
-    assert versions[:6] == list(range(1, 7))
