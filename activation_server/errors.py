@@ -19,7 +19,8 @@ One middleware (:mod:`activation_server.middleware`) turns any of them into the 
     │   └── ActivationNotFound    404 ACTIVATION_NOT_FOUND
     ├── MethodNotAllowed          405 METHOD_NOT_ALLOWED
     ├── Conflict                  409 CONFLICT
-    │   └── ActivationLimitReached 409 ACTIVATION_LIMIT_REACHED
+    │   ├── ActivationLimitReached 409 ACTIVATION_LIMIT_REACHED
+    │   └── TransferLimitReached  409 TRANSFER_LIMIT_REACHED
     ├── RequestTimeout            408 REQUEST_TIMEOUT
     ├── PayloadTooLarge           413 PAYLOAD_TOO_LARGE
     ├── UnsupportedMediaType      415 UNSUPPORTED_MEDIA_TYPE
@@ -160,6 +161,17 @@ class ActivationLimitReached(Conflict):
             f"Every activation of this serial number is in use ({used} of {limit}). Deactivate "
             "it on a machine you no longer use, or ask the vendor for another serial number.",
             extra={"limit": limit, "used": used},
+        )
+
+
+class TransferLimitReached(Conflict):
+    code = "TRANSFER_LIMIT_REACHED"
+
+    def __init__(self, budget: int, used: int) -> None:
+        super().__init__(
+            f"This serial number's machines were moved {used} times in the last 365 days, as "
+            f"many as its product allows ({budget}). Ask the vendor to allow more.",
+            extra={"budget": budget, "used": used},
         )
 
 

@@ -88,6 +88,8 @@ def add_api_routes(router: web.UrlDispatcher) -> None:
     add("GET", "/v1/serials/{serial}", serials.get_serial)
     add("POST", "/v1/serials/{serial}/block", serials.post_block)
     add("POST", "/v1/serials/{serial}/unblock", serials.post_unblock)
+    add("POST", "/v1/serials/{serial}/transfer-grants", serials.post_transfer_grant)
+    add("POST", "/v1/activations/{activation_id}/release", serials.post_release)
     add("GET", "/v1/signing-keys", keys.get_signing_keys)
     add("POST", "/v1/signing-keys", keys.post_signing_key)
     add("POST", "/v1/signing-keys/promote", keys.post_promote)

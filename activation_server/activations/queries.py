@@ -277,6 +277,15 @@ JOIN products p ON p.id = s.product_id
 WHERE a.id = $1
 """
 
+# Taken first, in the deactivation's transaction: the statement that follows then counts the
+# serial's transfers in a snapshot that includes every committed one, so concurrent
+# deactivations of one serial cannot both spend its last transfer.
+LOCK_SERIAL_OF_ACTIVATION = """
+SELECT s.serial FROM activations a JOIN serials s ON s.serial = a.serial
+WHERE a.id = $1
+FOR UPDATE OF s
+"""
+
 DEACTIVATE = """
 WITH target AS (
     SELECT id, serial FROM activations WHERE id = $1
@@ -284,14 +293,27 @@ WITH target AS (
 locked AS (
     -- The serial's row is locked before the activation's, in the same order as an activation
     -- takes them, so a deactivation and an activation of one serial never deadlock.
-    SELECT s.serial, s.transferable, s.used, p.vendor_id
+    SELECT s.serial, s.transferable, s.used, p.vendor_id, p.transfer_budget, s.transfers_granted
     FROM serials s JOIN products p ON p.id = s.product_id
     WHERE s.serial = (SELECT serial FROM target)
     FOR UPDATE OF s
 ),
+spent AS (
+    -- Transfers in the rolling year: machines of the serial freed in the last 365 days.
+    SELECT count(*) AS n FROM activations a
+    WHERE a.serial = (SELECT serial FROM locked) AND a.deactivated_at IS NOT NULL
+      AND a.deactivated_at > now() - interval '365 days'
+),
+allowed AS (
+    SELECT l.transferable AND (
+        l.transfer_budget IS NULL
+        OR (SELECT n FROM spent) < l.transfer_budget + l.transfers_granted
+    ) AS ok
+    FROM locked l
+),
 closed AS (
-    UPDATE activations SET deactivated_at = now()
-    WHERE id = $1 AND deactivated_at IS NULL AND (SELECT transferable FROM locked)
+    UPDATE activations SET deactivated_at = now(), released_by = $3
+    WHERE id = $1 AND deactivated_at IS NULL AND (SELECT ok FROM allowed)
     RETURNING id, serial, deactivated_at, fingerprint
 ),
 freed AS (
@@ -302,13 +324,16 @@ freed AS (
 ),
 audit AS (
     INSERT INTO audit_log (actor, vendor_id, action, subject, address, details)
-    SELECT 'machine', l.vendor_id, 'activation.deactivate', c.serial, $2,
-           jsonb_build_object('activation_id', c.id, 'fingerprint', c.fingerprint)
+    SELECT $4, l.vendor_id,
+           CASE WHEN $3 = 'vendor' THEN 'activation.release' ELSE 'activation.deactivate' END,
+           c.serial, $2, jsonb_build_object('activation_id', c.id, 'fingerprint', c.fingerprint)
     FROM closed c CROSS JOIN locked l
 )
 SELECT t.id, t.serial, l.transferable,
        COALESCE(c.deactivated_at, a.deactivated_at) AS deactivated_at,
-       COALESCE(f.used, s.used) AS used, s.activation_limit
+       COALESCE(f.used, s.used) AS used, s.activation_limit,
+       (SELECT ok FROM allowed) AS allowed, l.transfer_budget, l.transfers_granted,
+       (SELECT n FROM spent) AS transfers
 FROM target t
 JOIN locked l ON true
 JOIN activations a ON a.id = t.id
@@ -389,6 +414,12 @@ class DeactivateOutcome:
     deactivated_at: datetime | None
     used: int
     activation_limit: int
+    # Whether the transfer budget allowed it, and the budget: the product's, the extra that
+    # staff granted, and the transfers of the last 365 days.
+    allowed: bool
+    transfer_budget: int | None
+    transfers_granted: int
+    transfers: int
 
 
 async def activate(
@@ -515,7 +546,16 @@ async def check_in(connection: asyncpg.Connection, activation_id: uuid.UUID) -> 
 
 
 async def deactivate(
-    connection: asyncpg.Connection, activation_id: uuid.UUID, address: str | None
+    connection: asyncpg.Connection,
+    activation_id: uuid.UUID,
+    address: str | None,
+    *,
+    by: str = "machine",
+    actor: str = "machine",
 ) -> DeactivateOutcome | None:
-    row = await connection.fetchrow(DEACTIVATE, activation_id, address)
+    """Frees the machine's slot when the serial's type and transfer budget allow it (``by``: the
+    machine itself or its vendor), in one transaction with the serial locked first."""
+    async with connection.transaction():
+        await connection.execute(LOCK_SERIAL_OF_ACTIVATION, activation_id)
+        row = await connection.fetchrow(DEACTIVATE, activation_id, address, by, actor)
     return DeactivateOutcome(**dict(row)) if row is not None else None

@@ -36,6 +36,7 @@ from activation_server.errors import (
     SerialExpired,
     SerialNotFound,
     ServiceUnavailable,
+    TransferLimitReached,
 )
 from activation_server.keys.keyring import Keyring, Signer, UnknownKey
 
@@ -533,10 +534,20 @@ async def deactivate(
         activation_id = parse_activation_id(claims.get("aid"))
     except (jwt.InvalidTokenError, ValueError, TypeError):
         raise LicenseInvalid() from None
+    return await free(pool, activation_id, address=address, by="machine", actor="machine")
+
+
+async def free(
+    pool: asyncpg.Pool, activation_id: uuid.UUID, *, address: str | None, by: str, actor: str
+) -> Deactivation:
+    """Frees an activation's slot, by the machine (a deactivation) or its vendor (a release),
+    within the serial's transfer budget; idempotent."""
     for _ in range(_ATTEMPTS):
         try:
             async with pool.acquire() as connection:
-                outcome = await queries.deactivate(connection, activation_id, address)
+                outcome = await queries.deactivate(
+                    connection, activation_id, address, by=by, actor=actor
+                )
         except _RETRYABLE:
             continue
         if outcome is None:
@@ -544,6 +555,10 @@ async def deactivate(
         if not outcome.transferable:
             raise DeactivationNotAllowed()
         if outcome.deactivated_at is None:
+            if not outcome.allowed and outcome.transfer_budget is not None:
+                raise TransferLimitReached(
+                    outcome.transfer_budget + outcome.transfers_granted, outcome.transfers
+                )
             # A concurrent deactivation committed after this statement's snapshot: read again.
             continue
         return Deactivation(

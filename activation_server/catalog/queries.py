@@ -10,11 +10,13 @@ import asyncpg
 INSERT_VENDOR = "INSERT INTO vendors (name) VALUES ($1) RETURNING id"
 INSERT_PRODUCT = """
 INSERT INTO products (vendor_id, code, name, features) VALUES ($1, $2, $3, $4)
-RETURNING id, vendor_id, code, name, features, created_at, check_in_days, grace_days
+RETURNING id, vendor_id, code, name, features, created_at,
+       check_in_days, grace_days, transfer_budget
 """
 # Codes are unique per vendor: with no vendor named, every vendor's product of that code.
 SELECT_PRODUCTS_BY_CODE = """
-SELECT id, vendor_id, code, name, features, created_at, check_in_days, grace_days FROM products
+SELECT id, vendor_id, code, name, features, created_at,
+       check_in_days, grace_days, transfer_budget FROM products
 WHERE code = $1 AND ($2::bigint IS NULL OR vendor_id = $2)
 ORDER BY id
 """
@@ -31,6 +33,8 @@ class Product:
     # The check-in policy: 0 days is offline forever.
     check_in_days: int = 0
     grace_days: int = 0
+    # Machines a serial may free (deactivations and releases) per 365 days; None: no limit.
+    transfer_budget: int | None = None
 
 
 async def insert_vendor(connection: asyncpg.Connection, name: str) -> int:

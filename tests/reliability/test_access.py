@@ -95,6 +95,7 @@ PUBLIC = {
     ("POST", "/v1/auth/password-reset/confirm"),
 }
 STAFF_ONLY = {
+    ("POST", "/v1/serials/{serial}/transfer-grants"),
     ("POST", "/v1/orders/{order_id}/invoice"),
     ("PATCH", "/v1/vendors/{vendor_id}"),
     ("POST", "/v1/vendors/{vendor_id}/top-ups"),
@@ -103,6 +104,7 @@ STAFF_ONLY = {
 # Bodies that pass validation, so that what answers is the access rule, not the body check.
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/v1/products/{code}"): {"name": "mine now"},
+    ("POST", "/v1/serials/{serial}/transfer-grants"): {"extra": 1},
     ("PUT", "/v1/orders/{order_id}"): {
         "lines": [{"product": "BEE", "license_type": "SP1", "quantity": 2}]
     },
@@ -114,6 +116,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
 }
 # Routes that name one vendor's resource: vendor A on vendor B's id must answer 404.
 OWNED = {
+    ("POST", "/v1/activations/{activation_id}/release"),
     ("GET", "/v1/products/{code}"),
     ("PATCH", "/v1/products/{code}"),
     ("GET", "/v1/orders/{order_id}"),
@@ -162,6 +165,13 @@ async def _vendor_b_world(client: TestClient, staff: Account, b: Account) -> dic
     serials = await ok(await client.get(f"/v1/orders/{order['id']}/serials", headers=b.headers))
     placed = await place(client, b, lines)
     key = await ok(await client.post("/v1/api-keys", json={"name": "b"}, headers=b.headers), 201)
+    machine = await ok(
+        await client.post(
+            "/v1/activations",
+            json={"serial": serials["serials"][0]["serial"], "fingerprint": "b" * 64},
+        ),
+        201,
+    )
     assert b.vendor_id is not None
     return {
         "{order_id}": str(placed["id"]),
@@ -170,6 +180,7 @@ async def _vendor_b_world(client: TestClient, staff: Account, b: Account) -> dic
         "{user_id}": str(b.user_id),
         "{key_id}": str(key["id"]),
         "{code}": "BEE",
+        "{activation_id}": machine["activation_id"],
         "{license_type}": "SP1",
     }
 

@@ -332,6 +332,7 @@ def schemas() -> dict[str, Schema]:
                 "created_at": TIME,
                 "check_in_days": {"type": "integer", "minimum": 0, "maximum": 3650},
                 "grace_days": {"type": "integer", "minimum": 0, "maximum": 3650},
+                "transfer_budget": {"type": ["integer", "null"], "minimum": 0},
             },
         ),
         "ProductCreate": obj(
@@ -351,6 +352,8 @@ def schemas() -> dict[str, Schema]:
                 # 0 days: offline forever; otherwise machines need a lease from a check-in.
                 "check_in_days": {"type": "integer", "minimum": 0, "maximum": 3650},
                 "grace_days": {"type": "integer", "minimum": 0, "maximum": 3650},
+                # Deactivations and releases per serial per 365 days (409 past it).
+                "transfer_budget": {"type": "integer", "minimum": 0, "maximum": 100000},
             },
         },
         "PriceList": obj(
@@ -1018,6 +1021,32 @@ def paths() -> dict[str, Any]:
                 params=[SERIAL],
             )
         }
+    p["/v1/serials/{serial}/transfer-grants"] = {
+        "post": operation(
+            "Staff: allow a serial more transfers than its product's budget",
+            "serials",
+            (
+                200,
+                obj(
+                    ["serial", "transfers_granted"],
+                    {"serial": {"type": "string"}, "transfers_granted": {"type": "integer"}},
+                ),
+            ),
+            body=obj(["extra"], {"extra": {"type": "integer", "minimum": 1, "maximum": 1000}}),
+            errors=(400, 401, 403, 404),
+            params=[SERIAL],
+        )
+    }
+    p["/v1/activations/{activation_id}/release"] = {
+        "post": operation(
+            "Release a machine's activation: frees its slot at once, within the transfer budget "
+            "(409 TRANSFER_LIMIT_REACHED); the machine learns it at its next check-in",
+            "serials",
+            (200, ref("Deactivation")),
+            errors=(400, 401, 403, 404, 409),
+            params=[path_param("activation_id", {"type": "string", "format": "uuid"})],
+        )
+    }
     p["/v1/audit"] = {
         "get": operation(
             "The audit log (a vendor: its own part)",

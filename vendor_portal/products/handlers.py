@@ -61,9 +61,11 @@ async def patch_product(request: web.Request) -> web.Response:
     features = parsing.features(body["features"]) if body.get("features") is not None else None
     check_in_days = parsing.integer(body, "check_in_days", required=False, maximum=MAX_DAYS)
     grace_days = parsing.integer(body, "grace_days", required=False, maximum=MAX_DAYS)
-    if name is None and features is None and check_in_days is None and grace_days is None:
+    transfer_budget = parsing.integer(body, "transfer_budget", required=False, maximum=100_000)
+    if all(value is None for value in (name, features, check_in_days, grace_days, transfer_budget)):
         raise InvalidRequest(
-            "Send 'name', 'features', 'check_in_days' or 'grace_days' (any of them) to change."
+            "Send 'name', 'features', 'check_in_days', 'grace_days' or 'transfer_budget' (any of "
+            "them) to change."
         )
     product = await service.update_product(
         request.app[DB_POOL],
@@ -74,5 +76,6 @@ async def patch_product(request: web.Request) -> web.Response:
         vendor_id=parsing.optional_query_int(request.query, "vendor_id"),
         check_in_days=check_in_days,
         grace_days=grace_days,
+        transfer_budget=transfer_budget,
     )
     return web.json_response(product_json(product))

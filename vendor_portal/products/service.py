@@ -26,6 +26,7 @@ def product_json(product: Product) -> dict[str, Any]:
         "created_at": iso(product.created_at),
         "check_in_days": product.check_in_days,
         "grace_days": product.grace_days,
+        "transfer_budget": product.transfer_budget,
     }
 
 
@@ -109,6 +110,7 @@ async def update_product(
     vendor_id: int | None = None,
     check_in_days: int | None = None,
     grace_days: int | None = None,
+    transfer_budget: int | None = None,
 ) -> Product:
     """Renames a product, replaces its features or sets its check-in policy. Serials issued
     already keep their features: a license once sold is not narrowed behind the customer's
@@ -116,7 +118,7 @@ async def update_product(
     async with pool.acquire() as connection, connection.transaction():
         product = await visible_product(connection, actor, code, vendor_id)
         updated = await queries.update_product(
-            connection, product.id, name, features, check_in_days, grace_days
+            connection, product.id, name, features, check_in_days, grace_days, transfer_budget
         )
         await audit.record(
             connection,
@@ -130,6 +132,7 @@ async def update_product(
                 "features_before": product.features,
                 "check_in_days": check_in_days,
                 "grace_days": grace_days,
+                "transfer_budget": transfer_budget,
             },
         )
     return updated

@@ -1,13 +1,16 @@
-"""Handlers of serial management: list and search, one serial, block and unblock, group work."""
+"""Handlers of serial management: list and search, one serial, block and unblock, group work,
+a machine's release by its vendor and transfers granted by staff."""
 
 from __future__ import annotations
+
+from uuid import UUID
 
 from aiohttp import web
 
 from activation_server.activations.requests import parse_serial
 from activation_server.appkeys import DB_POOL
-from activation_server.errors import InvalidRequest
-from activation_server.http import parse_json, read_body
+from activation_server.errors import ActivationNotFound, InvalidRequest
+from activation_server.http import client_address, parse_json, read_body, read_json_object
 from vendor_portal import parsing
 from vendor_portal.auth import current_actor
 from vendor_portal.serials import service
@@ -100,3 +103,25 @@ async def post_bulk(request: web.Request) -> web.Response:
         raise InvalidRequest(f"The action must be one of: {', '.join(service.BULK_ACTIONS)}.")
     result = await service.bulk(request.app[DB_POOL], actor, action, entries)
     return web.json_response(result.to_json())
+
+
+async def post_release(request: web.Request) -> web.Response:
+    actor = await current_actor(request)
+    try:
+        activation_id = UUID(request.match_info["activation_id"])
+    except ValueError:
+        raise ActivationNotFound("No such activation.") from None
+    released = await service.release_activation(
+        request.app[DB_POOL], actor, activation_id, client_address(request)
+    )
+    return web.json_response(released.to_json())
+
+
+async def post_transfer_grant(request: web.Request) -> web.Response:
+    actor = await current_actor(request)
+    serial = parse_serial(request.match_info["serial"][:100])
+    body = await read_json_object(request)
+    extra = parsing.integer(body, "extra", minimum=1, maximum=1000)
+    assert extra is not None
+    granted = await service.grant_transfers(request.app[DB_POOL], actor, serial, extra)
+    return web.json_response({"serial": serial, "transfers_granted": granted})

@@ -65,8 +65,17 @@ WHERE s.serial = ANY($1::text[])
 """
 SELECT_ACTIVATIONS = """
 SELECT id, fingerprint, features, client, host(address) AS address, via, created_at,
-       last_seen_at, expires_at, deactivated_at
+       last_seen_at, expires_at, deactivated_at, last_check_in_at, released_by
 FROM activations WHERE serial = $1 ORDER BY created_at, id LIMIT $2 OFFSET $3
+"""
+SELECT_ACTIVATION_VENDOR = """
+SELECT p.vendor_id, s.serial FROM activations a
+JOIN serials s ON s.serial = a.serial JOIN products p ON p.id = s.product_id
+WHERE a.id = $1
+"""
+GRANT_TRANSFERS = """
+UPDATE serials SET transfers_granted = transfers_granted + $2 WHERE serial = $1
+RETURNING transfers_granted
 """
 SET_STATUS = """
 UPDATE serials SET status = $2 WHERE serial = ANY($1::text[]) AND status <> $2 RETURNING serial
@@ -124,6 +133,9 @@ class ActivationRow:
     last_seen_at: datetime
     expires_at: datetime | None
     deactivated_at: datetime | None
+    last_check_in_at: datetime | None = None
+    # Who freed it: the machine itself or the vendor.
+    released_by: str | None = None
 
 
 async def serials(
@@ -163,3 +175,15 @@ async def activations(
 async def set_status(connection: asyncpg.Connection, values: list[str], status: str) -> list[str]:
     """Changes the serials not yet in ``status``; returns those it changed."""
     return [row["serial"] for row in await connection.fetch(SET_STATUS, values, status)]
+
+
+async def activation_vendor(
+    connection: asyncpg.Connection, activation_id: UUID
+) -> tuple[int, str] | None:
+    """The vendor and the serial of an activation."""
+    row = await connection.fetchrow(SELECT_ACTIVATION_VENDOR, activation_id)
+    return (int(row["vendor_id"]), str(row["serial"])) if row is not None else None
+
+
+async def grant_transfers(connection: asyncpg.Connection, serial: str, extra: int) -> int:
+    return int(await connection.fetchval(GRANT_TRANSFERS, serial, extra))

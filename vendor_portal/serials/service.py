@@ -8,10 +8,13 @@ import io
 import re
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 
-from activation_server.errors import InvalidRequest, SerialNotFound
+from activation_server.activations import service as activations
+from activation_server.activations.service import Deactivation
+from activation_server.errors import ActivationNotFound, InvalidRequest, SerialNotFound
 from activation_server.serials.codec import MalformedSerial, canonicalize
 from vendor_portal.actor import Actor, iso
 from vendor_portal.audit import queries as audit
@@ -86,6 +89,8 @@ def activation_json(row: ActivationRow) -> dict[str, Any]:
         "last_seen_at": iso(row.last_seen_at),
         "expires_at": iso(row.expires_at),
         "deactivated_at": iso(row.deactivated_at),
+        "last_check_in_at": iso(row.last_check_in_at),
+        "released_by": row.released_by,
     }
 
 
@@ -162,6 +167,37 @@ async def set_serial_status(
         changed = await queries.serial(connection, value)
         assert changed is not None
         return changed
+
+
+async def release_activation(
+    pool: asyncpg.Pool, actor: Actor, activation_id: UUID, address: str | None
+) -> Deactivation:
+    """Frees a machine's slot at once, for the vendor (a dead PC, a new disk): within the
+    serial's transfer budget; the machine learns it at its next check-in."""
+    async with pool.acquire() as connection:
+        found = await queries.activation_vendor(connection, activation_id)
+    if found is None or not actor.may_see(found[0]):
+        raise ActivationNotFound("No such activation.")
+    return await activations.free(
+        pool, activation_id, address=address, by="vendor", actor=actor.name
+    )
+
+
+async def grant_transfers(pool: asyncpg.Pool, actor: Actor, value: str, extra: int) -> int:
+    """Staff allow a serial more transfers than its product's budget; the new extra."""
+    actor.require_staff()
+    async with pool.acquire() as connection, connection.transaction():
+        row = await _visible(connection, actor, value)
+        granted = await queries.grant_transfers(connection, value, extra)
+        await audit.record(
+            connection,
+            actor,
+            "serial.transfers_granted",
+            vendor_id=row.vendor_id,
+            subject=f"serial:{value}",
+            details={"extra": extra, "granted": granted},
+        )
+    return granted
 
 
 async def order_serials(pool: asyncpg.Pool, actor: Actor, order_id: int) -> list[SerialRow]:
