@@ -1,0 +1,125 @@
+"""The SDK against the test vectors of docs/protocol.md (docs/protocol-vectors.json): what a
+client in another language checks itself against."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from client_sdk import errors
+from client_sdk.errors import LicenseError
+from client_sdk.fingerprint import combine
+from client_sdk.license import (
+    KeyRing,
+    License,
+    check_claims,
+    check_lease,
+    refusal_code,
+    verify_signature,
+)
+from client_sdk.offline import decode_request, encode_request
+from client_sdk.serial import MalformedSerial, canonicalize
+
+VECTORS: dict[str, Any] = json.loads(
+    (Path(__file__).resolve().parents[2] / "docs" / "protocol-vectors.json").read_text()
+)
+KEYS = KeyRing.from_jwks(VECTORS["jwks"])
+NOW = float(VECTORS["now"])
+
+
+def _license(now: float = NOW) -> License:
+    token = VECTORS["license"]["token"]
+    claims, kid = verify_signature(token, KEYS)
+    return check_claims(
+        claims,
+        token=token,
+        kid=kid,
+        product=VECTORS["product"],
+        fingerprint=VECTORS["fingerprint"]["expected"],
+        now=now,
+        not_before=0.0,
+        clock_tolerance=0.0,
+    )
+
+
+def test_fingerprint_recipe() -> None:
+    components = [
+        (label, bytes.fromhex(value)) for label, value in VECTORS["fingerprint"]["components"]
+    ]
+    assert combine(components) == VECTORS["fingerprint"]["expected"]
+    assert combine(reversed(components)) == VECTORS["fingerprint"]["expected"]
+
+
+def test_serials() -> None:
+    for typed, canonical in VECTORS["serials"]["valid"].items():
+        assert canonicalize(typed) == canonical
+    for bad in VECTORS["serials"]["invalid"]:
+        with pytest.raises(MalformedSerial):
+            canonicalize(bad)
+
+
+def test_activation_request_code() -> None:
+    vector = VECTORS["request_code"]
+    fields = (vector["serial"], vector["fingerprint"], vector["product"], vector["features"])
+    assert encode_request(*fields) == vector["code"]
+    decoded = decode_request(vector["code"].lower().replace("\n", " "))
+    assert (decoded.serial, decoded.fingerprint, decoded.product, decoded.features) == fields
+
+
+def test_license_claims_and_policy() -> None:
+    claims, _ = verify_signature(VECTORS["license"]["token"], KEYS)
+    assert claims == VECTORS["license"]["claims"]
+    license = _license()
+    assert license.serial == claims["sub"] and license.features == tuple(claims["feat"])
+    assert (license.check_in_days, license.grace_days) == (7, 3)
+
+
+def test_lease_window() -> None:
+    license = _license()
+    claims, _ = verify_signature(VECTORS["lease"]["token"], KEYS)
+    assert claims == VECTORS["lease"]["claims"]
+    lease = check_lease(claims, license, now=VECTORS["lease"]["valid_at"], clock_tolerance=0)
+    assert (lease.due, lease.expires) == (
+        VECTORS["lease"]["due_at"],
+        VECTORS["lease"]["expired_at"],
+    )
+    with pytest.raises(LicenseError) as ended:
+        check_lease(claims, license, now=VECTORS["lease"]["expired_at"], clock_tolerance=0)
+    assert ended.value.code == errors.LEASE_EXPIRED
+    with pytest.raises(LicenseError) as early:
+        check_lease(claims, license, now=NOW - 3600, clock_tolerance=0)
+    assert early.value.code == errors.CLOCK_TAMPERED
+
+
+def test_refusal() -> None:
+    claims, _ = verify_signature(VECTORS["refusal"]["token"], KEYS)
+    assert refusal_code(claims, _license()) == VECTORS["refusal"]["code"]
+    # A refusal is not a lease, and a lease is not a refusal.
+    with pytest.raises(LicenseError):
+        check_lease(claims, _license(), now=NOW, clock_tolerance=0)
+    lease, _ = verify_signature(VECTORS["lease"]["token"], KEYS)
+    assert refusal_code(lease, _license()) is None
+
+
+@pytest.mark.parametrize("name", ["tampered_license", "other_vendor_license", "lease_as_license"])
+def test_refused_tokens(name: str) -> None:
+    token = VECTORS["refused"][name]
+    with pytest.raises(LicenseError) as refused:
+        claims, kid = verify_signature(token, KEYS)
+        check_claims(
+            claims,
+            token=token,
+            kid=kid,
+            product=VECTORS["product"],
+            fingerprint=VECTORS["fingerprint"]["expected"],
+            now=NOW,
+            not_before=0.0,
+            clock_tolerance=0.0,
+        )
+    assert refused.value.code in (errors.SIGNATURE_INVALID, errors.LICENSE_CORRUPT)
+    # The other vendor's license verifies only under that vendor's keys.
+    if name == "other_vendor_license":
+        verify_signature(token, KeyRing.from_jwks(VECTORS["other_vendor_jwks"]))
