@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from vendor_portal.pages import auth, dashboard, keys, offline, orders, products, serials, staff
+from vendor_portal.pages import (
+    auth,
+    dashboard,
+    keys,
+    machines,
+    offline,
+    orders,
+    products,
+    serials,
+    staff,
+)
 from vendor_portal.pages.context import Handler
 
 
@@ -37,6 +47,8 @@ def add_routes(app: web.Application) -> None:
     _form(router, "/products/new", products.product_new, "product_new")
     _form(router, "/products/{code}/edit", products.product_edit, "product_edit")
 
+    router.add_get("/machines", machines.machine_list, name="machines")
+    router.add_post("/machines/{activation_id}/release", machines.machine_release, name="release")
     router.add_get("/keys", keys.key_list, name="keys")
     router.add_post("/keys/{action}", keys.key_action, name="key_action")
 

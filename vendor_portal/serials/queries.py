@@ -73,6 +73,20 @@ SELECT p.vendor_id, s.serial FROM activations a
 JOIN serials s ON s.serial = a.serial JOIN products p ON p.id = s.product_id
 WHERE a.id = $1
 """
+# A vendor's live machines across all its serials, most recently seen first; the search matches
+# a part of the host name the application reported.
+SELECT_MACHINES = """
+SELECT a.id, a.serial, p.code AS product, a.fingerprint, a.client, a.created_at, a.last_seen_at,
+       a.last_check_in_at
+FROM activations a
+JOIN serials s ON s.serial = a.serial
+JOIN products p ON p.id = s.product_id
+WHERE p.vendor_id = $1 AND a.deactivated_at IS NULL
+  AND ($2::text IS NULL
+       OR strpos(lower(coalesce(a.client->>'hostname', a.client->>'host', '')), lower($2)) > 0)
+ORDER BY a.last_seen_at DESC, a.id
+LIMIT $3 OFFSET $4
+"""
 GRANT_TRANSFERS = """
 UPDATE serials SET transfers_granted = transfers_granted + $2 WHERE serial = $1
 RETURNING transfers_granted
@@ -187,3 +201,27 @@ async def activation_vendor(
 
 async def grant_transfers(connection: asyncpg.Connection, serial: str, extra: int) -> int:
     return int(await connection.fetchval(GRANT_TRANSFERS, serial, extra))
+
+
+@dataclass(frozen=True)
+class MachineRow:
+    id: UUID
+    serial: str
+    product: str
+    fingerprint: str
+    client: dict[str, Any]
+    created_at: datetime
+    last_seen_at: datetime
+    last_check_in_at: datetime | None
+
+    @property
+    def host(self) -> str | None:
+        name = self.client.get("hostname") or self.client.get("host")
+        return str(name) if name else None
+
+
+async def machines(
+    connection: asyncpg.Connection, vendor_id: int, search: str | None, limit: int, offset: int
+) -> list[MachineRow]:
+    rows = await connection.fetch(SELECT_MACHINES, vendor_id, search, limit, offset)
+    return [MachineRow(**dict(row)) for row in rows]

@@ -183,6 +183,18 @@ async def release_activation(
     )
 
 
+async def list_machines(
+    pool: asyncpg.Pool, actor: Actor, search: str | None, limit: int = 200, offset: int = 0
+) -> list[queries.MachineRow]:
+    """The vendor's live machines across its serials (a vendor's own list: staff see a vendor's
+    machines on its serials' cards)."""
+    vendor_id = actor.scope()
+    if vendor_id is None:
+        return []
+    async with pool.acquire() as connection:
+        return await queries.machines(connection, vendor_id, search, limit, offset)
+
+
 async def grant_transfers(pool: asyncpg.Pool, actor: Actor, value: str, extra: int) -> int:
     """Staff allow a serial more transfers than its product's budget; the new extra."""
     actor.require_staff()
