@@ -89,6 +89,8 @@ def add_api_routes(router: web.UrlDispatcher) -> None:
     add("POST", "/v1/serials/{serial}/block", serials.post_block)
     add("POST", "/v1/serials/{serial}/unblock", serials.post_unblock)
     add("POST", "/v1/serials/{serial}/transfer-grants", serials.post_transfer_grant)
+    add("POST", "/v1/serials/{serial}/features", serials.post_serial_features)
+    add("POST", "/v1/orders/{order_id}/features", serials.post_order_features)
     add("POST", "/v1/activations/{activation_id}/release", serials.post_release)
     add("GET", "/v1/signing-keys", keys.get_signing_keys)
     add("POST", "/v1/signing-keys", keys.post_signing_key)

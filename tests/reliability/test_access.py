@@ -105,6 +105,8 @@ STAFF_ONLY = {
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/v1/products/{code}"): {"name": "mine now"},
     ("POST", "/v1/serials/{serial}/transfer-grants"): {"extra": 1},
+    ("POST", "/v1/serials/{serial}/features"): {"features": []},
+    ("POST", "/v1/orders/{order_id}/features"): {"features": []},
     ("PUT", "/v1/orders/{order_id}"): {
         "lines": [{"product": "BEE", "license_type": "SP1", "quantity": 2}]
     },
@@ -116,6 +118,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
 }
 # Routes that name one vendor's resource: vendor A on vendor B's id must answer 404.
 OWNED = {
+    ("POST", "/v1/serials/{serial}/features"),
+    ("POST", "/v1/orders/{order_id}/features"),
     ("POST", "/v1/activations/{activation_id}/release"),
     ("GET", "/v1/products/{code}"),
     ("PATCH", "/v1/products/{code}"),

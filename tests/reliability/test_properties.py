@@ -12,6 +12,8 @@ import base64
 import json
 import string
 import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +33,8 @@ from activation_server.activations.requests import (
     parse_offline_activation,
 )
 from activation_server.errors import ApiError
-from activation_server.keys.keyring import Keyring, _b64url, jwk, public_bytes, thumbprint
+from activation_server.keys.keyring import Keyring, Signer, _b64url, public_bytes, thumbprint
+from activation_server.keys.queries import SigningKeyRow
 from client_sdk import license as sdk_license
 from client_sdk.errors import LicenseError
 from client_sdk.offline import MalformedRequestCode, OfflineRequest, decode_request, encode_request
@@ -188,18 +191,39 @@ def test_any_text_is_a_request_code_or_refused(text: str) -> None:
 # --- the license codec -------------------------------------------------------------------------
 
 
-def make_keyring(tmp: Path) -> Keyring:
+@dataclass
+class VendorKeys:
+    """One vendor's current key as the server signs and verifies with it."""
+
+    keyring: Keyring
+    signer: Signer
+
+    @property
+    def current_kid(self) -> str:
+        return self.signer.kid
+
+    @property
+    def private_key(self) -> Ed25519PrivateKey:
+        return self.signer.private_key
+
+    @property
+    def jwks(self) -> dict[str, Any]:
+        return self.keyring.jwks
+
+    def sign(self, claims: dict[str, Any]) -> str:
+        return self.signer.sign(claims)
+
+    def verify(self, token: str, *, verify_exp: bool = True) -> dict[str, Any]:
+        return self.keyring.verify(token, verify_exp=verify_exp)
+
+
+def make_keyring(tmp: Path) -> VendorKeys:
     private = Ed25519PrivateKey.generate()
     raw = public_bytes(private.public_key())
     kid = thumbprint(raw)
-    return Keyring(
-        directory=tmp,
-        passphrase=None,
-        current_kid=kid,
-        private_key=private,
-        public_keys={kid: private.public_key()},
-        jwks={"keys": [jwk(kid, _b64url(raw))]},
-    )
+    row = SigningKeyRow(kid, _b64url(raw), 1, "current", datetime.now(UTC), None, None)
+    keyring = Keyring(directory=tmp, passphrase=None, rows=[row], version="1")
+    return VendorKeys(keyring, Signer(kid, private))
 
 
 KEYRING = make_keyring(Path("/nonexistent"))

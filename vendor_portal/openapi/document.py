@@ -1037,6 +1037,32 @@ def paths() -> dict[str, Any]:
             params=[SERIAL],
         )
     }
+    features_body = obj(["features"], {"features": FEATURES})
+    p["/v1/serials/{serial}/features"] = {
+        "post": operation(
+            "Change what a sold serial licenses: machines get the new features in a new license "
+            "at their next activation or check-in",
+            "serials",
+            (200, ref("Serial")),
+            body=features_body,
+            params=[SERIAL],
+        )
+    }
+    p["/v1/orders/{order_id}/features"] = {
+        "post": operation(
+            "Change what every serial of an order licenses",
+            "serials",
+            (
+                200,
+                obj(
+                    ["order_id", "serials", "features"],
+                    {"order_id": ID, "serials": {"type": "integer"}, "features": FEATURES},
+                ),
+            ),
+            body=features_body,
+            params=[path_param("order_id", ID)],
+        )
+    }
     p["/v1/activations/{activation_id}/release"] = {
         "post": operation(
             "Release a machine's activation: frees its slot at once, within the transfer budget "

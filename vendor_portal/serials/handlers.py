@@ -13,6 +13,7 @@ from activation_server.errors import ActivationNotFound, InvalidRequest
 from activation_server.http import client_address, parse_json, read_body, read_json_object
 from vendor_portal import parsing
 from vendor_portal.auth import current_actor
+from vendor_portal.errors import OrderNotFound
 from vendor_portal.serials import service
 from vendor_portal.serials.queries import SerialFilters
 from vendor_portal.serials.service import activation_json, serial_json
@@ -125,3 +126,28 @@ async def post_transfer_grant(request: web.Request) -> web.Response:
     assert extra is not None
     granted = await service.grant_transfers(request.app[DB_POOL], actor, serial, extra)
     return web.json_response({"serial": serial, "transfers_granted": granted})
+
+
+async def _features(request: web.Request) -> list[str]:
+    body = await read_json_object(request)
+    return parsing.features(body.get("features"))
+
+
+async def post_serial_features(request: web.Request) -> web.Response:
+    actor = await current_actor(request)
+    serial = parse_serial(request.match_info["serial"][:100])
+    features = await _features(request)
+    await service.change_features(request.app[DB_POOL], actor, [serial], features)
+    row, _ = await service.get_serial(request.app[DB_POOL], actor, serial, 1, 0)
+    return web.json_response(serial_json(row))
+
+
+async def post_order_features(request: web.Request) -> web.Response:
+    actor = await current_actor(request)
+    order_id = parsing.path_id(request.match_info["order_id"], OrderNotFound)
+    features = await _features(request)
+    rows = await service.order_serials(request.app[DB_POOL], actor, order_id)
+    changed = await service.change_features(
+        request.app[DB_POOL], actor, [row.serial for row in rows], features
+    )
+    return web.json_response({"order_id": order_id, "serials": changed, "features": features})

@@ -87,6 +87,29 @@ WHERE p.vendor_id = $1 AND a.deactivated_at IS NULL
 ORDER BY a.last_seen_at DESC, a.id
 LIMIT $3 OFFSET $4
 """
+SELECT_LICENSED = """
+SELECT s.serial, p.vendor_id, p.features FROM serials s JOIN products p ON p.id = s.product_id
+WHERE s.serial = ANY($1::text[])
+"""
+# Changes what sold serials license. Each live activation keeps what it asked for within what is
+# licensed now; one that held every feature the serial licensed gets the new set in full.
+SET_FEATURES = """
+WITH old AS (
+    SELECT serial, features FROM serials WHERE serial = ANY($1::text[]) ORDER BY serial FOR UPDATE
+),
+changed AS (
+    UPDATE serials s SET features = $2::text[] FROM old WHERE s.serial = old.serial
+)
+UPDATE activations a SET features = CASE
+        WHEN a.features @> old.features AND old.features @> a.features THEN $2::text[]
+        ELSE ARRAY(
+            SELECT u.f FROM unnest(a.features) WITH ORDINALITY AS u(f, n)
+            WHERE u.f = ANY($2::text[]) ORDER BY u.n
+        )
+    END
+FROM old
+WHERE a.serial = old.serial AND a.deactivated_at IS NULL
+"""
 GRANT_TRANSFERS = """
 UPDATE serials SET transfers_granted = transfers_granted + $2 WHERE serial = $1
 RETURNING transfers_granted
@@ -225,3 +248,17 @@ async def machines(
 ) -> list[MachineRow]:
     rows = await connection.fetch(SELECT_MACHINES, vendor_id, search, limit, offset)
     return [MachineRow(**dict(row)) for row in rows]
+
+
+async def licensed(
+    connection: asyncpg.Connection, serials: list[str]
+) -> list[tuple[str, int, list[str]]]:
+    """Each serial with its vendor and its product's features."""
+    rows = await connection.fetch(SELECT_LICENSED, serials)
+    return [(row["serial"], int(row["vendor_id"]), list(row["features"])) for row in rows]
+
+
+async def set_features(
+    connection: asyncpg.Connection, serials: list[str], features: list[str]
+) -> None:
+    await connection.execute(SET_FEATURES, serials, features)

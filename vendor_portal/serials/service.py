@@ -195,6 +195,32 @@ async def list_machines(
         return await queries.machines(connection, vendor_id, search, limit, offset)
 
 
+async def change_features(
+    pool: asyncpg.Pool, actor: Actor, serials: list[str], features: list[str]
+) -> int:
+    """Changes what sold serials license (an upgrade, a refund of a module): machines get the
+    new features in a new license at their next activation or check-in. Returns how many."""
+    async with pool.acquire() as connection, connection.transaction():
+        found = await queries.licensed(connection, serials)
+        if len(found) != len(set(serials)) or not all(actor.may_see(v) for _, v, _ in found):
+            raise SerialNotFound()
+        for serial, _, offered in found:
+            unknown = sorted(set(features) - set(offered))
+            if unknown:
+                raise InvalidRequest(
+                    f"{serial}: the product has no feature {', '.join(unknown)[:200]}."
+                )
+        await queries.set_features(connection, serials, features)
+        await audit.record_many(
+            connection,
+            actor,
+            "serial.features_changed",
+            [(vendor_id, f"serial:{serial}") for serial, vendor_id, _ in found],
+            {"features": features},
+        )
+    return len(found)
+
+
 async def grant_transfers(pool: asyncpg.Pool, actor: Actor, value: str, extra: int) -> int:
     """Staff allow a serial more transfers than its product's budget; the new extra."""
     actor.require_staff()
