@@ -264,8 +264,9 @@ LEFT JOIN LATERAL (
 # A check-in: records it on a live activation and answers its state with the product's policy.
 CHECK_IN = """
 WITH touched AS (
-    UPDATE activations SET last_check_in_at = now()
-    WHERE id = $1 AND deactivated_at IS NULL
+    INSERT INTO check_ins (activation_id, last_at)
+    SELECT id, now() FROM activations WHERE id = $1 AND deactivated_at IS NULL
+    ON CONFLICT (activation_id) DO UPDATE SET last_at = excluded.last_at
 )
 SELECT a.id, s.serial, a.fingerprint, a.features, a.created_at, a.expires_at, a.deactivated_at,
        s.status, (s.valid_until IS NOT NULL AND s.valid_until <= now()) AS serial_expired,
@@ -300,9 +301,8 @@ locked AS (
 ),
 spent AS (
     -- Transfers in the rolling year: machines of the serial freed in the last 365 days.
-    SELECT count(*) AS n FROM activations a
-    WHERE a.serial = (SELECT serial FROM locked) AND a.deactivated_at IS NOT NULL
-      AND a.deactivated_at > now() - interval '365 days'
+    SELECT count(*) AS n FROM transfers t
+    WHERE t.serial = (SELECT serial FROM locked) AND t.at > now() - interval '365 days'
 ),
 allowed AS (
     SELECT l.transferable AND (
@@ -312,9 +312,12 @@ allowed AS (
     FROM locked l
 ),
 closed AS (
-    UPDATE activations SET deactivated_at = now(), released_by = $3
+    UPDATE activations SET deactivated_at = now()
     WHERE id = $1 AND deactivated_at IS NULL AND (SELECT ok FROM allowed)
     RETURNING id, serial, deactivated_at, fingerprint
+),
+transferred AS (
+    INSERT INTO transfers (serial, activation_id, by) SELECT serial, id, $3 FROM closed
 ),
 freed AS (
     -- From the locked (current) count, for the same reason as in the batch activation.

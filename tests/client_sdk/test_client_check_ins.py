@@ -187,7 +187,7 @@ def test_a_check_in_records_the_machine_and_renews_the_lease(
     first = app.activate(serial)
     seen = live_server.run(
         live_server.app[DB_POOL].fetchval(
-            "SELECT last_check_in_at FROM activations WHERE id = $1::uuid", first.activation_id
+            "SELECT last_at FROM check_ins WHERE activation_id = $1::uuid", first.activation_id
         )
     )
     assert seen is None
@@ -196,7 +196,7 @@ def test_a_check_in_records_the_machine_and_renews_the_lease(
     assert renewed.lease_expires_at >= first.lease_expires_at
     seen = live_server.run(
         live_server.app[DB_POOL].fetchval(
-            "SELECT last_check_in_at FROM activations WHERE id = $1::uuid", first.activation_id
+            "SELECT last_at FROM check_ins WHERE activation_id = $1::uuid", first.activation_id
         )
     )
     assert seen is not None

@@ -64,9 +64,13 @@ SELECT s.serial, p.vendor_id FROM serials s JOIN products p ON p.id = s.product_
 WHERE s.serial = ANY($1::text[])
 """
 SELECT_ACTIVATIONS = """
-SELECT id, fingerprint, features, client, host(address) AS address, via, created_at,
-       last_seen_at, expires_at, deactivated_at, last_check_in_at, released_by
-FROM activations WHERE serial = $1 ORDER BY created_at, id LIMIT $2 OFFSET $3
+SELECT a.id, a.fingerprint, a.features, a.client, host(a.address) AS address, a.via,
+       a.created_at, a.last_seen_at, a.expires_at, a.deactivated_at,
+       c.last_at AS last_check_in_at,
+       (SELECT t.by FROM transfers t WHERE t.activation_id = a.id ORDER BY t.at DESC LIMIT 1)
+           AS released_by
+FROM activations a LEFT JOIN check_ins c ON c.activation_id = a.id
+WHERE a.serial = $1 ORDER BY a.created_at, a.id LIMIT $2 OFFSET $3
 """
 SELECT_ACTIVATION_VENDOR = """
 SELECT p.vendor_id, s.serial FROM activations a
@@ -77,8 +81,9 @@ WHERE a.id = $1
 # a part of the host name the application reported.
 SELECT_MACHINES = """
 SELECT a.id, a.serial, p.code AS product, a.fingerprint, a.client, a.created_at, a.last_seen_at,
-       a.last_check_in_at
+       c.last_at AS last_check_in_at
 FROM activations a
+LEFT JOIN check_ins c ON c.activation_id = a.id
 JOIN serials s ON s.serial = a.serial
 JOIN products p ON p.id = s.product_id
 WHERE p.vendor_id = $1 AND a.deactivated_at IS NULL

@@ -23,7 +23,7 @@ STATEMENTS = {
     "activate_many": ("jsonb, jsonb", queries.ACTIVATE_MANY),
     "states_by_machine": ("jsonb", queries.STATES_BY_MACHINE),
     "states_by_activation": ("jsonb", queries.STATES_BY_ACTIVATION),
-    "deactivate": ("uuid, inet", queries.DEACTIVATE),
+    "deactivate": ("uuid, inet, text, text", queries.DEACTIVATE),
     "store_licenses": ("jsonb", queries.STORE_LICENSES),
 }
 KEYED = {"activations_pkey", "activations_live_key", "activations_deactivated_machine_idx"}
