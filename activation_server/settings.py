@@ -5,6 +5,7 @@ Every setting comes from an ``ACTIVATION_*`` variable; tests build :class:`Setti
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -35,6 +36,10 @@ class Settings:
     secret_key: str | None = field(default=None, repr=False)
     smtp_url: str | None = field(default=None, repr=False)
     mail_from: str = "Activation Server <no-reply@localhost>"
+    # Seconds before the first retry of a mail the server refused (then doubling, up to an
+    # hour), and between looks at the outbox for new mail.
+    mail_retry_seconds: float = 30.0
+    mail_poll_seconds: float = 1.0
     trial_days: int = 30
     pool_min_size: int = 2
     pool_max_size: int = 10
@@ -48,20 +53,43 @@ class Settings:
     # Failed activations (unknown serials) per address and window before 429.
     rate_limit_failures: int = 30
     rate_limit_window_seconds: int = 60
+    # Failed sign-ins (and reset mails) per account from one address, per window, before 429.
     login_rate_limit: int = 10
     login_rate_window_seconds: int = 900
+    # Failed sign-ins from one address over all accounts (one machine trying many accounts).
+    login_address_rate_limit: int = 30
+    # Failed sign-ins to one account from all addresses (a botnet guessing one password). A
+    # browser the account has signed in from before is not held by it, so strangers cannot
+    # lock the owner out.
+    login_account_rate_limit: int = 100
     # Vendor API session tokens (JWT) live this many seconds.
     access_token_seconds: int = 900
     # Argon2id cost of stored passwords (RFC 9106's second recommendation); tests lower it.
     password_time_cost: int = 3
     password_memory_kib: int = 65536
     password_parallelism: int = 4
-    # Use the X-Forwarded-For header's first address as the client address (behind a proxy).
+    # Behind reverse proxies: how many of them append to X-Forwarded-For (the client address is
+    # the one that many entries from the right), and/or which networks they connect from
+    # (entries from the right are skipped while they are proxies). ``trust_forwarded_for`` is
+    # the older spelling of one hop.
     trust_forwarded_for: bool = False
+    trusted_proxy_hops: int = 0
+    # Comma-separated networks, such as "10.0.0.0/8, 192.168.1.5".
+    trusted_proxies: str = ""
     # psql/pgbouncer: asyncpg's statement cache must be off behind a transaction-pooling proxy.
     statement_cache_size: int = 1024
     cookie_secure: bool = True
     log_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        try:
+            for part in self.trusted_proxies.split(","):
+                if part.strip():
+                    ipaddress.ip_network(part.strip(), strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"ACTIVATION_TRUSTED_PROXIES={self.trusted_proxies!r} is not a list of networks"
+            ) from None
 
     @property
     def base_url(self) -> str:

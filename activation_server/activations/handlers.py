@@ -23,8 +23,7 @@ from activation_server.http import client_address, read_json_object
 async def _activate(request: web.Request, activation: ActivationRequest, via: str) -> web.Response:
     address = client_address(request)
     limiter = request.app[FAILURE_LIMITER]
-    if address is not None:
-        limiter.check(address)
+    limiter.check(address)
     try:
         result = await service.activate(
             request.app[DB_POOL],
@@ -36,7 +35,8 @@ async def _activate(request: web.Request, activation: ActivationRequest, via: st
         )
     except ApiError as exc:
         metrics.record_activation(exc.code)
-        if isinstance(exc, SerialNotFound) and address is not None:
+        if isinstance(exc, SerialNotFound):
+            # Counted before the 404 goes out: past the limit the guesser gets 429 instead.
             async with request.app[DB_POOL].acquire() as connection:
                 await limiter.record_failure(connection, address)
         raise

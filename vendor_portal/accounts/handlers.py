@@ -94,14 +94,19 @@ async def get_confirm(request: web.Request) -> web.Response:
             "/portal/confirm?" + urlencode({"token": request.query.get("token", "")[:200]})
         )
     token = _link_token(request.query.get("token"))
-    user = await service.confirm(request.app[DB_POOL], token, client_address(request))
+    user = await service.confirm(
+        request.app[DB_POOL], request.app[PORTAL], token, client_address(request)
+    )
     return web.json_response({"confirmed": True, "user": user_json(user)})
 
 
 async def post_confirm(request: web.Request) -> web.Response:
     body = await read_json_object(request)
     user = await service.confirm(
-        request.app[DB_POOL], _link_token(body.get("token")), client_address(request)
+        request.app[DB_POOL],
+        request.app[PORTAL],
+        _link_token(body.get("token")),
+        client_address(request),
     )
     return web.json_response({"confirmed": True, "user": user_json(user)})
 
@@ -139,8 +144,18 @@ async def post_password_reset_confirm(request: web.Request) -> web.Response:
     body = await read_json_object(request)
     token = _link_token(body.get("token"))
     password = check_strength(body.get("password"))
+    revoke = body.get("revoke_api_keys", [])
+    if not isinstance(revoke, list) or not all(
+        isinstance(key, int) and not isinstance(key, bool) and 0 < key < 2**63 for key in revoke
+    ):
+        raise InvalidRequest("The field 'revoke_api_keys' must be a list of API key ids.")
     user = await service.reset_password(
-        request.app[DB_POOL], request.app[PORTAL], token, password, client_address(request)
+        request.app[DB_POOL],
+        request.app[PORTAL],
+        token,
+        password,
+        client_address(request),
+        revoke_keys=revoke[:100],
     )
     return web.json_response({"status": "password_changed", "user": user_json(user)})
 

@@ -46,8 +46,7 @@ async def _activate(request: web.Request, code: str) -> service.Activation:
     activation = parse_offline_activation({"request": code})
     address = client_address(request)
     limiter = request.config_dict[FAILURE_LIMITER]
-    if address is not None:
-        limiter.check(address)
+    limiter.check(address)
     try:
         return await service.activate(
             request.config_dict[DB_POOL],
@@ -58,9 +57,8 @@ async def _activate(request: web.Request, code: str) -> service.Activation:
             via="offline",
         )
     except SerialNotFound:
-        if address is not None:
-            async with request.config_dict[DB_POOL].acquire() as connection:
-                await limiter.record_failure(connection, address)
+        async with request.config_dict[DB_POOL].acquire() as connection:
+            await limiter.record_failure(connection, address)
         raise
 
 
