@@ -100,10 +100,11 @@ class Mailer:
         email["To"] = message.recipient
         email["Subject"] = message.subject
         email["Message-ID"] = make_msgid(domain="activation-server")
-        email["Content-Language"] = message.language
         email.set_content(message.body)
         if message.html_body is not None:
             email.add_alternative(message.html_body, subtype="html")
+        # After the body: making it multipart moves the Content-* headers into the first part.
+        email["Content-Language"] = message.language
         options: dict[str, Any] = {
             "hostname": self.server.hostname,
             "port": self.server.port,
