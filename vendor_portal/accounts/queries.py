@@ -91,6 +91,11 @@ WHERE u.id = $1
 RETURNING u.id, u.email, u.password_hash, u.role, u.vendor_id, u.confirmed_at, u.token_version,
     u.created_at, u.disabled_at, u.company_role
 """
+SET_COMPANY_ROLE = """
+UPDATE users AS u SET company_role = $2 WHERE u.id = $1
+RETURNING u.id, u.email, u.password_hash, u.role, u.vendor_id, u.confirmed_at, u.token_version,
+    u.created_at, u.disabled_at, u.company_role
+"""
 RENAME_VENDOR = "UPDATE vendors SET name = $2, kind = $3 WHERE id = $1"
 REVOKE_USER_API_KEYS = """
 UPDATE api_keys SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL
@@ -327,6 +332,12 @@ async def claim_registration(
             RENAME_VENDOR, user.vendor_id, registration.company, registration.kind
         )
     return claimed
+
+
+async def set_company_role(connection: asyncpg.Connection, user_id: int, role: str) -> User:
+    changed = _user(await connection.fetchrow(SET_COMPANY_ROLE, user_id, role))
+    assert changed is not None
+    return changed
 
 
 async def revoke_user_api_keys(connection: asyncpg.Connection, user_id: int) -> None:

@@ -34,6 +34,9 @@ CONFIRM_SECONDS = 2 * 24 * 3600
 RESET_SECONDS = 3600
 VENDOR_KINDS = ("legal_entity", "individual")
 ROLES = ("vendor", "staff")
+# Within a company: an admin adds and disables colleagues; a member does neither.
+COMPANY_ROLES = ("admin", "member")
+INVITE_SECONDS = 7 * 24 * 3600
 
 
 def token_hash(token: str) -> bytes:
@@ -320,6 +323,14 @@ async def live_session_of(connection: asyncpg.Connection, token: str, user_id: i
     return found is not None and found[1] == user_id
 
 
+async def portal_session_id(pool: asyncpg.Pool, token: str) -> int | None:
+    if not token:
+        return None
+    async with pool.acquire() as connection:
+        found = await sessions.live_session(connection, token_hash(token))
+    return found[0] if found else None
+
+
 async def end_portal_session(pool: asyncpg.Pool, token: str) -> None:
     if token:
         async with pool.acquire() as connection:
@@ -443,6 +454,8 @@ async def reset_password(
 async def reset_link_api_keys(pool: asyncpg.Pool, link_token: str) -> list[ApiKey]:
     """The live API keys of the account a valid reset link is for (shown on the reset page);
     empty for a link that is not valid."""
+    if not link_token or not link_token.isascii() or len(link_token) > 200:
+        return []
     async with pool.acquire() as connection:
         user_id = await queries.email_token_user(connection, token_hash(link_token), "reset")
         if user_id is None:
@@ -608,6 +621,100 @@ async def get_user(pool: asyncpg.Pool, actor: Actor, user_id: int) -> User:
     if user is None or not actor.may_see(user.vendor_id):
         raise UserNotFound()
     return user
+
+
+# --- colleagues: a company's users, and disabling users -------------------------------------
+
+
+async def _company_admin(connection: asyncpg.Connection, actor: Actor) -> User:
+    """The actor as an admin of a company, or Forbidden."""
+    me = await queries.user(connection, actor.user_id) if actor.user_id is not None else None
+    if me is None or me.vendor_id is None or me.company_role != "admin":
+        raise Forbidden("Only an admin of the company may do this.")
+    return me
+
+
+async def invite_colleague(
+    pool: asyncpg.Pool, portal: Portal, actor: Actor, *, email: str, company_role: str
+) -> User:
+    """Adds a user to the actor's company and mails them a link to choose their password.
+
+    The new user has no usable password until the link is used, so the admin never knows it.
+    """
+    if company_role not in COMPANY_ROLES:
+        raise InvalidRequest("The field 'company_role' must be 'admin' or 'member'.")
+    link_token = secrets.token_urlsafe(32)
+    unusable = "!" + secrets.token_urlsafe(32)
+    try:
+        async with pool.acquire() as connection, connection.transaction():
+            me = await _company_admin(connection, actor)
+            user = await queries.insert_user(
+                connection,
+                email=email,
+                password_hash=unusable,
+                role="vendor",
+                vendor_id=me.vendor_id,
+                confirmed=False,
+            )
+            user = await queries.set_company_role(connection, user.id, company_role)
+            await queries.insert_email_token(
+                connection, token_hash(link_token), user.id, "reset", INVITE_SECONDS
+            )
+            vendor = await queries.vendor(connection, me.vendor_id or 0)
+            await audit.record(
+                connection,
+                actor,
+                "user.invited",
+                vendor_id=me.vendor_id,
+                subject=f"user:{user.id}",
+                details={"user_email": email, "company_role": company_role},
+            )
+            await outbox.enqueue(
+                connection,
+                recipient=email,
+                subject="You are invited to the vendor portal",
+                text=f"{me.email} added you to {vendor.name if vendor else 'their company'} in "
+                "the activation server's vendor portal.\n\n"
+                "Choose your password here (the link is valid for 7 days):\n"
+                f"{portal.base_url}/portal/password-reset?token={link_token}\n\n"
+                f"Code: {link_token}\n",
+                secret=True,
+            )
+    except asyncpg.UniqueViolationError as exc:
+        if exc.constraint_name == "users_email_key":
+            raise EmailTaken() from None
+        raise
+    return user
+
+
+async def set_user_disabled(pool: asyncpg.Pool, actor: Actor, user_id: int, disabled: bool) -> User:
+    """Staff may disable anyone but themselves; a company admin, colleagues of the company.
+
+    A disabled user's session tokens, portal sessions and API keys stop at the next request:
+    every one of them is checked against the user's row.
+    """
+    async with pool.acquire() as connection, connection.transaction():
+        target = await queries.user(connection, user_id)
+        if target is None or not actor.may_see(target.vendor_id):
+            raise UserNotFound()
+        if not actor.is_staff:
+            me = await _company_admin(connection, actor)
+            if target.vendor_id != me.vendor_id:
+                raise UserNotFound()
+        if target.id == actor.user_id:
+            raise Forbidden("You cannot disable yourself.")
+        changed = await queries.set_disabled(connection, user_id, disabled)
+        assert changed is not None
+        if disabled:
+            await sessions.end_all(connection, user_id)
+        await audit.record(
+            connection,
+            actor,
+            "user.disabled" if disabled else "user.enabled",
+            vendor_id=target.vendor_id,
+            subject=f"user:{user_id}",
+        )
+    return changed
 
 
 async def list_vendors(pool: asyncpg.Pool, actor: Actor, limit: int, offset: int) -> list[Vendor]:

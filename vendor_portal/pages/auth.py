@@ -235,6 +235,12 @@ async def reset_password(request: web.Request) -> web.StreamResponse:
         password = _password(form, "password", "password_repeat")
         if not form["token"].strip():
             form.refuse(TokenNotFound())
+        posted = await request.post()
+        revoke = [
+            int(value)
+            for value in posted.getall("revoke_key", [])
+            if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19
+        ]
         if form.ok:
             try:
                 await accounts.reset_password(
@@ -243,6 +249,7 @@ async def reset_password(request: web.Request) -> web.StreamResponse:
                     form["token"].strip(),
                     password,
                     client_address(request),
+                    revoke_keys=revoke[:100],
                 )
             except (TokenNotFound, RateLimited) as error:
                 form.refuse(error)
@@ -251,7 +258,11 @@ async def reset_password(request: web.Request) -> web.StreamResponse:
                 current.end_session = True
                 flash(request, gettext("Your new password is set. Sign in with it."))
                 raise redirect(url("login"))
-    return render(request, "auth/reset.html", {"form": form}, status=_status(form))
+    # The link proves the mailbox: its holder sees the account's API keys, to revoke them.
+    keys = await accounts.reset_link_api_keys(request.config_dict[DB_POOL], form["token"].strip())
+    return render(
+        request, "auth/reset.html", {"form": form, "api_keys": keys}, status=_status(form)
+    )
 
 
 # --- profile --------------------------------------------------------------------------------
