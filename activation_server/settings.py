@@ -5,6 +5,7 @@ Every setting comes from an ``ACTIVATION_*`` variable; tests build :class:`Setti
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 from collections.abc import Mapping
@@ -19,6 +20,22 @@ class ConfigError(ValueError):
 def default_data_dir(env: Mapping[str, str]) -> Path:
     base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "activation-server"
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@functools.cache
+def parse_networks(text: str, name: str) -> tuple[Network, ...]:
+    """A comma-separated list of networks or addresses, such as "10.0.0.0/8, 192.0.2.7"."""
+    try:
+        return tuple(
+            ipaddress.ip_network(part.strip(), strict=False)
+            for part in text.split(",")
+            if part.strip()
+        )
+    except ValueError:
+        raise ConfigError(f"{name}={text!r} is not a list of networks") from None
 
 
 @dataclass(frozen=True)
@@ -80,16 +97,26 @@ class Settings:
     statement_cache_size: int = 1024
     cookie_secure: bool = True
     log_level: str = "INFO"
+    # GET /metrics only for peers in these networks (comma-separated, e.g.
+    # "127.0.0.0/8,10.0.0.0/8"), and/or only with "Authorization: Bearer <metrics_token>".
+    # Unset, the page is open to anyone who reaches the port.
+    metrics_networks: str | None = None
+    metrics_token: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        try:
-            for part in self.trusted_proxies.split(","):
-                if part.strip():
-                    ipaddress.ip_network(part.strip(), strict=False)
-        except ValueError:
-            raise ConfigError(
-                f"ACTIVATION_TRUSTED_PROXIES={self.trusted_proxies!r} is not a list of networks"
-            ) from None
+        # Refuse bad values at start-up, not at the first request that needs them.
+        self.metrics_allowed_networks  # noqa: B018
+        self.trusted_proxy_networks  # noqa: B018
+
+    @property
+    def metrics_allowed_networks(self) -> tuple[Network, ...] | None:
+        if self.metrics_networks is None:
+            return None
+        return parse_networks(self.metrics_networks, "ACTIVATION_METRICS_NETWORKS")
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[Network, ...]:
+        return parse_networks(self.trusted_proxies, "ACTIVATION_TRUSTED_PROXIES")
 
     @property
     def base_url(self) -> str:

@@ -20,6 +20,7 @@ class _Settings:
     trust_forwarded_for = True
     trusted_proxy_hops = 0
     trusted_proxies = ""
+    trusted_proxy_networks = ()
 
 
 def _request(
