@@ -262,6 +262,14 @@ async def test_staff_disable_a_user_and_everything_of_theirs_stops_at_once(
     assert (await refused.json())["error"]["code"] == "ACCOUNT_DISABLED"
     await ok(await client.post(f"/v1/users/{vendor.user_id}/enable", headers=staff.headers))
     assert (await client.get("/v1/me", headers=bearer)).status == 200
+    # The same from the staff's vendor card in the portal.
+    operator = Portal(client)
+    await operator.login(staff.email, PASSWORD)
+    card = await operator.get(f"/portal/staff/vendors/{vendor.vendor_id}")
+    assert f"/portal/colleagues/{vendor.user_id}/disable" in card
+    card = await operator.post(f"/portal/colleagues/{vendor.user_id}/disable")
+    assert "is disabled" in card
+    assert (await client.get("/v1/me", headers=bearer)).status == 401
 
 
 async def test_a_company_admin_invites_and_disables_colleagues(

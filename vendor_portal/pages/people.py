@@ -102,4 +102,6 @@ async def colleague_status(request: web.Request) -> web.StreamResponse:
         flash(request, gettext("%(email)s is disabled.", email=user.email))
     else:
         flash(request, gettext("%(email)s may sign in again.", email=user.email))
-    raise redirect(url("staff/vendors") if page(request).is_staff else url("colleagues"))
+    if page(request).is_staff and user.vendor_id is not None:
+        raise redirect(url(f"staff/vendors/{user.vendor_id}"))
+    raise redirect(url("colleagues"))
