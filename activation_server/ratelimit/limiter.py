@@ -36,13 +36,13 @@ class FailureLimiter:
 
     def check(self, address: str | None) -> None:
         """Raises RateLimited while this address is known (to this process) to be over its
-        limit; costs no database round trip."""
-        until = self._blocked_until.get(self.key(address))
+        limit; costs no database round trip (and no string building: it is on the hot path)."""
+        until = self._blocked_until.get(address or UNKNOWN_ADDRESS)
         if until is None:
             return
         remaining = until - time.monotonic()
         if remaining <= 0:
-            del self._blocked_until[self.key(address)]
+            self._blocked_until.pop(address or UNKNOWN_ADDRESS, None)
             return
         raise RateLimited(max(1, int(remaining + 0.999)))
 
@@ -60,24 +60,29 @@ class FailureLimiter:
         """Counts one attempt under each name (an address, an account, ...) in one statement;
         raises RateLimited when any of them is past its limit (``limits`` overrides the
         limiter's own per name)."""
-        keys = {self.key(name): (limits or {}).get(name, self.limit) for name in names}
-        counts = await queries.record_hits(connection, list(keys), self.window_seconds)
-        over = [retry for key, (hits, retry) in counts.items() if hits > keys[key]]
+        by_key = {self.key(name): name or UNKNOWN_ADDRESS for name in names}
+        counts = await queries.record_hits(connection, list(by_key), self.window_seconds)
+        over = []
         for key, (hits, retry) in counts.items():
-            if hits >= keys[key]:
-                self._remember(key, retry)
+            name = by_key[key]
+            limit = (limits or {}).get(name, self.limit)
+            if hits >= limit:
+                self._remember(name, retry)
+            if hits > limit:
+                over.append(retry)
         if over:
             raise RateLimited(max(over))
 
     async def refund(self, connection: asyncpg.Connection, names: list[str | None]) -> None:
         """Gives back an attempt that turned out legitimate (a right password)."""
-        keys = [self.key(name) for name in names]
-        await queries.refund_hits(connection, keys, self.window_seconds)
-        for key in keys:
-            self._blocked_until.pop(key, None)
+        await queries.refund_hits(
+            connection, [self.key(name) for name in names], self.window_seconds
+        )
+        for name in names:
+            self._blocked_until.pop(name or UNKNOWN_ADDRESS, None)
 
-    def _remember(self, key: str, retry_after: int) -> None:
+    def _remember(self, name: str, retry_after: int) -> None:
         if len(self._blocked_until) >= _MAX_REMEMBERED:
             now = time.monotonic()
             self._blocked_until = {a: t for a, t in self._blocked_until.items() if t > now}
-        self._blocked_until[key] = time.monotonic() + retry_after
+        self._blocked_until[name] = time.monotonic() + retry_after
