@@ -201,6 +201,26 @@ async def test_a_password_change_ends_every_portal_session(
     assert vendor.email not in text
 
 
+async def test_a_stolen_session_cannot_guess_the_current_password(
+    client: TestClient, vendor: Account, settings: Settings
+) -> None:
+    statuses = []
+    for n in range(settings.login_rate_limit + 3):
+        answer = await client.post(
+            "/v1/auth/password",
+            json={"current_password": f"guess {n}", "new_password": "a stolen new password"},
+            headers=vendor.headers,
+        )
+        statuses.append(answer.status)
+    assert statuses == [403] * settings.login_rate_limit + [429] * 3, statuses
+    right = await client.post(
+        "/v1/auth/password",
+        json={"current_password": PASSWORD, "new_password": "a stolen new password"},
+        headers=vendor.headers,
+    )
+    assert right.status == 429
+
+
 async def test_reset_codes_are_single_use_and_superseded_and_the_mail_lists_api_keys(
     client: TestClient, vendor: Account, pool: asyncpg.Pool
 ) -> None:

@@ -474,12 +474,18 @@ async def change_password(
 ) -> Session:
     if actor.user_id is None:
         raise Forbidden("Only a user can change a password.")
+    # A stolen session must not become a way to guess the password: the current password's
+    # tries are counted like sign-ins, before the password is looked at.
+    guesses: list[str | None] = [f"password-change:{actor.user_id}"]
     async with pool.acquire() as connection:
         user = await queries.user(connection, actor.user_id)
-    if user is None:
-        raise Unauthorized()
+        if user is None:
+            raise Unauthorized()
+        await portal.login_limiter.attempt(connection, guesses)
     if not await portal.passwords.verify(user.password_hash, current):
         raise Forbidden("The current password is wrong.")
+    async with pool.acquire() as connection:
+        await portal.login_limiter.refund(connection, guesses)
     password_hash = await portal.passwords.hash(new)
     async with pool.acquire() as connection, connection.transaction():
         user = await queries.set_password(connection, user.id, password_hash)

@@ -701,7 +701,7 @@ def paths() -> dict[str, Any]:
             auth,
             (200, ref("Token")),
             body=ref("PasswordChange"),
-            errors=(400, 401, 403),
+            errors=(400, 401, 403, 429),
         )
     }
     p["/v1/me"] = {"get": operation("The signed-in user and company", auth, (200, ref("Me")))}

@@ -339,6 +339,8 @@ async def change_password(request: web.Request) -> web.StreamResponse:
             )
         except Forbidden:
             form.fail("current_password", gettext("The current password is wrong."))
+        except RateLimited as error:
+            form.refuse(error)
         else:
             # Every other session ended with the change; this one continues in a new one.
             user = session.user
