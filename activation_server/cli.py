@@ -106,7 +106,8 @@ async def _prepare(settings: Settings) -> None:
     assert settings.database_url is not None
     connection = await connect(settings.database_url, settings)
     try:
-        await migrate(connection)
+        if settings.migrate_on_start:
+            await migrate(connection)
         await Keyring.load(connection, settings.data_dir / "keys", settings.key_passphrase)
     finally:
         await connection.close()

@@ -60,6 +60,10 @@ class Settings:
     trust_forwarded_for: bool = False
     # psql/pgbouncer: asyncpg's statement cache must be off behind a transaction-pooling proxy.
     statement_cache_size: int = 1024
+    # Apply pending migrations when the server starts. Off behind a transaction-pooling proxy:
+    # the migration lock is a session's, so there ``activation-server migrate`` runs on a
+    # direct URL before the servers start.
+    migrate_on_start: bool = True
     cookie_secure: bool = True
     log_level: str = "INFO"
 

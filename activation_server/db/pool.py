@@ -65,6 +65,7 @@ async def create_pool(url: str, settings: Settings, **overrides: Any) -> asyncpg
 
 async def connect(url: str, settings: Settings | None = None) -> asyncpg.Connection:
     timeout = settings.db_connect_timeout if settings else 10.0
-    connection = await asyncpg.connect(url, timeout=timeout)
+    cache = settings.statement_cache_size if settings else 100
+    connection = await asyncpg.connect(url, timeout=timeout, statement_cache_size=cache)
     await _init_connection(connection)
     return connection
