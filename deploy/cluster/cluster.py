@@ -771,15 +771,19 @@ def main(argv: list[str] | None = None) -> int:
                 arguments.dir, base_port=arguments.base_port, servers=arguments.servers
             )
             cluster.up(pgbouncer=not arguments.no_pgbouncer)
-            print(f"HTTP (HAProxy, {cluster.servers} servers)  {cluster.http_url}/")
-            print(f"PostgreSQL primary (HAProxy)      {cluster.primary_url}")
+            hidden = cluster.app_password
+            shown = {
+                f"HTTP (HAProxy, {cluster.servers} servers)": cluster.http_url + "/",
+                "PostgreSQL primary (HAProxy)": cluster.primary_url,
+                "Multi-host URL": cluster.multi_host_url,
+                "HAProxy stats": f"http://127.0.0.1:{cluster.ports.haproxy_stats}/",
+                "State, logs and pids": str(cluster.directory),
+            }
             if not arguments.no_pgbouncer:
-                print(f"PgBouncer (transaction pooling)   {cluster.pgbouncer_url}")
-            print(f"Multi-host URL                    {cluster.multi_host_url}")
-            print(
-                f"HAProxy stats                     http://127.0.0.1:{cluster.ports.haproxy_stats}/"
-            )
-            print(f"State, logs and pids              {cluster.directory}")
+                shown["PgBouncer (transaction pooling)"] = cluster.pgbouncer_url
+            for label, value in shown.items():
+                # Passwords stay in the secrets directory, out of terminals and CI logs.
+                print(f"{label:<34}{value.replace(hidden, '***')}")
         elif arguments.command == "down":
             if not (arguments.dir / "cluster.json").exists():
                 print("no cluster state here; nothing to stop")
