@@ -26,6 +26,9 @@ UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
     # Raised when a connection that broke mid-statement is handed back to the pool (its reset
     # finds the protocol in the failed operation's state); the pool has dropped that connection.
     asyncpg.exceptions.InternalClientError,
+    # A node that was the primary and is a standby now (a failover while this connection was
+    # open): the write goes to the new primary on a new connection.
+    asyncpg.exceptions.ReadOnlySQLTransactionError,
 )
 
 

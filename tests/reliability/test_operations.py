@@ -14,9 +14,10 @@ from pathlib import Path
 
 import aiohttp
 import asyncpg
+from aiohttp.test_utils import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import fingerprint
+from tests.conftest import Factory, fingerprint
 from tests.reliability.servers import ServerProcess, issue
 
 
@@ -198,3 +199,32 @@ async def test_a_pg_dump_backup_restores_whole(
             await admin.execute(f'DROP DATABASE IF EXISTS "{restored}" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+async def test_a_primary_turned_standby_answers_503_not_500(
+    client: TestClient, factory: Factory, database_url: str, pg_admin_url: str
+) -> None:
+    """After a failover an open connection may reach a node that is a standby now: its writes
+    are refused as read-only, which is the database's state, not the request's fault."""
+    serial = await factory.serial("SP3")
+    name = database_url.split("?")[0].rsplit("/", 1)[1]
+    admin = await asyncpg.connect(pg_admin_url)
+    try:
+        await admin.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+        # The pool's connections are cut; the new ones are read-only, as on a standby.
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = $1 AND pid <> pg_backend_pid()",
+            name,
+        )
+    finally:
+        await admin.close()
+    statuses = []
+    for number in range(6):
+        answer = await client.post(
+            "/v1/activations", json={"serial": serial, "fingerprint": fingerprint(f"ro-{number}")}
+        )
+        statuses.append(answer.status)
+        if answer.status == 503:
+            assert answer.headers["Retry-After"]
+    assert set(statuses) == {503}, statuses
