@@ -17,7 +17,7 @@ import asyncpg
 from aiohttp.test_utils import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import Factory, fingerprint
+from tests.conftest import Factory, _with_database, fingerprint
 from tests.reliability.servers import ServerProcess, issue
 
 
@@ -170,7 +170,7 @@ async def test_a_pg_dump_backup_restores_whole(
         await admin.execute(f'CREATE DATABASE "{restored}"')
     finally:
         await admin.close()
-    restored_url = database_url.replace(database_url.split("?")[0].rsplit("/", 1)[1], restored, 1)
+    restored_url = _with_database(database_url, restored)
     try:
         subprocess.run(
             [_pg_tool("pg_restore"), "--no-owner", "--exit-on-error", f"--dbname={restored_url}",

@@ -9,15 +9,12 @@ import os
 import signal
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
-import asyncpg
 import psutil
 import pytest
 
-from activation_server.db.migrate import migrate
 from activation_server.settings import Settings
 from tests.conftest import fingerprint
 from tests.reliability.load import INTERRUPTED, post
@@ -114,15 +111,6 @@ async def test_a_killed_embedded_database_is_started_again(tmp_path: Path) -> No
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-@pytest.fixture
-def own_postgres() -> Iterator[OwnPostgres]:
-    server = OwnPostgres(Path(tempfile.mkdtemp(prefix="activation-frozen-")))
-    try:
-        yield server
-    finally:
-        server.close()
-
-
 def _freeze(postgres: OwnPostgres, signum: int) -> None:
     main = psutil.Process(postgres.pid)
     for process in [main, *main.children(recursive=True)]:
@@ -133,17 +121,7 @@ def _freeze(postgres: OwnPostgres, signum: int) -> None:
 async def test_a_frozen_database_holds_no_request_past_the_bound(
     tmp_path: Path, own_postgres: OwnPostgres
 ) -> None:
-    admin = await asyncpg.connect(own_postgres.url("postgres"))
-    try:
-        await admin.execute('CREATE DATABASE "frozen"')
-    finally:
-        await admin.close()
-    url = own_postgres.url("frozen")
-    connection = await asyncpg.connect(url)
-    try:
-        await migrate(connection)
-    finally:
-        await connection.close()
+    url = await own_postgres.migrated_database("frozen")
     serials = await issue(url, "TRIAL30K", 2, limit=30000)
     server = ServerProcess(
         tmp_path / "server", url, workers=1, env={"ACTIVATION_POOL_MAX_SIZE": "4"}
