@@ -13,7 +13,14 @@ from aiohttp.test_utils import TestClient
 
 from activation_server.appkeys import DB_POOL, KEYRING
 from activation_server.catalog import queries as catalog
-from activation_server.keys.keyring import Keyring, Signer, SigningKeyError, rotate, thumbprint
+from activation_server.keys.keyring import (
+    KEY_FILE_FORMAT,
+    Keyring,
+    Signer,
+    SigningKeyError,
+    rotate,
+    thumbprint,
+)
 from tests.conftest import Factory, fingerprint, license_vendor
 
 
@@ -53,7 +60,8 @@ async def test_a_passphrase_encrypts_the_key_and_a_wrong_one_is_refused(
     try:
         keyring, vendor_id = await _vendor_keyring(connection, tmp_path, "correct horse")
         data = (tmp_path / f"{keyring.current_kid(vendor_id)}.pem").read_bytes()
-        assert b"ENCRYPTED PRIVATE KEY" in data
+        assert b"BEGIN PRIVATE KEY" not in data
+        assert json.loads(data)["format"] == KEY_FILE_FORMAT
         with pytest.raises(SigningKeyError, match="PASSPHRASE"):
             (await Keyring.load(connection, tmp_path, "wrong")).signer(vendor_id)
         with pytest.raises(SigningKeyError, match="not in"):
