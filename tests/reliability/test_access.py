@@ -125,6 +125,8 @@ OWNED = {
     ("GET", "/v1/vendors/{vendor_id}"),
     ("GET", "/v1/vendors/{vendor_id}/balance"),
     ("GET", "/v1/users/{user_id}"),
+    ("POST", "/v1/users/{user_id}/disable"),
+    ("POST", "/v1/users/{user_id}/enable"),
     ("DELETE", "/v1/api-keys/{key_id}"),
 }
 # Signed-in routes about oneself or one's own lists: every role reaches them.
@@ -135,6 +137,8 @@ OWN = {
     ("POST", "/v1/api-keys"),
     ("GET", "/v1/users"),
     ("POST", "/v1/users"),
+    ("GET", "/v1/colleagues"),
+    ("POST", "/v1/colleagues"),
     ("GET", "/v1/vendors"),
     ("GET", "/v1/balance"),
     ("GET", "/v1/price-list"),

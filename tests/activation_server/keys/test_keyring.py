@@ -46,7 +46,7 @@ async def test_a_passphrase_encrypts_the_key_and_a_wrong_one_is_refused(
     try:
         keyring = await Keyring.load(connection, tmp_path, "correct horse")
         data = (tmp_path / f"{keyring.current_kid}.pem").read_bytes()
-        assert b"ENCRYPTED PRIVATE KEY" in data
+        assert b'"kdf"' in data and b'"scrypt"' in data and b"PRIVATE KEY" not in data
         with pytest.raises(SigningKeyError, match="PASSPHRASE"):
             await Keyring.load(connection, tmp_path, "wrong")
         with pytest.raises(SigningKeyError, match="not in"):
