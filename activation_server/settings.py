@@ -63,6 +63,10 @@ class Settings:
     # Seconds: how long a request may wait for the database before answering 503.
     db_connect_timeout: float = 3.0
     db_command_timeout: float = 5.0
+    # Seconds: the most a request waits for the database in all (a pooled connection, a new
+    # connection, its statements, the clean-up of what a frozen database left half done); past
+    # it the answer is 503 with Retry-After.
+    db_wait_seconds: float = 5.0
     max_body_bytes: int = 64 * 1024
     # Seconds a client may take to send a request's headers, or its body; an idle keep-alive
     # connection is closed after as long. Slow clients (slowloris) cannot hold connections open.
@@ -95,8 +99,14 @@ class Settings:
     trusted_proxies: str = ""
     # psql/pgbouncer: asyncpg's statement cache must be off behind a transaction-pooling proxy.
     statement_cache_size: int = 1024
+    # Apply pending migrations when the server starts. Off behind a transaction-pooling proxy:
+    # the migration lock is a session's, so there ``activation-server migrate`` runs on a
+    # direct URL before the servers start.
+    migrate_on_start: bool = True
     cookie_secure: bool = True
     log_level: str = "INFO"
+    # One JSON line per request on standard output (request id, method, route, status, time).
+    access_log: bool = True
     # GET /metrics only for peers in these networks (comma-separated, e.g.
     # "127.0.0.0/8,10.0.0.0/8"), and/or only with "Authorization: Bearer <metrics_token>".
     # Unset, the page is open to anyone who reaches the port.

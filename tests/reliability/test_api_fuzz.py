@@ -84,6 +84,8 @@ def _mutates_header(case: Any) -> bool:
     return any(location is not None and location.value == "header" for location in locations)
 
 
+# About 110 s on a quiet 2-core machine; the bound leaves room for a machine busy with more.
+@pytest.mark.timeout(900)
 def test_generated_requests_over_every_operation_answer_as_documented(
     fuzz_server: LiveServer,
 ) -> None:
