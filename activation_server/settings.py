@@ -36,6 +36,11 @@ class Settings:
     smtp_url: str | None = field(default=None, repr=False)
     mail_from: str = "Activation Server <no-reply@localhost>"
     trial_days: int = 30
+    # Taken off a renewal's list price while the current subscription or term still runs, on
+    # top of the partner's discount.
+    early_renewal_percent: int = 20
+    # Value added tax on invoices, percent (0: not charged).
+    vat_percent: int = 0
     pool_min_size: int = 2
     pool_max_size: int = 10
     # Seconds: how long a request may wait for the database before answering 503.

@@ -21,6 +21,7 @@ from vendor_portal.orders import handlers as orders
 from vendor_portal.pages.app import create_pages_app
 from vendor_portal.pricing import handlers as pricing
 from vendor_portal.products import handlers as products
+from vendor_portal.renewals import handlers as renewals
 from vendor_portal.serials import handlers as serials
 
 
@@ -69,7 +70,10 @@ def add_api_routes(router: web.UrlDispatcher) -> None:
     add("POST", "/v1/vendors/{vendor_id}/top-ups", balances.post_top_up)
     add("GET", "/v1/balance", balances.get_own_balance)
     add("GET", "/v1/price-list", pricing.get_price_list)
+    add("PUT", "/v1/price-list/subscriptions/{license_type}", pricing.put_subscription_price)
     add("PUT", "/v1/price-list/{license_type}", pricing.put_price)
+    add("PUT", "/v1/partner-tiers/{code}", pricing.put_tier)
+    add("PUT", "/v1/vendors/{vendor_id}/partner-tier", pricing.put_vendor_tier)
     add("GET", "/v1/products", products.get_products)
     add("POST", "/v1/products", products.post_product)
     add("GET", "/v1/products/{code}", products.get_product)
@@ -82,6 +86,8 @@ def add_api_routes(router: web.UrlDispatcher) -> None:
     add("POST", "/v1/orders/{order_id}/payments", orders.post_payment)
     add("POST", "/v1/orders/{order_id}/cancel", orders.post_cancel)
     add("GET", "/v1/orders/{order_id}/serials", orders.get_order_serials)
+    add("POST", "/v1/renewals/quote", renewals.post_quote)
+    add("POST", "/v1/renewals", renewals.post_renewal_order)
     add("GET", "/v1/serials", serials.get_serials)
     add("POST", "/v1/serials/bulk", serials.post_bulk)
     add("GET", "/v1/serials/{serial}", serials.get_serial)

@@ -18,7 +18,9 @@
         ├── InsufficientBalance        409 INSUFFICIENT_BALANCE
         ├── PaymentReferenceUsed       409 PAYMENT_REFERENCE_USED
         ├── ProductCodeTaken           409 PRODUCT_CODE_TAKEN
-        └── EmailTaken                 409 EMAIL_TAKEN
+        ├── EmailTaken                 409 EMAIL_TAKEN
+        └── SerialsNotRenewable        409 SERIALS_NOT_RENEWABLE (locked by another unpaid
+                                           renewal order, blocked, …; names them line by line)
 
 Another vendor's resources answer the NotFound classes, exactly as if they did not exist.
 """
@@ -101,3 +103,15 @@ class ProductCodeTaken(Conflict):
 class EmailTaken(Conflict):
     code = "EMAIL_TAKEN"
     default_message = "An account with this e-mail address exists already."
+
+
+class SerialsNotRenewable(Conflict):
+    code = "SERIALS_NOT_RENEWABLE"
+
+    def __init__(self, refused: list[dict[str, object]]) -> None:
+        shown = ", ".join(f"{item['serial']} ({item['reason']})" for item in refused[:5])
+        more = f" and {len(refused) - 5} more" if len(refused) > 5 else ""
+        super().__init__(
+            f"These serial numbers cannot be renewed now: {shown}{more}.",
+            extra={"refused": refused},
+        )

@@ -78,16 +78,17 @@ async def top_up(
                 return existing, False
             if await queries.balance(connection, vendor_id) is None:
                 raise VendorNotFound()
-            after = await queries.credit(connection, vendor_id, amount)
-            entry = await queries.insert_entry(
+            moved = await queries.move(
                 connection,
                 vendor_id=vendor_id,
                 kind="top_up",
                 amount=amount,
-                balance_after=after,
                 reference=reference,
                 user_id=actor.user_id,
             )
+            assert moved is not None
+            entry = moved
+            after = entry.balance_after
             await audit.record(
                 connection,
                 actor,

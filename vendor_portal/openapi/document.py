@@ -342,6 +342,81 @@ def schemas() -> dict[str, Schema]:
             },
         ),
         "PriceUpdate": obj(["unit_price"], {"unit_price": MONEY}),
+        "SubscriptionPriceUpdate": obj(
+            ["update_first", "update_renewal", "term_month"],
+            {
+                "update_first": MONEY,
+                "update_renewal": MONEY,
+                "term_month": MONEY,
+                "product": {"type": "string", "description": "One product's own prices."},
+            },
+        ),
+        "TierUpdate": obj(
+            ["name", "discount_percent"],
+            {
+                "name": {"type": "string", "maxLength": 100},
+                "discount_percent": {"type": "integer", "minimum": 0, "maximum": 100},
+            },
+        ),
+        "VendorTier": obj(["tier"], {"tier": {"type": ["string", "null"]}}),
+        "RenewalQuote": obj(
+            ["currency", "months", "items", "refused", "total"],
+            {
+                "currency": {"type": "string"},
+                "months": {"type": "integer"},
+                "partner_discount_percent": {"type": "integer"},
+                "early_renewal_percent": {"type": "integer"},
+                "items": {
+                    "type": "array",
+                    "items": obj(
+                        ["line", "serial", "kind", "list_price", "discount_percent", "amount"],
+                        {
+                            "line": {"type": "integer"},
+                            "serial": {"type": "string"},
+                            "product": {"type": "string"},
+                            "kind": {"type": "string", "enum": ["updates", "term"]},
+                            "previous_end": NULLABLE_TIME,
+                            "running": {"type": "boolean"},
+                            "list_price": MONEY,
+                            "discount_percent": {"type": "integer"},
+                            "amount": MONEY,
+                        },
+                    ),
+                },
+                "refused": {
+                    "type": "array",
+                    "items": obj(
+                        ["line", "reason", "message"],
+                        {
+                            "line": {"type": "integer"},
+                            "text": {"type": "string"},
+                            "reason": {
+                                "type": "string",
+                                "enum": [
+                                    "malformed",
+                                    "not_found",
+                                    "duplicate",
+                                    "blocked",
+                                    "trial",
+                                    "locked",
+                                    "no_price",
+                                ],
+                            },
+                            "message": {"type": "string"},
+                        },
+                    ),
+                },
+                "total": MONEY,
+            },
+        ),
+        "RenewalRequest": obj(
+            ["serials"],
+            {
+                "serials": {"type": "array", "items": {"type": "string"}, "maxItems": 20_000},
+                "months": {"type": "integer", "minimum": 1, "maximum": 36},
+                "vendor_id": {**ID, "description": "Staff only: the ordering company."},
+            },
+        ),
         "OrderLineRequest": obj(
             ["license_type", "product", "quantity"],
             {
@@ -349,6 +424,19 @@ def schemas() -> dict[str, Schema]:
                 "product": {"type": "string"},
                 "quantity": {"type": "integer", "minimum": 1, "maximum": 100_000},
                 "features": FEATURES,
+                "term_months": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 120,
+                    "description": "A term license: the serials stop working this long after "
+                    "fulfilment (SERIAL_EXPIRED).",
+                },
+                "updates_months": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 120,
+                    "description": "An initial update subscription (license claim 'upd').",
+                },
             },
         ),
         "OrderRequest": obj(
@@ -773,6 +861,56 @@ def paths() -> dict[str, Any]:
             body=ref("PriceUpdate"),
             errors=(400, 401, 403, 404),
             params=[path_param("license_type", {"type": "string"})],
+        )
+    }
+    p["/v1/price-list/subscriptions/{license_type}"] = {
+        "put": operation(
+            "Set the subscription and term prices of a license type or product (staff)",
+            "pricing",
+            (200, ref("PriceList")),
+            body=ref("SubscriptionPriceUpdate"),
+            errors=(400, 401, 403, 404),
+            params=[path_param("license_type", {"type": "string"})],
+        )
+    }
+    p["/v1/partner-tiers/{code}"] = {
+        "put": operation(
+            "Define a partner tier and its discount (staff)",
+            "pricing",
+            (200, ref("PriceList")),
+            body=ref("TierUpdate"),
+            errors=(400, 401, 403),
+            params=[path_param("code", {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,31}$"})],
+        )
+    }
+    p["/v1/vendors/{vendor_id}/partner-tier"] = {
+        "put": operation(
+            "Assign a company's partner tier (staff)",
+            "pricing",
+            (200, ref("VendorTier")),
+            body=ref("VendorTier"),
+            errors=(400, 401, 403, 404),
+            params=[VENDOR_ID],
+        )
+    }
+    p["/v1/renewals/quote"] = {
+        "post": operation(
+            "Check and price an upload of serial numbers for renewal (text/plain, text/csv or "
+            "JSON {text}); nothing is written",
+            "orders",
+            (200, ref("RenewalQuote")),
+            body={"type": "object", "properties": {"text": {"type": "string"}}},
+            errors=(400, 401, 404),
+        )
+    }
+    p["/v1/renewals"] = {
+        "post": operation(
+            "Order the renewal of serial numbers: invoiced at once, the serials locked until "
+            "paid or cancelled",
+            "orders",
+            (201, ref("Order")),
+            body=ref("RenewalRequest"),
+            errors=(400, 401, 404, 409),
         )
     }
     prod = "products"

@@ -39,12 +39,19 @@ def parse_lines(body: dict[str, Any]) -> list[LineRequest]:
                 f"Line {number}: 'quantity' must be between 1 and {service.MAX_LINE_QUANTITY}."
             )
         features = item.get("features")
+        terms = {
+            name: parsing.integer(
+                item, name, required=False, minimum=1, maximum=service.MAX_TERM_MONTHS
+            )
+            for name in ("term_months", "updates_months")
+        }
         lines.append(
             LineRequest(
                 product=parsing.product_code(item.get("product"), f"lines[{number}].product"),
                 license_type=license_type,
                 quantity=quantity,
                 features=None if features is None else parsing.features(features),
+                **terms,
             )
         )
     return lines

@@ -35,13 +35,16 @@ from vendor_portal.orders import queries
 from vendor_portal.orders.fulfilment import issue_order_serials
 from vendor_portal.orders.queries import NewLine, Order, OrderEvent, OrderLine, Payment
 from vendor_portal.pricing import queries as pricing
-from vendor_portal.pricing.service import discount_of
+from vendor_portal.pricing.service import discount_of, line_unit_price, subscription_book
 from vendor_portal.products import queries as products
+from vendor_portal.renewals import queries as renewal_queries
+from vendor_portal.renewals.queries import RenewalLine
 
 STATUSES = ("placed", "invoiced", "fulfilled", "cancelled")
 MAX_LINES = 50
 MAX_LINE_QUANTITY = 100_000
 MAX_ORDER_QUANTITY = 100_000
+MAX_TERM_MONTHS = 120
 PAYMENT_METHODS = ("transfer", "balance")
 
 
@@ -51,6 +54,10 @@ class LineRequest:
     license_type: str
     quantity: int
     features: list[str] | None = None
+    # A term license (months until the serials stop working) and an initial update
+    # subscription (months of versions the serials may run), both counted from fulfilment.
+    term_months: int | None = None
+    updates_months: int | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,15 @@ class OrderView:
     lines: list[OrderLine]
     history: list[OrderEvent] = field(default_factory=list)
     payments: list[Payment] = field(default_factory=list)
+    renewals: list[RenewalLine] = field(default_factory=list)
+    # How many serials a renewal order renews (its lines are loaded only in detail).
+    renewal_count: int = 0
+
+    @property
+    def quantity(self) -> int:
+        if self.order.kind == "renewal":
+            return max(self.renewal_count, len(self.renewals))
+        return sum(line.quantity for line in self.lines)
 
     def to_json(self, detail: bool = False) -> dict[str, Any]:
         order = self.order
@@ -67,6 +83,7 @@ class OrderView:
             "number": order.number,
             "vendor_id": order.vendor_id,
             "status": order.status,
+            "kind": order.kind,
             "currency": order.currency,
             "lines": [
                 {
@@ -76,10 +93,12 @@ class OrderView:
                     "features": list(line.features),
                     "unit_price": line.unit_price,
                     "amount": line.amount,
+                    "term_months": line.term_months,
+                    "updates_months": line.updates_months,
                 }
                 for line in self.lines
             ],
-            "quantity": sum(line.quantity for line in self.lines),
+            "quantity": self.quantity,
             "subtotal": order.subtotal,
             "discount_percent": order.discount_percent,
             "discount": order.discount,
@@ -113,6 +132,22 @@ class OrderView:
                 }
                 for payment in self.payments
             ]
+            if order.kind == "renewal":
+                body["renewals"] = [
+                    {
+                        "serial": line.serial,
+                        "product": line.product,
+                        "license_type": line.license_type,
+                        "kind": line.kind,
+                        "months": line.months,
+                        "previous_end": iso(line.previous_end),
+                        "list_price": line.list_price,
+                        "discount_percent": line.discount_percent,
+                        "amount": line.amount,
+                        "new_end": iso(line.new_end),
+                    }
+                    for line in self.renewals
+                ]
         return body
 
 
@@ -123,11 +158,14 @@ async def _view(connection: asyncpg.Connection, order: Order, detail: bool = Tru
     lines = await queries.lines(connection, [order.id])
     if not detail:
         return OrderView(order, lines)
+    renewals = await renewal_queries.lines(connection, order.id) if order.kind == "renewal" else []
     return OrderView(
         order,
         lines,
         await queries.events(connection, order.id),
         await queries.payments(connection, order.id),
+        renewals,
+        len(renewals),
     )
 
 
@@ -165,7 +203,12 @@ async def list_orders(
         by_order: dict[int, list[OrderLine]] = {order.id: [] for order in found}
         for line in await queries.lines(connection, list(by_order)):
             by_order[line.order_id].append(line)
-    return [OrderView(order, by_order[order.id]) for order in found]
+        renewing = [order.id for order in found if order.kind == "renewal"]
+        counts = await renewal_queries.line_counts(connection, renewing) if renewing else {}
+    return [
+        OrderView(order, by_order[order.id], renewal_count=counts.get(order.id, 0))
+        for order in found
+    ]
 
 
 # --- placing and editing -------------------------------------------------------------------
@@ -183,6 +226,7 @@ async def _priced_lines(
     prices = {price.license_type: price for price in await pricing.prices(connection)}
     codes = sorted({line.product for line in requests})
     catalog = {p.code: p for p in await products.products_by_codes(connection, codes)}
+    book = await subscription_book(connection, [p.id for p in catalog.values()])
     priced: list[NewLine] = []
     currencies: set[str] = set()
     for number, line in enumerate(requests, start=1):
@@ -202,9 +246,30 @@ async def _priced_lines(
             raise InvalidRequest(
                 f"Line {number}: product {product.code} has no feature(s) {', '.join(unknown)}."
             )
+        if (line.term_months or line.updates_months) and price.kind == "trial":
+            raise InvalidRequest(f"Line {number}: a trial has no term or update subscription.")
+        unit_price = line_unit_price(
+            price.unit_price,
+            book.find(line.license_type, product.id),
+            term_months=line.term_months,
+            updates_months=line.updates_months,
+        )
+        if unit_price is None:
+            raise InvalidRequest(
+                f"Line {number}: the price list has no term or subscription price for "
+                f"{line.license_type}."
+            )
         currencies.add(price.currency)
         priced.append(
-            NewLine(product.id, line.license_type, line.quantity, features, price.unit_price)
+            NewLine(
+                product.id,
+                line.license_type,
+                line.quantity,
+                features,
+                unit_price,
+                line.term_months,
+                line.updates_months,
+            )
         )
     if len(currencies) != 1:
         raise InvalidRequest("The price list mixes currencies; an order needs one.")
@@ -238,15 +303,7 @@ async def place_order(
             created_by=actor.user_id,
         )
         await queries.insert_lines(connection, order.id, priced)
-        await _transition_event(connection, actor, order, None, "placed")
-        await audit.record(
-            connection,
-            actor,
-            "order.placed",
-            vendor_id=vendor_id,
-            subject=f"order:{order.id}",
-            details={"number": order.number, "total": order.total},
-        )
+        await record_placed(connection, actor, order)
         return await _view(connection, order)
 
 
@@ -258,6 +315,8 @@ async def update_order(
         order = await _visible(connection, actor, order_id, lock=True)
         if order.status != "placed":
             raise OrderStateConflict(order.status, "changed")
+        if order.kind == "renewal":
+            raise InvalidRequest("A renewal order is not changed: cancel it and place another.")
         vendor = await accounts.vendor(connection, order.vendor_id)
         assert vendor is not None
         priced, currency = await _priced_lines(connection, order.vendor_id, lines)
@@ -305,11 +364,30 @@ async def _transition_event(
     )
 
 
+async def record_placed(
+    connection: asyncpg.Connection, actor: Actor, order: Order, **details: Any
+) -> None:
+    """The history's first event and the audit row of a new order."""
+    await _transition_event(connection, actor, order, None, "placed")
+    await audit.record(
+        connection,
+        actor,
+        "order.placed",
+        vendor_id=order.vendor_id,
+        subject=f"order:{order.id}",
+        details={"number": order.number, "total": order.total, **details},
+    )
+
+
 async def _fulfil(
     connection: asyncpg.Connection, actor: Actor, order: Order, trial_days: int
 ) -> Order:
-    lines = await queries.lines(connection, [order.id])
-    issued = await issue_order_serials(connection, lines, trial_days)
+    details: dict[str, Any]
+    if order.kind == "renewal":
+        details = {"renewed": await renewal_queries.extend(connection, order.id)}
+    else:
+        lines = await queries.lines(connection, [order.id])
+        details = {"serials": await issue_order_serials(connection, lines, trial_days)}
     fulfilled = await queries.set_status(connection, order.id, "fulfilled")
     await _transition_event(connection, actor, order, order.status, "fulfilled")
     await audit.record(
@@ -318,9 +396,25 @@ async def _fulfil(
         "order.fulfilled",
         vendor_id=order.vendor_id,
         subject=f"order:{order.id}",
-        details={"serials": issued},
+        details=details,
     )
     return fulfilled
+
+
+async def issue_invoice(connection: asyncpg.Connection, actor: Actor, order: Order) -> Order:
+    """The next invoice number for a placed order whose row the caller holds locked."""
+    number = await queries.next_number(connection, "invoice")
+    invoiced = await queries.set_status(connection, order.id, "invoiced", number)
+    await _transition_event(connection, actor, order, "placed", "invoiced")
+    await audit.record(
+        connection,
+        actor,
+        "order.invoiced",
+        vendor_id=order.vendor_id,
+        subject=f"order:{order.id}",
+        details={"invoice_number": number, "amount": order.total},
+    )
+    return invoiced
 
 
 async def invoice_order(
@@ -333,17 +427,7 @@ async def invoice_order(
         order = await _visible(connection, actor, order_id, lock=True)
         if order.status != "placed":
             raise OrderStateConflict(order.status, "invoiced")
-        number = await queries.next_number(connection, "invoice")
-        invoiced = await queries.set_status(connection, order.id, "invoiced", number)
-        await _transition_event(connection, actor, order, "placed", "invoiced")
-        await audit.record(
-            connection,
-            actor,
-            "order.invoiced",
-            vendor_id=order.vendor_id,
-            subject=f"order:{order.id}",
-            details={"invoice_number": number, "amount": order.total},
-        )
+        invoiced = await issue_invoice(connection, actor, order)
         if invoiced.total == 0:
             invoiced = await _fulfil(connection, actor, invoiced, trial_days)
         return await _view(connection, invoiced)
@@ -386,25 +470,30 @@ async def record_payment(
                 if previous.order_id != order.id:
                     raise PaymentReferenceUsed()
                 return await _view(connection, order), False
+            if method == "balance" and order.status == "placed":
+                # Paying a placed order from the balance needs no staff: the invoice is issued
+                # and paid, and the order fulfilled, in this one transaction.
+                order = await issue_invoice(connection, actor, order)
             if order.status != "invoiced":
                 raise OrderStateConflict(order.status, "paid")
             due = order.total - order.paid
+            if due == 0:
+                order = await _fulfil(connection, actor, order, trial_days)
+                return await _view(connection, order), True
             if method == "balance":
                 amount = due
-                after = await balances.debit(connection, order.vendor_id, due)
-                if after is None:
-                    current = await balances.balance(connection, order.vendor_id)
-                    raise InsufficientBalance(current or 0, due)
-                await balances.insert_entry(
+                entry = await balances.move(
                     connection,
                     vendor_id=order.vendor_id,
                     kind="order_payment",
                     amount=-due,
-                    balance_after=after,
                     order_id=order.id,
                     reference=reference,
                     user_id=actor.user_id,
                 )
+                if entry is None:
+                    current = await balances.balance(connection, order.vendor_id)
+                    raise InsufficientBalance(current or 0, due)
             amount = due if amount is None else amount
             await queries.insert_payment(
                 connection,
@@ -426,13 +515,11 @@ async def record_payment(
             if order.paid >= order.total:
                 excess = order.paid - order.total
                 if excess > 0:
-                    after = await balances.credit(connection, order.vendor_id, excess)
-                    await balances.insert_entry(
+                    await balances.move(
                         connection,
                         vendor_id=order.vendor_id,
                         kind="overpayment",
                         amount=excess,
-                        balance_after=after,
                         order_id=order.id,
                         reference=reference,
                         user_id=actor.user_id,
@@ -454,19 +541,23 @@ async def cancel_order(
     async with pool.acquire() as connection, connection.transaction():
         order = await _visible(connection, actor, order_id, lock=True)
         allowed = ("placed", "invoiced") if actor.is_staff else ("placed",)
+        if order.kind == "renewal" and order.paid == 0:
+            # The partner deletes its own unpaid renewal invoice (seed: until it is paid).
+            allowed = ("placed", "invoiced")
         if order.status not in allowed:
             raise OrderStateConflict(order.status, "cancelled")
         if order.paid > 0:
-            after = await balances.credit(connection, order.vendor_id, order.paid)
-            await balances.insert_entry(
+            await balances.move(
                 connection,
                 vendor_id=order.vendor_id,
                 kind="refund",
                 amount=order.paid,
-                balance_after=after,
                 order_id=order.id,
                 user_id=actor.user_id,
             )
+        if order.kind == "renewal":
+            # The serials are free for another renewal order again.
+            await renewal_queries.close_lines(connection, order.id)
         cancelled = await queries.set_status(connection, order.id, "cancelled")
         await _transition_event(connection, actor, order, order.status, "cancelled", reason)
         await audit.record(
