@@ -212,7 +212,7 @@ async def _card(
             "order": view.order,
             "vendor": vendor,
             "balance": balance,
-            "quantity": sum(line.quantity for line in view.lines),
+            "quantity": view.quantity,
             "due": max(0, view.order.total - view.order.paid),
             "form": form or Form(),
             "people": {f"user:{user.id}": user.email for user in users},

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from vendor_portal.pages import auth, dashboard, offline, orders, products, serials, staff
+from vendor_portal.pages import (
+    auth,
+    dashboard,
+    offline,
+    orders,
+    products,
+    renewals,
+    serials,
+    staff,
+)
 from vendor_portal.pages.context import Handler
 
 
@@ -43,6 +52,7 @@ def add_routes(app: web.Application) -> None:
     router.add_post(r"/orders/{order_id:\d+}/{action}", orders.order_action, name="order_action")
     router.add_get(r"/orders/{order_id:\d+}/serials.csv", orders.order_serials_csv, name="csv")
     router.add_get(r"/orders/{order_id:\d+}/invoice", orders.invoice, name="invoice")
+    _form(router, "/renewals", renewals.renewals, "renewals")
 
     router.add_get("/serials", serials.serial_list, name="serials")
     _form(router, "/serials/group", serials.group_work, "group")

@@ -15,7 +15,6 @@ orders placed at once. After payment nothing changes: a paid order's lines are c
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,6 +38,7 @@ from vendor_portal.pricing.service import (
 )
 from vendor_portal.renewals import queries
 from vendor_portal.renewals.queries import Candidate, NewRenewalLine
+from vendor_portal.serials.service import split_list
 
 # Thousands at once, as partners renew for hundreds of customers; far more is a mistake
 # answered at once with a size error rather than a long wait.
@@ -46,7 +46,6 @@ MAX_UPLOAD_LINES = 20_000
 MAX_UPLOAD_BYTES = 1024 * 1024
 DEFAULT_MONTHS = 12
 MAX_MONTHS = 36
-_CELL = re.compile(r"[,;\t]")
 
 REASONS = {
     "malformed": "Not a serial number: a character is mistyped or missing.",
@@ -167,29 +166,23 @@ def check_upload_size(size: int) -> None:
 
 
 def parse_upload(text: str) -> tuple[list[tuple[int, str, str]], list[Refused]]:
-    """The serials of a pasted list or CSV file: (line, text, canonical serial) per usable line,
-    and the refused lines. The first cell of a line is its serial; blank lines are skipped, and
-    so is a first line that is a CSV header."""
+    """The serials of a pasted list or CSV file (read as group work reads them): (line, text,
+    canonical serial) per usable line, and the refused lines."""
     check_upload_size(len(text.encode("utf-8", "surrogatepass")))
-    rows = text.splitlines()
-    if len(rows) > MAX_UPLOAD_LINES:
+    rows = text.count("\n") + 1
+    if rows > MAX_UPLOAD_LINES:
         raise PayloadTooLarge(
-            f"An upload holds at most {MAX_UPLOAD_LINES:,} lines; this one has {len(rows):,}. "
+            f"An upload holds at most {MAX_UPLOAD_LINES:,} lines; this one has {rows:,}. "
             "Split the list into parts."
         )
     found: list[tuple[int, str, str]] = []
     refused: list[Refused] = []
     seen: set[str] = set()
-    for number, row in enumerate(rows, start=1):
-        cell = _CELL.split(row, maxsplit=1)[0].strip().strip('"').strip()
-        if not cell:
-            continue
+    for number, cell in split_list(text, limit=MAX_UPLOAD_LINES):
         shown = cell[:64]
         try:
             serial = canonicalize(cell)
         except MalformedSerial:
-            if number == 1 and not any(symbol.isdigit() for symbol in cell):
-                continue  # a header such as "serial"
             refused.append(Refused(number, shown, "malformed"))
             continue
         if serial in seen:
