@@ -15,6 +15,7 @@ from vendor_portal.accounts.tokens import SessionTokens, load_secret
 from vendor_portal.appkeys import PORTAL, Portal
 from vendor_portal.audit import handlers as audit
 from vendor_portal.balances import handlers as balances
+from vendor_portal.documents import handlers as documents
 from vendor_portal.mail.sender import Mailer
 from vendor_portal.openapi import handlers as openapi
 from vendor_portal.orders import handlers as orders
@@ -69,6 +70,11 @@ def add_api_routes(router: web.UrlDispatcher) -> None:
     add("GET", "/v1/vendors/{vendor_id}/balance", balances.get_balance)
     add("POST", "/v1/vendors/{vendor_id}/top-ups", balances.post_top_up)
     add("GET", "/v1/balance", balances.get_own_balance)
+    add("POST", "/v1/balance/prepayment-invoices", balances.post_prepayment)
+    add("GET", "/v1/balance/prepayment-invoices", balances.get_prepayments)
+    add("POST", "/v1/prepayment-invoices/{number}/payments", balances.post_prepayment_payment)
+    add("GET", "/v1/company", documents.get_company)
+    add("PUT", "/v1/company", documents.put_company)
     add("GET", "/v1/price-list", pricing.get_price_list)
     add("PUT", "/v1/price-list/subscriptions/{license_type}", pricing.put_subscription_price)
     add("PUT", "/v1/price-list/{license_type}", pricing.put_price)

@@ -17,7 +17,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 RETURNING
 o.id, o.number, o.vendor_id, o.status, o.currency, o.discount_percent, o.subtotal, o.discount,
 o.total, o.paid, o.invoice_number, o.created_by, o.created_at, o.updated_at, o.invoiced_at,
-o.fulfilled_at, o.cancelled_at, o.kind
+o.fulfilled_at, o.cancelled_at, o.kind, o.act_number
 """
 UPDATE_TOTALS = """
 UPDATE orders AS o SET currency = $2, discount_percent = $3, subtotal = $4, discount = $5,
@@ -25,27 +25,27 @@ UPDATE orders AS o SET currency = $2, discount_percent = $3, subtotal = $4, disc
 WHERE o.id = $1 RETURNING
 o.id, o.number, o.vendor_id, o.status, o.currency, o.discount_percent, o.subtotal, o.discount,
 o.total, o.paid, o.invoice_number, o.created_by, o.created_at, o.updated_at, o.invoiced_at,
-o.fulfilled_at, o.cancelled_at, o.kind
+o.fulfilled_at, o.cancelled_at, o.kind, o.act_number
 """
 SELECT_ORDER = """
 SELECT
 o.id, o.number, o.vendor_id, o.status, o.currency, o.discount_percent, o.subtotal, o.discount,
 o.total, o.paid, o.invoice_number, o.created_by, o.created_at, o.updated_at, o.invoiced_at,
-o.fulfilled_at, o.cancelled_at, o.kind
+o.fulfilled_at, o.cancelled_at, o.kind, o.act_number
  FROM orders o WHERE o.id = $1
 """
 LOCK_ORDER = """
 SELECT
 o.id, o.number, o.vendor_id, o.status, o.currency, o.discount_percent, o.subtotal, o.discount,
 o.total, o.paid, o.invoice_number, o.created_by, o.created_at, o.updated_at, o.invoiced_at,
-o.fulfilled_at, o.cancelled_at, o.kind
+o.fulfilled_at, o.cancelled_at, o.kind, o.act_number
  FROM orders o WHERE o.id = $1 FOR UPDATE
 """
 SELECT_ORDERS = """
 SELECT
 o.id, o.number, o.vendor_id, o.status, o.currency, o.discount_percent, o.subtotal, o.discount,
 o.total, o.paid, o.invoice_number, o.created_by, o.created_at, o.updated_at, o.invoiced_at,
-o.fulfilled_at, o.cancelled_at, o.kind
+o.fulfilled_at, o.cancelled_at, o.kind, o.act_number
  FROM orders o
 WHERE ($1::bigint IS NULL OR o.vendor_id = $1) AND ($2::text IS NULL OR o.status = $2)
 ORDER BY o.created_at DESC, o.id DESC
@@ -62,14 +62,14 @@ UPDATE orders AS o SET
 WHERE o.id = $1 RETURNING
 o.id, o.number, o.vendor_id, o.status, o.currency, o.discount_percent, o.subtotal, o.discount,
 o.total, o.paid, o.invoice_number, o.created_by, o.created_at, o.updated_at, o.invoiced_at,
-o.fulfilled_at, o.cancelled_at, o.kind
+o.fulfilled_at, o.cancelled_at, o.kind, o.act_number
 """
 ADD_PAID = """
 UPDATE orders AS o SET paid = o.paid + $2, updated_at = now() WHERE o.id = $1
 RETURNING
 o.id, o.number, o.vendor_id, o.status, o.currency, o.discount_percent, o.subtotal, o.discount,
 o.total, o.paid, o.invoice_number, o.created_by, o.created_at, o.updated_at, o.invoiced_at,
-o.fulfilled_at, o.cancelled_at, o.kind
+o.fulfilled_at, o.cancelled_at, o.kind, o.act_number
 """
 
 INSERT_LINE = """
@@ -142,6 +142,8 @@ class Order:
     cancelled_at: datetime | None
     # 'serials' (new serials are issued) or 'renewal' (existing serials' subscriptions extended).
     kind: str = "serials"
+    # The delivery act's number, taken at fulfilment.
+    act_number: int | None = None
 
 
 @dataclass(frozen=True)

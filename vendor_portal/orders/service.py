@@ -23,6 +23,7 @@ from vendor_portal.accounts import queries as accounts
 from vendor_portal.actor import Actor, iso
 from vendor_portal.audit import queries as audit
 from vendor_portal.balances import queries as balances
+from vendor_portal.documents import queries as documents
 from vendor_portal.errors import (
     InsufficientBalance,
     OrderNotFound,
@@ -388,6 +389,8 @@ async def _fulfil(
     else:
         lines = await queries.lines(connection, [order.id])
         details = {"serials": await issue_order_serials(connection, lines, trial_days)}
+    # Every fulfilled order has its delivery act, numbered when the order is fulfilled.
+    details["act_number"] = await documents.take_act_number(connection, order.id)
     fulfilled = await queries.set_status(connection, order.id, "fulfilled")
     await _transition_event(connection, actor, order, order.status, "fulfilled")
     await audit.record(

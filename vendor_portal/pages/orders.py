@@ -22,7 +22,6 @@ from vendor_portal.pages.context import (
     actor,
     flash,
     login_required,
-    page,
     redirect,
     render,
     url,
@@ -299,27 +298,5 @@ async def order_serials_csv(request: web.Request) -> web.StreamResponse:
         charset="utf-8",
         headers={
             "Content-Disposition": (f'attachment; filename="order-{view.order.number}-serials.csv"')
-        },
-    )
-
-
-@login_required
-async def invoice(request: web.Request) -> web.StreamResponse:
-    pool = request.config_dict[DB_POOL]
-    who = actor(request)
-    view = await orders.get_order(pool, who, order_id(request))
-    if view.order.invoice_number is None:
-        raise web.HTTPNotFound()
-    vendor = await accounts.get_vendor(pool, who, view.order.vendor_id)
-    return render(
-        request,
-        "documents/invoice.html",
-        {
-            "view": view,
-            "order": view.order,
-            "vendor": vendor,
-            "due": max(0, view.order.total - view.order.paid),
-            "issuer": request.config_dict[SETTINGS].issuer,
-            "is_staff": page(request).is_staff,
         },
     )

@@ -7,8 +7,10 @@ from aiohttp import web
 from vendor_portal.pages import (
     auth,
     dashboard,
+    documents,
     offline,
     orders,
+    prices,
     products,
     renewals,
     serials,
@@ -51,7 +53,19 @@ def add_routes(app: web.Application) -> None:
     router.add_get(r"/orders/{order_id:\d+}", orders.order_card, name="order")
     router.add_post(r"/orders/{order_id:\d+}/{action}", orders.order_action, name="order_action")
     router.add_get(r"/orders/{order_id:\d+}/serials.csv", orders.order_serials_csv, name="csv")
-    router.add_get(r"/orders/{order_id:\d+}/invoice", orders.invoice, name="invoice")
+    router.add_get(r"/orders/{order_id:\d+}/invoice", documents.invoice, name="invoice")
+    router.add_get(r"/orders/{order_id:\d+}/act", documents.act, name="act")
+    _form(router, "/balance", documents.balance, "balance")
+    router.add_get(
+        r"/balance/prepayments/{number:\d+}", documents.prepayment_invoice, name="prepayment"
+    )
+    _form(router, "/company", documents.company, "company")
+    router.add_get("/prices", prices.prices, name="prices")
+    router.add_post("/prices/{what}", prices.change, name="prices_change")
+    router.add_post(r"/staff/vendors/{vendor_id:\d+}/tier", staff.vendor_tier, name="tier")
+    router.add_post(
+        r"/staff/vendors/{vendor_id:\d+}/prepayment", staff.vendor_prepayment, name="prepaid"
+    )
     _form(router, "/renewals", renewals.renewals, "renewals")
 
     router.add_get("/serials", serials.serial_list, name="serials")

@@ -3,8 +3,6 @@ subscription and term prices, partner tiers and a vendor's tier."""
 
 from __future__ import annotations
 
-import re
-
 from aiohttp import web
 
 from activation_server.appkeys import DB_POOL, SETTINGS
@@ -15,7 +13,7 @@ from vendor_portal.auth import current_actor
 from vendor_portal.errors import VendorNotFound
 from vendor_portal.pricing import service
 
-TIER_CODE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+TIER_CODE = service.TIER_CODE
 
 
 async def get_price_list(request: web.Request) -> web.Response:

@@ -6,6 +6,7 @@ rounded half up to a whole minor unit, so that the total is what a person comput
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,9 @@ from vendor_portal.errors import ProductNotFound, VendorNotFound
 from vendor_portal.pricing import queries
 from vendor_portal.pricing.queries import PartnerTier, Price, SubscriptionPrice
 from vendor_portal.products import queries as products
+
+# A partner tier's code, as the table's CHECK has it.
+TIER_CODE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 
 
 @dataclass(frozen=True)
