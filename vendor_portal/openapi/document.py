@@ -359,6 +359,43 @@ def schemas() -> dict[str, Schema]:
             },
         ),
         "VendorTier": obj(["tier"], {"tier": {"type": ["string", "null"]}}),
+        "PrepaymentRequest": obj(
+            ["amount"],
+            {"amount": {**MONEY, "minimum": 1}, "vendor_id": {**ID, "description": "Staff only."}},
+        ),
+        "Prepayment": obj(
+            ["number", "vendor_id", "amount", "currency", "created_at"],
+            {
+                "number": ID,
+                "vendor_id": ID,
+                "amount": MONEY,
+                "currency": {"type": "string"},
+                "created_at": TIME,
+                "paid_at": NULLABLE_TIME,
+                "reference": {"type": ["string", "null"]},
+            },
+        ),
+        "PrepaymentPayment": obj(
+            ["reference"], {"reference": {"type": "string", "maxLength": 100}}
+        ),
+        "Company": {
+            "type": "object",
+            "description": "The company's requisites printed on invoices and acts.",
+            "properties": {
+                name: {"type": "string"}
+                for name in (
+                    "legal_name",
+                    "address",
+                    "tax_id",
+                    "tax_reason_code",
+                    "bank_name",
+                    "bank_code",
+                    "bank_account",
+                    "correspondent_account",
+                    "billing_email",
+                )
+            },
+        },
         "RenewalQuote": obj(
             ["currency", "months", "items", "refused", "total"],
             {
@@ -892,6 +929,48 @@ def paths() -> dict[str, Any]:
             errors=(400, 401, 403, 404),
             params=[VENDOR_ID],
         )
+    }
+    p["/v1/balance/prepayment-invoices"] = {
+        "post": operation(
+            "Request a prepayment invoice for a top-up",
+            "balances",
+            (201, ref("Prepayment")),
+            body=ref("PrepaymentRequest"),
+            errors=(400, 401, 404),
+        ),
+        "get": operation(
+            "Prepayment invoices, newest first",
+            "balances",
+            (200, items_of("Prepayment")),
+            params=[query("vendor_id", ID, "Staff only: one company's.")],
+        ),
+    }
+    p["/v1/prepayment-invoices/{number}/payments"] = {
+        "post": operation(
+            "Record the bank's payment of a prepayment invoice (staff): credits the balance; "
+            "the same reference twice changes nothing",
+            "balances",
+            (201, ref("Prepayment")),
+            body=ref("PrepaymentPayment"),
+            errors=(400, 401, 403, 404, 409),
+            params=[path_param("number", {"type": "string", "pattern": "^[0-9]{1,18}$"})],
+            extra_ok={200: ref("Prepayment")},
+        )
+    }
+    p["/v1/company"] = {
+        "get": operation(
+            "The company's requisites",
+            "accounts",
+            (200, ref("Company")),
+            params=[query("vendor_id", ID, "Staff only.")],
+        ),
+        "put": operation(
+            "Replace the company's requisites",
+            "accounts",
+            (200, ref("Company")),
+            body=ref("Company"),
+            params=[query("vendor_id", ID, "Staff only.")],
+        ),
     }
     p["/v1/renewals/quote"] = {
         "post": operation(
