@@ -39,6 +39,9 @@ class Settings:
     # Taken off a renewal's list price while the current subscription or term still runs, on
     # top of the partner's discount.
     early_renewal_percent: int = 20
+    # How often the portal looks for subscriptions ending within 30 days to remind their
+    # vendors of (seconds; 0: never, e.g. where another process does it).
+    reminder_interval_seconds: int = 3600
     # Value added tax on invoices, percent (0: not charged); prices include it.
     vat_percent: int = 0
     # The seller's requisites printed on invoices and acts (the operator of this service).

@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 
+import asyncpg
 from aiohttp import web
 
-from activation_server.appkeys import SETTINGS
+from activation_server.appkeys import DB_POOL, SETTINGS
 from activation_server.ratelimit.limiter import FailureLimiter
 from vendor_portal.accounts import handlers as accounts
 from vendor_portal.accounts.passwords import Passwords
@@ -16,6 +20,7 @@ from vendor_portal.appkeys import PORTAL, Portal
 from vendor_portal.audit import handlers as audit
 from vendor_portal.balances import handlers as balances
 from vendor_portal.documents import handlers as documents
+from vendor_portal.mail import notices
 from vendor_portal.mail.sender import Mailer
 from vendor_portal.openapi import handlers as openapi
 from vendor_portal.orders import handlers as orders
@@ -24,6 +29,8 @@ from vendor_portal.pricing import handlers as pricing
 from vendor_portal.products import handlers as products
 from vendor_portal.renewals import handlers as renewals
 from vendor_portal.serials import handlers as serials
+
+log = logging.getLogger(__name__)
 
 
 async def _root(request: web.Request) -> web.Response:
@@ -46,6 +53,28 @@ def build_portal(app: web.Application) -> Portal:
 async def _portal_state(app: web.Application) -> AsyncIterator[None]:
     app[PORTAL] = build_portal(app)
     yield
+
+
+async def _renewal_reminders(app: web.Application) -> AsyncIterator[None]:
+    """Every so often, the 30-day reminders of ending subscriptions (each end is claimed once,
+    so several workers share the work without telling anybody twice)."""
+    settings = app[SETTINGS]
+    seconds = settings.reminder_interval_seconds
+
+    async def loop() -> None:
+        while True:
+            try:
+                await notices.remind_ending(app[DB_POOL], settings.base_url)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("renewal reminders failed, trying again later: %r", exc)
+            await asyncio.sleep(seconds)
+
+    task = asyncio.create_task(loop()) if seconds > 0 else None
+    yield
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def add_api_routes(router: web.UrlDispatcher) -> None:
@@ -105,6 +134,7 @@ def add_api_routes(router: web.UrlDispatcher) -> None:
 
 def setup_portal(app: web.Application) -> None:
     app.cleanup_ctx.append(_portal_state)
+    app.cleanup_ctx.append(_renewal_reminders)
     add_api_routes(app.router)
     app.router.add_get("/", _root)
     app.add_subapp("/portal/", create_pages_app(app[SETTINGS]))

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from activation_server.appkeys import DB_POOL
+from activation_server.appkeys import DB_POOL, SETTINGS
 from activation_server.errors import InvalidRequest
 from activation_server.http import read_json_object
 from vendor_portal import parsing
@@ -45,7 +45,14 @@ async def post_top_up(request: web.Request) -> web.Response:
     amount = parsing.integer(body, "amount", minimum=1, maximum=10**15)
     reference = parsing.required_text(body, "reference", max_length=100)
     assert amount is not None
-    entry, created = await service.top_up(request.app[DB_POOL], actor, vendor_id, amount, reference)
+    entry, created = await service.top_up(
+        request.app[DB_POOL],
+        actor,
+        vendor_id,
+        amount,
+        reference,
+        base_url=request.app[SETTINGS].base_url,
+    )
     return web.json_response(entry_json(entry), status=201 if created else 200)
 
 
@@ -90,5 +97,7 @@ async def post_prepayment_payment(request: web.Request) -> web.Response:
     number = parsing.path_id(request.match_info["number"], PrepaymentNotFound)
     body = await read_json_object(request)
     reference = parsing.required_text(body, "reference", max_length=100)
-    invoice, changed = await service.pay_prepayment(request.app[DB_POOL], actor, number, reference)
+    invoice, changed = await service.pay_prepayment(
+        request.app[DB_POOL], actor, number, reference, base_url=request.app[SETTINGS].base_url
+    )
     return web.json_response(prepayment_json(invoice), status=201 if changed else 200)

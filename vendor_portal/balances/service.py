@@ -21,6 +21,7 @@ from vendor_portal.errors import (
     PrepaymentPaid,
     VendorNotFound,
 )
+from vendor_portal.mail import notices
 from vendor_portal.orders import queries as orders
 from vendor_portal.pricing import queries as pricing
 
@@ -72,7 +73,12 @@ async def get_balance(
 
 
 async def top_up(
-    pool: asyncpg.Pool, actor: Actor, vendor_id: int, amount: int, reference: str
+    pool: asyncpg.Pool,
+    actor: Actor,
+    vendor_id: int,
+    amount: int,
+    reference: str,
+    base_url: str = "",
 ) -> tuple[LedgerEntry, bool]:
     """Credits the balance; the same reference twice changes nothing (second result False)."""
     actor.require_staff()
@@ -105,6 +111,14 @@ async def top_up(
                 vendor_id=vendor_id,
                 subject=f"vendor:{vendor_id}",
                 details={"amount": amount, "reference": reference, "balance_after": after},
+            )
+            await notices.balance_topped_up(
+                connection,
+                vendor_id=vendor_id,
+                amount=amount,
+                balance=after,
+                currency=await currency(connection),
+                base_url=base_url,
             )
     except asyncpg.UniqueViolationError as exc:
         if exc.constraint_name != "balance_ledger_top_up_reference_key":
@@ -174,7 +188,7 @@ async def get_prepayment(pool: asyncpg.Pool, actor: Actor, number: int) -> Prepa
 
 
 async def pay_prepayment(
-    pool: asyncpg.Pool, actor: Actor, number: int, reference: str
+    pool: asyncpg.Pool, actor: Actor, number: int, reference: str, base_url: str = ""
 ) -> tuple[Prepayment, bool]:
     """Staff record the bank's payment of a prepayment invoice: the balance is credited by its
     amount (a top-up under the bank's reference). The same reference again changes nothing."""
@@ -211,6 +225,14 @@ async def pay_prepayment(
                     "reference": reference,
                     "balance_after": entry.balance_after,
                 },
+            )
+            await notices.balance_topped_up(
+                connection,
+                vendor_id=invoice.vendor_id,
+                amount=invoice.amount,
+                balance=entry.balance_after,
+                currency=invoice.currency,
+                base_url=base_url,
             )
             return paid, True
     except asyncpg.UniqueViolationError as exc:

@@ -109,6 +109,7 @@ async def post_invoice(request: web.Request) -> web.Response:
         actor,
         _order_id(request),
         trial_days=request.app[SETTINGS].trial_days,
+        base_url=request.app[SETTINGS].base_url,
     )
     return web.json_response(view.to_json(detail=True))
 
@@ -128,6 +129,7 @@ async def post_payment(request: web.Request) -> web.Response:
         reference=parsing.text(body, "reference", required=False, max_length=100),
         amount=parsing.integer(body, "amount", required=False, minimum=1, maximum=10**15),
         trial_days=request.app[SETTINGS].trial_days,
+        base_url=request.app[SETTINGS].base_url,
     )
     return web.json_response(view.to_json(detail=True), status=201 if created else 200)
 

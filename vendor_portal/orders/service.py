@@ -32,6 +32,7 @@ from vendor_portal.errors import (
     ProductNotFound,
     VendorNotFound,
 )
+from vendor_portal.mail import notices
 from vendor_portal.orders import queries
 from vendor_portal.orders.fulfilment import issue_order_serials
 from vendor_portal.orders.queries import NewLine, Order, OrderEvent, OrderLine, Payment
@@ -381,14 +382,20 @@ async def record_placed(
 
 
 async def _fulfil(
-    connection: asyncpg.Connection, actor: Actor, order: Order, trial_days: int
+    connection: asyncpg.Connection,
+    actor: Actor,
+    order: Order,
+    trial_days: int,
+    base_url: str = "",
 ) -> Order:
     details: dict[str, Any]
     if order.kind == "renewal":
-        details = {"renewed": await renewal_queries.extend(connection, order.id)}
+        count = await renewal_queries.extend(connection, order.id)
+        details = {"renewed": count}
     else:
         lines = await queries.lines(connection, [order.id])
-        details = {"serials": await issue_order_serials(connection, lines, trial_days)}
+        count = await issue_order_serials(connection, lines, trial_days)
+        details = {"serials": count}
     # Every fulfilled order has its delivery act, numbered when the order is fulfilled.
     details["act_number"] = await documents.take_act_number(connection, order.id)
     fulfilled = await queries.set_status(connection, order.id, "fulfilled")
@@ -401,7 +408,31 @@ async def _fulfil(
         subject=f"order:{order.id}",
         details=details,
     )
+    await notices.order_fulfilled(
+        connection,
+        vendor_id=order.vendor_id,
+        order_id=order.id,
+        order_number=order.number,
+        kind=order.kind,
+        count=count,
+        base_url=base_url,
+    )
     return fulfilled
+
+
+async def tell_invoiced(connection: asyncpg.Connection, order: Order, base_url: str) -> None:
+    """The invoice's mail, for an order that stays invoiced (one paid at once gets none)."""
+    assert order.invoice_number is not None
+    await notices.order_invoiced(
+        connection,
+        vendor_id=order.vendor_id,
+        order_id=order.id,
+        order_number=order.number,
+        invoice_number=order.invoice_number,
+        amount=order.total - order.paid,
+        currency=order.currency,
+        base_url=base_url,
+    )
 
 
 async def issue_invoice(connection: asyncpg.Connection, actor: Actor, order: Order) -> Order:
@@ -421,7 +452,12 @@ async def issue_invoice(connection: asyncpg.Connection, actor: Actor, order: Ord
 
 
 async def invoice_order(
-    pool: asyncpg.Pool, actor: Actor, order_id: int, *, trial_days: int = 30
+    pool: asyncpg.Pool,
+    actor: Actor,
+    order_id: int,
+    *,
+    trial_days: int = 30,
+    base_url: str = "",
 ) -> OrderView:
     """Staff issue the invoice: the next invoice number, the order's total as its amount.
     An order that costs nothing (a full discount) is fulfilled at once."""
@@ -432,7 +468,9 @@ async def invoice_order(
             raise OrderStateConflict(order.status, "invoiced")
         invoiced = await issue_invoice(connection, actor, order)
         if invoiced.total == 0:
-            invoiced = await _fulfil(connection, actor, invoiced, trial_days)
+            invoiced = await _fulfil(connection, actor, invoiced, trial_days, base_url)
+        else:
+            await tell_invoiced(connection, invoiced, base_url)
         return await _view(connection, invoiced)
 
 
@@ -445,6 +483,7 @@ async def record_payment(
     reference: str | None = None,
     amount: int | None = None,
     trial_days: int = 30,
+    base_url: str = "",
 ) -> tuple[OrderView, bool]:
     """Records a payment of an invoiced order; returns the order and whether anything changed.
 
@@ -481,7 +520,7 @@ async def record_payment(
                 raise OrderStateConflict(order.status, "paid")
             due = order.total - order.paid
             if due == 0:
-                order = await _fulfil(connection, actor, order, trial_days)
+                order = await _fulfil(connection, actor, order, trial_days, base_url)
                 return await _view(connection, order), True
             if method == "balance":
                 amount = due
@@ -527,7 +566,7 @@ async def record_payment(
                         reference=reference,
                         user_id=actor.user_id,
                     )
-                order = await _fulfil(connection, actor, order, trial_days)
+                order = await _fulfil(connection, actor, order, trial_days, base_url)
             return await _view(connection, order), True
     except asyncpg.UniqueViolationError as exc:
         # Recorded for another order by a request that committed between our check and insert.

@@ -236,6 +236,7 @@ async def order_action(request: web.Request) -> web.StreamResponse:
     form = await Form.read(request)
     action = request.match_info["action"]
     trial_days = request.config_dict[SETTINGS].trial_days
+    base_url = request.config_dict[SETTINGS].base_url
     message = ""
     try:
         if action == "cancel":
@@ -244,13 +245,15 @@ async def order_action(request: web.Request) -> web.StreamResponse:
                 await orders.cancel_order(pool, who, number, reason)
                 message = gettext("The order is cancelled.")
         elif action == "invoice":
-            view = await orders.invoice_order(pool, who, number, trial_days=trial_days)
+            view = await orders.invoice_order(
+                pool, who, number, trial_days=trial_days, base_url=base_url
+            )
             message = gettext(
                 "Invoice No. %(invoice)s is issued.", invoice=view.order.invoice_number
             )
         elif action == "pay-from-balance":
             view, _ = await orders.record_payment(
-                pool, who, number, method="balance", trial_days=trial_days
+                pool, who, number, method="balance", trial_days=trial_days, base_url=base_url
             )
             message = gettext("The order is paid from the prepaid balance.")
         elif action == "payment":
@@ -265,6 +268,7 @@ async def order_action(request: web.Request) -> web.StreamResponse:
                     reference=reference,
                     amount=amount,
                     trial_days=trial_days,
+                    base_url=base_url,
                 )
                 message = (
                     gettext("The payment is recorded.")

@@ -53,7 +53,12 @@ async def renewals(request: web.Request) -> web.StreamResponse:
                     form.refuse(gettext("Tick at least one serial number to renew."))
                 else:
                     view = await service.place_renewal_order(
-                        pool, who, chosen, months=months, early_percent=early
+                        pool,
+                        who,
+                        chosen,
+                        months=months,
+                        early_percent=early,
+                        base_url=request.config_dict[SETTINGS].base_url,
                     )
                     flash(
                         request,

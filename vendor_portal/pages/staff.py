@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from activation_server.appkeys import DB_POOL
+from activation_server.appkeys import DB_POOL, SETTINGS
 from activation_server.errors import ApiError
 from vendor_portal import parsing
 from vendor_portal.accounts import service as accounts
@@ -101,7 +101,12 @@ async def vendor_top_up(request: web.Request) -> web.StreamResponse:
     if form.ok and amount is not None:
         try:
             entry, changed = await balances.top_up(
-                pool, actor(request), vendor_id, amount, reference
+                pool,
+                actor(request),
+                vendor_id,
+                amount,
+                reference,
+                base_url=request.config_dict[SETTINGS].base_url,
             )
         except VendorNotFound:
             raise
@@ -177,7 +182,13 @@ async def vendor_prepayment(request: web.Request) -> web.StreamResponse:
             invoice = await balances.get_prepayment(pool, actor(request), number)
             if invoice.vendor_id != vendor_id:
                 raise PrepaymentNotFound()
-            _, changed = await balances.pay_prepayment(pool, actor(request), number, reference)
+            _, changed = await balances.pay_prepayment(
+                pool,
+                actor(request),
+                number,
+                reference,
+                base_url=request.config_dict[SETTINGS].base_url,
+            )
         except ApiError as error:
             form.refuse(explain(error), "invoice_number")
         else:

@@ -75,5 +75,6 @@ async def post_renewal_order(request: web.Request) -> web.Response:
         months=_months(body, request),
         early_percent=request.app[SETTINGS].early_renewal_percent,
         vendor_id=parsing.integer(body, "vendor_id", required=False, minimum=1),
+        base_url=request.app[SETTINGS].base_url,
     )
     return web.json_response(view.to_json(detail=True), status=201)

@@ -27,7 +27,13 @@ from vendor_portal.accounts import queries as accounts
 from vendor_portal.actor import Actor, iso
 from vendor_portal.errors import SerialsNotRenewable, VendorNotFound
 from vendor_portal.orders import queries as orders
-from vendor_portal.orders.service import OrderView, _view, issue_invoice, record_placed
+from vendor_portal.orders.service import (
+    OrderView,
+    _view,
+    issue_invoice,
+    record_placed,
+    tell_invoiced,
+)
 from vendor_portal.pricing import queries as pricing
 from vendor_portal.pricing.service import (
     SubscriptionBook,
@@ -320,6 +326,7 @@ async def place_renewal_order(
     months: int = DEFAULT_MONTHS,
     early_percent: int,
     vendor_id: int | None = None,
+    base_url: str = "",
 ) -> OrderView:
     """A placed renewal order for the chosen serials, priced again now; refused as a whole
     (SerialsNotRenewable, line by line) when any of them cannot be renewed."""
@@ -350,6 +357,7 @@ async def place_renewal_order(
             await record_placed(connection, actor, order, renewals=len(quote.items))
             # The partner's "make out the invoice": its number is there to quote at once.
             order = await issue_invoice(connection, actor, order)
+            await tell_invoiced(connection, order, base_url)
             return await _view(connection, order)
     except asyncpg.UniqueViolationError as exc:
         if exc.constraint_name != "renewal_lines_open_serial_key":
