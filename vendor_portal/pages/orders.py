@@ -36,6 +36,8 @@ from vendor_portal.serials import service as serials
 from vendor_portal.serials.service import serials_csv
 
 PAGE_SIZE = 50
+# The terms and subscription lengths the new-order dialog offers, in months.
+TERMS = (1, 3, 6, 12, 24, 36)
 
 
 def order_id(request: web.Request) -> int:
@@ -103,6 +105,10 @@ async def _dialog_context(request: web.Request, who: Actor) -> dict[str, Any]:
         "prices": price_list.prices,
         "discount_percent": price_list.discount_percent or 0,
         "currency": price_list.prices[0].currency if price_list.prices else "RUB",
+        "term_options": [("", gettext("Perpetual"))]
+        + [(str(months), gettext("%(count)s months", count=months)) for months in TERMS],
+        "updates_options": [("", gettext("None"))]
+        + [(str(months), gettext("%(count)s months", count=months)) for months in TERMS],
     }
 
 
@@ -121,12 +127,20 @@ def _line_requests(form: Form, context: dict[str, Any]) -> list[LineRequest]:
         # Every feature ticked (the default) orders the product's full set, as the API does
         # when no features are named.
         features = None if set(chosen) == set(product.features) else chosen
+    terms = {
+        name: form.integer(name, minimum=0, maximum=orders.MAX_TERM_MONTHS, required=False) or None
+        for name in ("term_months", "updates_months")
+    }
     lines = []
     for price in context["prices"]:
         field = f"qty_{price.license_type}"
         quantity = form.integer(field, minimum=0, maximum=orders.MAX_LINE_QUANTITY, required=False)
         if quantity:
-            lines.append(LineRequest(product_code, price.license_type, quantity, features))
+            # Trials have no term or subscription: the choice applies to the full licenses.
+            asked = terms if price.kind == "full" else {}
+            lines.append(
+                LineRequest(product_code, price.license_type, quantity, features, **asked)
+            )
     if form.ok and not lines:
         form.refuse(gettext("Enter the number of serial numbers of at least one license type."))
     return lines
@@ -139,11 +153,21 @@ class ConfirmLine:
     unit_price: int
     amount: int
     features: list[str]
+    term_months: int | None = None
+    updates_months: int | None = None
 
 
 def _confirm_lines(quote: Quote) -> list[ConfirmLine]:
     return [
-        ConfirmLine(line.license_type, line.quantity, line.unit_price, line.amount, line.features)
+        ConfirmLine(
+            line.license_type,
+            line.quantity,
+            line.unit_price,
+            line.amount,
+            line.features,
+            line.term_months,
+            line.updates_months,
+        )
         for line in quote.lines
     ]
 

@@ -77,3 +77,35 @@ async def test_staff_edit_prices_and_tiers_and_the_vendor_reads_its_terms(
         assert 'data-test="vendor-balance">RUB 300.00' in paid
     finally:
         await staff.client.close()  # type: ignore[union-attr]
+
+
+async def test_the_order_dialog_asks_for_a_term_and_an_update_subscription(
+    client: TestClient, pool: asyncpg.Pool, settings: Settings
+) -> None:
+    vendor = await _vendor(client, pool, settings)
+    await vendor.post(
+        "/portal/products/new", {"code": "ACME", "name": "Acme", "features": "export"}
+    )
+    dialog = await vendor.get("/portal/orders/new")
+    assert 'data-test="order-terms"' in dialog
+    values = {"product": "ACME", "qty_SP1": "2", "term_months": "12", "updates_months": "12"}
+    confirm = await vendor.post("/portal/orders/new", {"action": "review", **values})
+    assert "term license, 12 months" in confirm and "update subscription, 12 months" in confirm
+    async with pool.acquire() as connection:
+        prices = await connection.fetchrow(
+            "SELECT term_month, update_first FROM subscription_prices "
+            "WHERE license_type = 'SP1' AND product_id IS NULL"
+        )
+    unit = prices["term_month"] * 12 + prices["update_first"]
+    assert f"RUB {unit * 2 / 100:,.2f}" in confirm
+    placed = await vendor.post("/portal/orders/new", {"action": "submit", **values})
+    assert "is placed" in placed
+    async with pool.acquire() as connection:
+        line = await connection.fetchrow(
+            "SELECT term_months, updates_months, unit_price FROM order_lines"
+        )
+    assert tuple(line) == (12, 12, unit)
+    refused = await vendor.post(
+        "/portal/orders/new", {"action": "review", **values, "term_months": "-3"}, status=422
+    )
+    assert 'data-test="form-error"' in refused
