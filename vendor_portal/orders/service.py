@@ -108,6 +108,7 @@ class OrderView:
             "paid": order.paid,
             "due": max(0, order.total - order.paid) if order.status == "invoiced" else 0,
             "invoice_number": order.invoice_number,
+            "act_number": order.act_number,
             "created_at": iso(order.created_at),
             "updated_at": iso(order.updated_at),
             "invoiced_at": iso(order.invoiced_at),

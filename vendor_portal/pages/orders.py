@@ -138,9 +138,7 @@ def _line_requests(form: Form, context: dict[str, Any]) -> list[LineRequest]:
         if quantity:
             # Trials have no term or subscription: the choice applies to the full licenses.
             asked = terms if price.kind == "full" else {}
-            lines.append(
-                LineRequest(product_code, price.license_type, quantity, features, **asked)
-            )
+            lines.append(LineRequest(product_code, price.license_type, quantity, features, **asked))
     if form.ok and not lines:
         form.refuse(gettext("Enter the number of serial numbers of at least one license type."))
     return lines

@@ -32,3 +32,10 @@ ALTER TABLE vendors
 -- Delivery acts are numbered apart from invoices; the number is taken when the act is made.
 INSERT INTO counters (name, value) VALUES ('act', 0);
 ALTER TABLE orders ADD COLUMN act_number bigint CONSTRAINT orders_act_number_key UNIQUE;
+-- Orders fulfilled before acts were numbered get theirs now, in the order they were fulfilled.
+WITH numbered AS (
+    SELECT id, row_number() OVER (ORDER BY fulfilled_at, id) AS n
+    FROM orders WHERE status = 'fulfilled'
+)
+UPDATE orders o SET act_number = numbered.n FROM numbered WHERE o.id = numbered.id;
+UPDATE counters SET value = (SELECT coalesce(max(act_number), 0) FROM orders) WHERE name = 'act';
