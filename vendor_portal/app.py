@@ -12,6 +12,7 @@ import asyncpg
 from aiohttp import web
 
 from activation_server.appkeys import DB_POOL, SETTINGS
+from activation_server.errors import ApiError
 from activation_server.ratelimit.limiter import FailureLimiter
 from vendor_portal.accounts import handlers as accounts
 from vendor_portal.accounts.passwords import Passwords
@@ -65,7 +66,7 @@ async def _renewal_reminders(app: web.Application) -> AsyncIterator[None]:
         while True:
             try:
                 await notices.remind_ending(app[DB_POOL], settings.base_url)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ApiError) as exc:
                 log.warning("renewal reminders failed, trying again later: %r", exc)
             await asyncio.sleep(seconds)
 
