@@ -180,7 +180,9 @@ class BulkLine:
     line: int
     input: str
     serial: str | None
-    result: str  # ok | malformed | unknown | not_yours | duplicate
+    # ok | malformed | unknown | duplicate: another vendor's serial is "unknown", as if it did
+    # not exist, so that group work tells no one which guessed serials are real.
+    result: str
 
 
 @dataclass(frozen=True)
@@ -194,7 +196,6 @@ class BulkResult:
             "ok": 0,
             "malformed": 0,
             "unknown": 0,
-            "not_yours": 0,
             "duplicate": 0,
         }
         for line in self.lines:
@@ -218,16 +219,21 @@ def split_list(text: str, limit: int = MAX_BULK_LINES) -> list[tuple[int, str]]:
     with its line number; empty rows and a header row named 'serial' are skipped. Cells may
     also be separated by semicolons or tabs (spreadsheets export both)."""
     entries: list[tuple[int, str]] = []
-    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-        cells = [cell.strip() for cell in row if cell.strip()]
-        if not cells:
-            continue
-        first = _OTHER_SEPARATORS.split(cells[0], maxsplit=1)[0].strip().strip('"').strip()
-        if not first:
-            continue
-        if number == 1 and first.lower() in ("serial", "serial number", "serials"):
-            continue
-        entries.append((number, first[:100]))
+    # newline="" leaves line ends to the csv module, which knows a lone "\r" as one too.
+    rows = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for number, row in enumerate(rows, start=1):
+            cells = [cell.strip() for cell in row if cell.strip()]
+            if not cells:
+                continue
+            first = _OTHER_SEPARATORS.split(cells[0], maxsplit=1)[0].strip().strip('"').strip()
+            if not first:
+                continue
+            if number == 1 and first.lower() in ("serial", "serial number", "serials"):
+                continue
+            entries.append((number, first[:100]))
+    except csv.Error as exc:
+        raise InvalidRequest(f"The list is not readable as CSV: {exc}.") from None
     if len(entries) > limit:
         raise InvalidRequest(f"A list has at most {limit} serials.")
     return entries
@@ -236,7 +242,7 @@ def split_list(text: str, limit: int = MAX_BULK_LINES) -> list[tuple[int, str]]:
 async def bulk(
     pool: asyncpg.Pool, actor: Actor, action: str, entries: list[tuple[int, str]]
 ) -> BulkResult:
-    """Checks every entry (malformed, unknown, not yours, duplicate, ok) and applies ``action``
+    """Checks every entry (malformed, unknown, duplicate, ok) and applies ``action``
     (block, unblock, or only check) to the valid ones, in one transaction."""
     if action not in BULK_ACTIONS:
         raise InvalidRequest(f"The action must be one of: {', '.join(BULK_ACTIONS)}.")
@@ -257,10 +263,8 @@ async def bulk(
         for number, raw, value in parsed:
             if value is None:
                 result = "malformed"
-            elif value not in owners:
+            elif value not in owners or not actor.may_see(owners[value]):
                 result = "unknown"
-            elif not actor.may_see(owners[value]):
-                result = "not_yours"
             elif value in seen:
                 result = "duplicate"
             else:
