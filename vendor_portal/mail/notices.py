@@ -1,6 +1,7 @@
 """What the portal tells a vendor's people by e-mail when something happened to their orders,
 subscriptions or balance: each message in its recipient's language, as plain text, written to
-the outbox in the transaction of what it tells (so it is sent if and only if that happened).
+the outbox in the transaction of what it tells (so it is sent if and only if that happened);
+the background sender delivers it.
 
     order invoiced   (the invoice's number, amount, purpose of payment and links)
     order fulfilled  (serials ready)        renewal done (subscriptions extended)
@@ -16,7 +17,7 @@ from datetime import datetime
 
 import asyncpg
 
-from vendor_portal.mail import queries
+from vendor_portal.mail import outbox
 from vendor_portal.pages import i18n
 
 REMIND_DAYS = 30
@@ -79,7 +80,13 @@ async def tell_vendor(connection: asyncpg.Connection, vendor_id: int, compose: C
     for person in people:
         with _language(person.language):
             subject, body = compose()
-        await queries.insert_message(connection, person.email, subject, body)
+        await outbox.enqueue(
+            connection,
+            recipient=person.email,
+            subject=subject,
+            text=body,
+            language=person.language,
+        )
     return len(people)
 
 
