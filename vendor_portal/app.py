@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from activation_server.appkeys import SETTINGS
+from activation_server.appkeys import DB_POOL, SETTINGS
 from activation_server.ratelimit.limiter import FailureLimiter
 from vendor_portal.accounts import handlers as accounts
 from vendor_portal.accounts.passwords import Passwords
@@ -15,6 +15,7 @@ from vendor_portal.accounts.tokens import SessionTokens, load_secret
 from vendor_portal.appkeys import PORTAL, Portal
 from vendor_portal.audit import handlers as audit
 from vendor_portal.balances import handlers as balances
+from vendor_portal.mail import sender
 from vendor_portal.mail.sender import Mailer
 from vendor_portal.openapi import handlers as openapi
 from vendor_portal.orders import handlers as orders
@@ -33,17 +34,26 @@ def build_portal(app: web.Application) -> Portal:
     return Portal(
         passwords=Passwords.from_settings(settings),
         tokens=SessionTokens(load_secret(settings), settings.issuer, settings.access_token_seconds),
-        mailer=Mailer(settings.smtp_url, settings.mail_from),
+        mailer=Mailer(
+            settings.smtp_url,
+            settings.mail_from,
+            retry_seconds=settings.mail_retry_seconds,
+            poll_seconds=settings.mail_poll_seconds,
+        ),
         login_limiter=FailureLimiter(
             "login", settings.login_rate_limit, settings.login_rate_window_seconds
         ),
         base_url=settings.base_url,
+        address_login_limit=settings.login_address_rate_limit,
+        account_login_limit=settings.login_account_rate_limit,
     )
 
 
 async def _portal_state(app: web.Application) -> AsyncIterator[None]:
-    app[PORTAL] = build_portal(app)
-    yield
+    portal = build_portal(app)
+    app[PORTAL] = portal
+    async with sender.running(portal.mailer, app[DB_POOL]):
+        yield
 
 
 def add_api_routes(router: web.UrlDispatcher) -> None:
@@ -62,6 +72,10 @@ def add_api_routes(router: web.UrlDispatcher) -> None:
     add("GET", "/v1/users", accounts.get_users)
     add("POST", "/v1/users", accounts.post_user)
     add("GET", "/v1/users/{user_id}", accounts.get_user)
+    add("POST", "/v1/users/{user_id}/disable", accounts.post_disable_user)
+    add("POST", "/v1/users/{user_id}/enable", accounts.post_enable_user)
+    add("GET", "/v1/colleagues", accounts.get_colleagues)
+    add("POST", "/v1/colleagues", accounts.post_colleague)
     add("GET", "/v1/vendors", accounts.get_vendors)
     add("GET", "/v1/vendors/{vendor_id}", accounts.get_vendor)
     add("PATCH", "/v1/vendors/{vendor_id}", accounts.patch_vendor)

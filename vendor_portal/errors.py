@@ -40,6 +40,11 @@ class AccountNotConfirmed(Forbidden):
     )
 
 
+class AccountDisabled(Forbidden):
+    code = "ACCOUNT_DISABLED"
+    default_message = "This account is disabled. Ask your company's administrator or support."
+
+
 class VendorNotFound(NotFound):
     code = "VENDOR_NOT_FOUND"
     default_message = "No such company."

@@ -233,7 +233,12 @@ def schemas() -> dict[str, Schema]:
         "PasswordResetRequest": obj(["email"], {"email": {"type": "string", "format": "email"}}),
         "PasswordReset": obj(
             ["token", "password"],
-            {"token": {"type": "string"}, "password": {"type": "string", "minLength": 8}},
+            {
+                "token": {"type": "string"},
+                "password": {"type": "string", "minLength": 8},
+                # The account's API keys to revoke along with the new password.
+                "revoke_api_keys": {"type": "array", "items": ID, "maxItems": 100},
+            },
         ),
         "PasswordChange": obj(
             ["current_password", "new_password"],
@@ -251,6 +256,15 @@ def schemas() -> dict[str, Schema]:
                 "vendor_id": {"type": ["integer", "null"]},
                 "confirmed": {"type": "boolean"},
                 "created_at": TIME,
+                "disabled": {"type": "boolean"},
+                "company_role": {"type": ["string", "null"], "enum": ["admin", "member", None]},
+            },
+        ),
+        "ColleagueInvite": obj(
+            ["email"],
+            {
+                "email": {"type": "string", "format": "email"},
+                "company_role": {"type": "string", "enum": ["admin", "member"]},
             },
         ),
         "UserCreate": obj(
@@ -636,7 +650,7 @@ def paths() -> dict[str, Any]:
             "Confirm an e-mail address (the link from the e-mail)",
             auth,
             (200, ref("Confirmation")),
-            errors=(400, 404),
+            errors=(400, 404, 429),
             public=True,
             params=[
                 {"name": "token", "in": "query", "required": True, "schema": {"type": "string"}}
@@ -647,7 +661,7 @@ def paths() -> dict[str, Any]:
             auth,
             (200, ref("Confirmation")),
             body=ref("LinkToken"),
-            errors=(400, 404),
+            errors=(400, 404, 429),
             public=True,
         ),
     }
@@ -687,7 +701,7 @@ def paths() -> dict[str, Any]:
             auth,
             (200, ref("Token")),
             body=ref("PasswordChange"),
-            errors=(400, 401, 403),
+            errors=(400, 401, 403, 429),
         )
     }
     p["/v1/me"] = {"get": operation("The signed-in user and company", auth, (200, ref("Me")))}
@@ -728,6 +742,42 @@ def paths() -> dict[str, Any]:
             (200, ref("User")),
             params=[path_param("user_id", {"type": "string", "pattern": "^[0-9]{1,18}$"})],
         )
+    }
+    user_id = path_param("user_id", {"type": "string", "pattern": "^[0-9]{1,18}$"})
+    p["/v1/users/{user_id}/disable"] = {
+        "post": operation(
+            "Disable a user (staff, or an admin of the user's company): their tokens, "
+            "portal sessions and API keys stop at once",
+            auth,
+            (200, ref("User")),
+            errors=(400, 401, 403, 404),
+            params=[user_id],
+        )
+    }
+    p["/v1/users/{user_id}/enable"] = {
+        "post": operation(
+            "Enable a disabled user again",
+            auth,
+            (200, ref("User")),
+            errors=(400, 401, 403, 404),
+            params=[user_id],
+        )
+    }
+    p["/v1/colleagues"] = {
+        "get": operation(
+            "The users of the own company",
+            auth,
+            (200, items_of("User")),
+            params=PAGE,
+            errors=(400, 401, 403),
+        ),
+        "post": operation(
+            "Invite a colleague (a company admin): mails a link to choose a password",
+            auth,
+            (201, ref("User")),
+            body=ref("ColleagueInvite"),
+            errors=(400, 401, 403, 409),
+        ),
     }
     p["/v1/vendors"] = {
         "get": operation(

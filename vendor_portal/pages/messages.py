@@ -42,6 +42,9 @@ MESSAGES: dict[str, str] = {
     "ACCOUNT_NOT_CONFIRMED": N_(
         "Confirm your e-mail address first: follow the link in the message we sent you."
     ),
+    "ACCOUNT_DISABLED": N_(
+        "This account is disabled. Ask your company's administrator or support."
+    ),
     "FORBIDDEN": N_("Your account may not do this."),
     "NOT_FOUND": N_("Nothing is here. The address may be mistyped, or the page was removed."),
     "VENDOR_NOT_FOUND": N_("No such company."),

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from vendor_portal.pages import auth, dashboard, offline, orders, products, serials, staff
+from vendor_portal.pages import (
+    auth,
+    dashboard,
+    offline,
+    orders,
+    people,
+    products,
+    serials,
+    staff,
+)
 from vendor_portal.pages.context import Handler
 
 
@@ -30,6 +39,15 @@ def add_routes(app: web.Application) -> None:
     router.add_post("/profile/password", auth.change_password, name="password")
     router.add_post("/profile/api-keys", auth.create_api_key, name="api_keys")
     router.add_post(r"/profile/api-keys/{key_id}/revoke", auth.revoke_api_key, name="revoke_key")
+
+    router.add_get("/sessions", people.session_list, name="sessions")
+    router.add_post(r"/sessions/{session_id}/end", people.session_end, name="session_end")
+    _form(router, "/colleagues", people.colleague_list, "colleagues")
+    router.add_post(
+        r"/colleagues/{user_id}/{action:disable|enable}",
+        people.colleague_status,
+        name="colleague_status",
+    )
 
     router.add_get("/dashboard", dashboard.dashboard, name="dashboard")
 
