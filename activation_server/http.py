@@ -134,14 +134,14 @@ def _check_string(value: str) -> None:
         ) from None
 
 
-async def read_json_object(request: web.Request) -> dict[str, Any]:
+async def read_json_object(request: web.Request, limit: int | None = None) -> dict[str, Any]:
     """The body as a JSON object (:func:`parse_json`); 400, 408 or 413 with a clear message
     otherwise.
 
     The Content-Type is not insisted on: a body that parses as JSON is accepted, so that a
     quick ``curl -d`` works; one that does not is refused as the contract says, with 400.
     """
-    raw = await read_body(request)
+    raw = await read_body(request, limit)
     if not raw.strip():
         raise InvalidRequest("The request body is empty: send a JSON object.")
     body = parse_json(raw)

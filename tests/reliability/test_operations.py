@@ -173,8 +173,13 @@ async def test_a_pg_dump_backup_restores_whole(
     restored_url = _with_database(database_url, restored)
     try:
         subprocess.run(
-            [_pg_tool("pg_restore"), "--no-owner", "--exit-on-error", f"--dbname={restored_url}",
-             str(dump)],
+            [
+                _pg_tool("pg_restore"),
+                "--no-owner",
+                "--exit-on-error",
+                f"--dbname={restored_url}",
+                str(dump),
+            ],
             check=True,
             timeout=120,
         )

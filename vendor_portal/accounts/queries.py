@@ -9,26 +9,26 @@ import asyncpg
 
 INSERT_VENDOR = """
 INSERT INTO vendors AS v (name, kind) VALUES ($1, $2)
-RETURNING v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at
+RETURNING v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at, v.partner_tier
 """
 SELECT_VENDOR = """
-SELECT v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at
+SELECT v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at, v.partner_tier
 FROM vendors v WHERE v.id = $1
 """
 SELECT_VENDOR_BY_NAME = """
-SELECT v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at
+SELECT v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at, v.partner_tier
 FROM vendors v WHERE v.name = $1
 ORDER BY id LIMIT 1
 """
 SELECT_VENDORS = """
-SELECT v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at
+SELECT v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at, v.partner_tier
 FROM vendors v WHERE ($1::bigint IS NULL OR v.id = $1)
 ORDER BY v.id
 LIMIT $2 OFFSET $3
 """
 UPDATE_DISCOUNT = """
 UPDATE vendors AS v SET discount_percent = $2 WHERE v.id = $1
-RETURNING v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at
+RETURNING v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at, v.partner_tier
 """
 
 
@@ -148,6 +148,8 @@ class Vendor:
     discount_percent: int
     balance: int
     created_at: datetime
+    # The partner status staff assigned; its discount is kept in discount_percent.
+    partner_tier: str | None = None
 
 
 @dataclass(frozen=True)

@@ -337,6 +337,7 @@ async def _template_context(request: web.Request) -> dict[str, Any]:
         "license_type_name": messages.license_type_name,
         "ledger_kind": messages.ledger_kind,
         "payment_method": messages.payment_method,
+        "renewal_reason": messages.renewal_reason,
     }
 
 

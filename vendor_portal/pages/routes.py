@@ -7,10 +7,13 @@ from aiohttp import web
 from vendor_portal.pages import (
     auth,
     dashboard,
+    documents,
     offline,
     orders,
     people,
+    prices,
     products,
+    renewals,
     serials,
     staff,
 )
@@ -60,7 +63,20 @@ def add_routes(app: web.Application) -> None:
     router.add_get(r"/orders/{order_id:[0-9]+}", orders.order_card, name="order")
     router.add_post(r"/orders/{order_id:[0-9]+}/{action}", orders.order_action, name="order_action")
     router.add_get(r"/orders/{order_id:[0-9]+}/serials.csv", orders.order_serials_csv, name="csv")
-    router.add_get(r"/orders/{order_id:[0-9]+}/invoice", orders.invoice, name="invoice")
+    router.add_get(r"/orders/{order_id:[0-9]+}/invoice", documents.invoice, name="invoice")
+    router.add_get(r"/orders/{order_id:[0-9]+}/act", documents.act, name="act")
+    _form(router, "/balance", documents.balance, "balance")
+    router.add_get(
+        r"/balance/prepayments/{number:[0-9]+}", documents.prepayment_invoice, name="prepayment"
+    )
+    _form(router, "/company", documents.company, "company")
+    router.add_get("/prices", prices.prices, name="prices")
+    router.add_post("/prices/{what}", prices.change, name="prices_change")
+    router.add_post(r"/staff/vendors/{vendor_id:[0-9]+}/tier", staff.vendor_tier, name="tier")
+    router.add_post(
+        r"/staff/vendors/{vendor_id:[0-9]+}/prepayment", staff.vendor_prepayment, name="prepaid"
+    )
+    _form(router, "/renewals", renewals.renewals, "renewals")
 
     router.add_get("/serials", serials.serial_list, name="serials")
     _form(router, "/serials/group", serials.group_work, "group")
