@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from activation_server.appkeys import SETTINGS
 from activation_server.ratelimit.limiter import FailureLimiter
@@ -15,6 +16,7 @@ from vendor_portal.accounts.tokens import SessionTokens, load_secret
 from vendor_portal.appkeys import PORTAL, Portal
 from vendor_portal.audit import handlers as audit
 from vendor_portal.balances import handlers as balances
+from vendor_portal.idempotency.handlers import idempotent
 from vendor_portal.mail.sender import Mailer
 from vendor_portal.openapi import handlers as openapi
 from vendor_portal.orders import handlers as orders
@@ -46,8 +48,16 @@ async def _portal_state(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+# Calls that need no account (sign-up, sign-in, links from mail) have no user to keep keys for.
+_UNAUTHENTICATED = "/v1/auth/"
+
+
 def add_api_routes(router: web.UrlDispatcher) -> None:
-    add = router.add_route
+    def add(method: str, path: str, handler: Handler) -> None:
+        if method != "GET" and not path.startswith(_UNAUTHENTICATED):
+            handler = idempotent(handler)
+        router.add_route(method, path, handler)
+
     add("POST", "/v1/auth/register", accounts.post_register)
     add("GET", "/v1/auth/confirm", accounts.get_confirm)
     add("POST", "/v1/auth/confirm", accounts.post_confirm)

@@ -26,6 +26,7 @@ from vendor_portal.accounts import queries as accounts
 from vendor_portal.accounts.tokens import load_secret
 from vendor_portal.pages import i18n, messages
 from vendor_portal.pages.context import PAGE, PREFIX, Page, url
+from vendor_portal.pages.once import new_nonce
 from vendor_portal.pages.security import (
     COOKIE_PATH,
     CSRF_COOKIE,
@@ -338,7 +339,7 @@ def _environment(app: web.Application) -> jinja2.Environment:
     environment.filters.update(
         money=i18n.money, number=i18n.number, moment=i18n.moment, day=i18n.day
     )
-    environment.globals.update(i18n.template_globals())
+    environment.globals.update(i18n.template_globals(), new_nonce=new_nonce)
     return environment
 
 

@@ -25,6 +25,7 @@ from vendor_portal.pages.context import (
 )
 from vendor_portal.pages.forms import Form
 from vendor_portal.pages.i18n import N_, gettext
+from vendor_portal.pages.once import single_submission
 from vendor_portal.pages.security import new_session
 
 KIND_NAMES = {
@@ -91,6 +92,7 @@ async def set_language(request: web.Request) -> web.StreamResponse:
 # --- sign up and confirm ----------------------------------------------------------------------
 
 
+@single_submission(shown_result=lambda request: url("login"))
 async def signup(request: web.Request) -> web.StreamResponse:
     if page(request).user is not None:
         raise redirect(home_of(request))
@@ -268,6 +270,7 @@ async def profile(request: web.Request) -> web.StreamResponse:
 
 
 @login_required
+@single_submission(shown_result=lambda request: url("profile"))
 async def create_api_key(request: web.Request) -> web.StreamResponse:
     """A key for the vendor's own automation; its secret is shown on this page once."""
     form = await Form.read(request)

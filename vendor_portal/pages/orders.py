@@ -31,6 +31,7 @@ from vendor_portal.pages.context import (
 from vendor_portal.pages.forms import Form
 from vendor_portal.pages.i18n import gettext
 from vendor_portal.pages.messages import explain
+from vendor_portal.pages.once import single_submission
 from vendor_portal.pricing import service as pricing
 from vendor_portal.products import service as products
 from vendor_portal.serials import service as serials
@@ -150,6 +151,7 @@ def _confirm_lines(quote: Quote) -> list[ConfirmLine]:
 
 
 @vendor_required
+@single_submission()
 async def order_new(request: web.Request) -> web.StreamResponse:
     """Step one: quantities per license type; step two: the confirmation with Back and Submit.
     Both steps are the same form posted again, so Back returns every value as typed."""
@@ -228,6 +230,7 @@ async def order_card(request: web.Request) -> web.StreamResponse:
 
 
 @login_required
+@single_submission()
 async def order_action(request: web.Request) -> web.StreamResponse:
     """The buttons of the order card: cancel, pay from the balance, and the staff's invoice and
     payment. A refused action shows the card again with the reason."""
