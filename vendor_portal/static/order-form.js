@@ -3,7 +3,8 @@
 (function () {
   "use strict";
   var form = document.getElementById("order-form");
-  if (!form) { return; }
+  // Without a product the dialog has no lines to price (it offers to create a product).
+  if (!form || !form.querySelector("tr[data-line]")) { return; }
   var currency = form.dataset.currency;
   var discountPercent = parseInt(form.dataset.discount || "0", 10);
   var locale = form.dataset.locale || document.documentElement.lang || "en";
