@@ -113,6 +113,7 @@ async def signup(request: web.Request) -> web.StreamResponse:
                     company=company,
                     kind=kind,
                     address=client_address(request),
+                    time_zone=form["time_zone"].strip() or None,
                 )
             except ApiError as error:
                 form.refuse(error)
@@ -259,6 +260,7 @@ async def _profile(
             "kinds": KIND_NAMES,
             "api_keys": keys,
             "new_key": new_key,
+            "time_zones": sorted(accounts.available_time_zones()),
         },
         status=status,
     )
@@ -294,6 +296,20 @@ async def revoke_api_key(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound()
     key = await accounts.revoke_api_key(request.config_dict[DB_POOL], actor(request), int(raw))
     flash(request, gettext("The API key %(name)s is revoked.", name=key.name))
+    raise redirect(url("profile"))
+
+
+@login_required
+async def set_time_zone(request: web.Request) -> web.StreamResponse:
+    form = await Form.read(request)
+    try:
+        await accounts.set_time_zone(
+            request.config_dict[DB_POOL], actor(request), form["time_zone"]
+        )
+    except InvalidRequest:
+        flash(request, gettext("Choose a time zone from the list."), "danger")
+    else:
+        flash(request, gettext("Times are now shown in %(zone)s.", zone=form["time_zone"]))
     raise redirect(url("profile"))
 
 

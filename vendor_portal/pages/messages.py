@@ -124,6 +124,17 @@ def ledger_kind(kind: str) -> str:
     return _translated(LEDGER_KINDS, kind)
 
 
+# References the service makes up itself (a balance payment is "balance:order:<id>") say nothing
+# a reader needs: the entry links its order instead. A bank's or a top-up's reference is shown.
+_INTERNAL_REFERENCE_PREFIXES = ("balance:", "refund:")
+
+
+def ledger_reference(reference: str | None) -> str:
+    if reference is None or reference.startswith(_INTERNAL_REFERENCE_PREFIXES):
+        return ""
+    return reference
+
+
 PAYMENT_METHODS: dict[str, str] = {
     "transfer": N_("Bank transfer"),
     "balance": N_("From the prepaid balance"),

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from vendor_portal.pages import auth, dashboard, offline, orders, products, serials, staff
+from vendor_portal.pages import (
+    account,
+    auth,
+    dashboard,
+    docs,
+    offline,
+    orders,
+    products,
+    serials,
+    staff,
+)
 from vendor_portal.pages.context import Handler
 
 
@@ -28,10 +38,18 @@ def add_routes(app: web.Application) -> None:
     _form(router, "/password-reset", auth.reset_password, "reset")
     router.add_get("/profile", auth.profile, name="profile")
     router.add_post("/profile/password", auth.change_password, name="password")
+    router.add_post("/profile/time-zone", auth.set_time_zone, name="time_zone")
     router.add_post("/profile/api-keys", auth.create_api_key, name="api_keys")
     router.add_post(r"/profile/api-keys/{key_id}/revoke", auth.revoke_api_key, name="revoke_key")
 
     router.add_get("/dashboard", dashboard.dashboard, name="dashboard")
+    router.add_get("/balance", account.balance_history, name="balance")
+    router.add_get("/audit", account.audit_log, name="audit")
+
+    router.add_get("/docs", docs.docs_index, name="docs")
+    router.add_get("/docs/api", docs.docs_api, name="docs_api")
+    router.add_get("/docs/sdk", docs.docs_sdk, name="docs_sdk")
+    router.add_get("/docs/protocol", docs.docs_protocol, name="docs_protocol")
 
     router.add_get("/products", products.product_list, name="products")
     _form(router, "/products/new", products.product_new, "product_new")
