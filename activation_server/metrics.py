@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
+import ipaddress
 import math
 import os
 from bisect import bisect_left
@@ -22,6 +24,9 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+
+from activation_server.appkeys import SETTINGS
+from activation_server.errors import NotFound, Unauthorized
 
 REQUESTS = Counter(
     "activation_http_requests_total", "HTTP requests answered", ["route", "method", "code"]
@@ -111,7 +116,29 @@ async def publish_periodically(app: web.Application) -> AsyncIterator[None]:
     publish()
 
 
+def _check_access(request: web.Request) -> None:
+    """Refuses a scrape that the settings do not allow: from a peer outside the allowed
+    networks (404, as if there were no such page), or without the token (401).
+
+    The peer is the TCP peer, never a forwarded header: a scraper sits next to the server."""
+    settings = request.app[SETTINGS]
+    networks = settings.metrics_allowed_networks
+    if networks is not None:
+        try:
+            peer = ipaddress.ip_address(request.remote or "")
+        except ValueError:
+            raise NotFound() from None
+        if not any(peer in network for network in networks):
+            raise NotFound()
+    token = settings.metrics_token
+    if token is not None:
+        given = request.headers.get("Authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            raise Unauthorized("Metrics need the bearer token the server was configured with.")
+
+
 async def get_metrics(request: web.Request) -> web.Response:
+    _check_access(request)
     publish()
     if os.environ.get(MULTIPROCESS_ENV):
         registry = CollectorRegistry()

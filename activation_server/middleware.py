@@ -9,7 +9,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from activation_server import metrics
-from activation_server.db.pool import UNAVAILABLE_ERRORS
+from activation_server.db.pool import UNAVAILABLE_ERRORS, is_refused_value
 from activation_server.errors import (
     ApiError,
     InvalidRequest,
@@ -57,7 +57,15 @@ def _error_answer(request: web.Request, error: Exception) -> web.StreamResponse:
                 {"error": {"code": "HTTP_" + str(error.status), "message": error.reason}},
                 status=error.status,
             )
-        return error_response(kind())
+        # A 405 says which methods the address does take (RFC 9110 §15.5.6).
+        allow = error.headers.get("Allow")
+        return error_response(kind(headers={"Allow": allow} if allow is not None else None))
+    if is_refused_value(error):
+        # Input that a parser should have refused: still the client's fault, not the server's.
+        log.warning(
+            "value refused by the database on %s %s: %r", request.method, request.path, error
+        )
+        return error_response(InvalidRequest("The request holds a value that cannot be stored."))
     if isinstance(error, UNAVAILABLE_ERRORS):
         log.warning("database unavailable on %s %s: %r", request.method, request.path, error)
         return error_response(ServiceUnavailable())
@@ -68,7 +76,18 @@ def _error_answer(request: web.Request, error: Exception) -> web.StreamResponse:
     )
 
 
+# aiohttp's default Server header names its version and Python's: a list of what to try.
+SERVER = "activation-server"
+
+
+def _bad_address(request: web.Request) -> Exception:
+    if request.path.startswith(HTML_PREFIX):
+        return web.HTTPBadRequest()
+    return InvalidRequest("The address holds a NUL character (%00).")
+
+
 _SECURITY_HEADERS = (
+    ("Server", SERVER),
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "same-origin"),
     ("X-Frame-Options", "DENY"),
@@ -89,6 +108,10 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
     status = 500
     try:
         try:
+            if "%00" in request.raw_path:
+                # No path segment or query value of any address holds a NUL, and PostgreSQL's
+                # text cannot store one: refused here, before it can reach a statement.
+                raise _bad_address(request)
             response = await handler(request)
         except Exception as error:  # every error gets the contract's answer
             response = _error_answer(request, error)
@@ -99,6 +122,7 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         return response
     except web.HTTPException as exc:
         status = exc.status
+        exc.headers.setdefault("Server", SERVER)
         raise
     finally:
         metrics.record_request(

@@ -5,6 +5,7 @@ Every setting comes from an ``ACTIVATION_*`` variable; tests build :class:`Setti
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -62,6 +63,31 @@ class Settings:
     statement_cache_size: int = 1024
     cookie_secure: bool = True
     log_level: str = "INFO"
+    # GET /metrics only for peers in these networks (comma-separated, e.g.
+    # "127.0.0.0/8,10.0.0.0/8"), and/or only with "Authorization: Bearer <metrics_token>".
+    # Unset, the page is open to anyone who reaches the port.
+    metrics_networks: str | None = None
+    metrics_token: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.metrics_allowed_networks  # noqa: B018 - refuses a bad value at start-up
+
+    @property
+    def metrics_allowed_networks(
+        self,
+    ) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] | None:
+        if self.metrics_networks is None:
+            return None
+        try:
+            return tuple(
+                ipaddress.ip_network(part.strip(), strict=False)
+                for part in self.metrics_networks.split(",")
+                if part.strip()
+            )
+        except ValueError:
+            raise ConfigError(
+                f"ACTIVATION_METRICS_NETWORKS={self.metrics_networks!r} is not a list of networks"
+            ) from None
 
     @property
     def base_url(self) -> str:

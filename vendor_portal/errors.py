@@ -95,7 +95,8 @@ class PaymentReferenceUsed(Conflict):
 
 class ProductCodeTaken(Conflict):
     code = "PRODUCT_CODE_TAKEN"
-    default_message = "A product with this code exists already: product codes are global."
+    # The same answer whoever holds the code: it says nothing of another vendor's products.
+    default_message = "This product code is not available: choose another one."
 
 
 class EmailTaken(Conflict):

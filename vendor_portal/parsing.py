@@ -14,6 +14,10 @@ FEATURE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 PRODUCT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 MAX_FEATURES = 64
 MAX_BIGINT = 2**63 - 1
+# A number in a path or a query is ASCII digits and nothing else: int() also takes spaces,
+# underscores, a sign and any script's digits ("\u0663" is 3), and str.isdigit() takes "\u00b2",
+# which int() then refuses. 18 digits always fit a bigint.
+_NUMBER = re.compile(r"-?[0-9]{1,18}")
 
 
 def text(
@@ -24,10 +28,8 @@ def text(
     max_length: int = 200,
     min_length: int = 1,
 ) -> str | None:
-    value = body.get(name)
+    value = _present(body, name, required)
     if value is None:
-        if required:
-            raise InvalidRequest(f"The field '{name}' is required.")
         return None
     if not isinstance(value, str):
         raise InvalidRequest(f"The field '{name}' must be a string.")
@@ -37,6 +39,18 @@ def text(
         raise InvalidRequest(f"The field '{name}' must not be empty.")
     if len(value) > max_length:
         raise InvalidRequest(f"The field '{name}' is longer than {max_length} characters.")
+    return value
+
+
+def _present(body: Mapping[str, Any], name: str, required: bool) -> Any:
+    """The field's value, None when it is left out; an explicit null is refused, because the
+    document says what type each field is and null is none of them."""
+    value = body.get(name)
+    if value is None:
+        if name in body:
+            raise InvalidRequest(f"The field '{name}' must not be null: leave it out instead.")
+        if required:
+            raise InvalidRequest(f"The field '{name}' is required.")
     return value
 
 
@@ -54,10 +68,8 @@ def integer(
     minimum: int = 0,
     maximum: int = MAX_BIGINT,
 ) -> int | None:
-    value = body.get(name)
+    value = _present(body, name, required)
     if value is None:
-        if required:
-            raise InvalidRequest(f"The field '{name}' is required.")
         return None
     # bool is an int in Python, but true is not a quantity.
     if isinstance(value, bool) or not isinstance(value, int):
@@ -102,12 +114,9 @@ def query_int(
     query: Mapping[str, str], name: str, default: int, *, minimum: int = 0, maximum: int
 ) -> int:
     raw = query.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidRequest(f"The parameter '{name}' must be an integer.") from None
+    value = _query_number(raw, name)
     if not minimum <= value <= maximum:
         raise InvalidRequest(f"The parameter '{name}' must be between {minimum} and {maximum}.")
     return value
@@ -115,20 +124,31 @@ def query_int(
 
 def optional_query_int(query: Mapping[str, str], name: str) -> int | None:
     raw = query.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidRequest(f"The parameter '{name}' must be an integer.") from None
+    value = _query_number(raw, name)
     if not 1 <= value <= MAX_BIGINT:
         raise InvalidRequest(f"The parameter '{name}' is out of range.")
     return value
 
 
+def ascii_number(raw: str) -> int | None:
+    """The integer that ``raw`` writes in ASCII digits (an optional minus first), else None."""
+    if not _NUMBER.fullmatch(raw):
+        return None
+    return int(raw)
+
+
+def _query_number(raw: str, name: str) -> int:
+    value = ascii_number(raw)
+    if value is None:
+        raise InvalidRequest(f"The parameter '{name}' must be an integer.")
+    return value
+
+
 def choice(query: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str | None:
     raw = query.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return None
     if raw not in allowed:
         raise InvalidRequest(f"The parameter '{name}' must be one of: {', '.join(allowed)}.")
@@ -137,9 +157,10 @@ def choice(query: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str
 
 def path_id(raw: str, error: type[Exception]) -> int:
     """An id in the path; anything that is not one answers as an unknown id would (404)."""
-    if not raw.isdigit() or len(raw) > 18:
+    value = ascii_number(raw)
+    if value is None or value < 0:
         raise error()
-    return int(raw)
+    return value
 
 
 async def read_optional_json(request: Any) -> dict[str, Any]:

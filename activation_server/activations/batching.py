@@ -32,6 +32,7 @@ from typing import Any, Generic, TypeVar
 import asyncpg
 
 from activation_server.activations import queries
+from activation_server.db.pool import UNAVAILABLE_ERRORS, is_refused_value
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,16 @@ MAX_BATCH = 64
 MAX_KEPT = 4096
 KEEP_DELAY = 0.5
 
+
+# Failures that are nobody's fault in particular: the database is unreachable (every request
+# would fail alone too), or a concurrent batch changed the rows (every request retries with a
+# fresh snapshot). Any other failure of a batch is blamed on one of its requests.
+_SHARED_FAILURES: tuple[type[BaseException], ...] = (
+    *UNAVAILABLE_ERRORS,
+    asyncpg.exceptions.UniqueViolationError,
+    asyncpg.exceptions.DeadlockDetectedError,
+    asyncpg.exceptions.SerializationError,
+)
 
 P = TypeVar("P")
 R = TypeVar("R")
@@ -84,6 +95,13 @@ class Coalescer(Generic[P, R]):
                         waiting.future.cancel()
                     raise
                 except Exception as error:
+                    if len(batch) > 1 and (
+                        is_refused_value(error) or not isinstance(error, _SHARED_FAILURES)
+                    ):
+                        # A statement refused for what one request holds: each runs alone, so
+                        # only that one fails, not the others that happened to share its batch.
+                        await self._run_alone(batch)
+                        continue
                     # The batch's transaction rolled back as a whole: every request in it gets
                     # the error, and the retryable ones (a machine that another batch activated
                     # a moment earlier) try again with a fresh snapshot.
@@ -97,6 +115,22 @@ class Coalescer(Generic[P, R]):
         finally:
             self.running -= 1
             self._idle()
+
+    async def _run_alone(self, batch: list[_Waiting[P, R]]) -> None:
+        log.warning("a batch of %d was refused; running its requests one by one", len(batch))
+        for waiting in batch:
+            try:
+                outcome = (await self._run([waiting.params]))[0]
+            except asyncio.CancelledError:
+                for other in batch:
+                    other.future.cancel()
+                raise
+            except Exception as error:
+                if not waiting.future.done():
+                    waiting.future.set_exception(error)
+            else:
+                if not waiting.future.done():
+                    waiting.future.set_result(outcome)
 
     async def _run(self, batch: list[P]) -> list[R]:
         raise NotImplementedError

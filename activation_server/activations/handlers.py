@@ -7,6 +7,7 @@ from aiohttp import web
 
 from activation_server import metrics
 from activation_server.activations import service
+from activation_server.activations.guard import limited
 from activation_server.activations.requests import (
     ActivationRequest,
     parse_activation,
@@ -15,18 +16,14 @@ from activation_server.activations.requests import (
     parse_offline_activation,
     parse_serial,
 )
-from activation_server.appkeys import DB_POOL, FAILURE_LIMITER, KEYRING, SETTINGS
-from activation_server.errors import ApiError, InvalidRequest, SerialNotFound
+from activation_server.appkeys import DB_POOL, KEYRING, SETTINGS
+from activation_server.errors import ApiError, InvalidRequest
 from activation_server.http import client_address, read_json_object
 
 
 async def _activate(request: web.Request, activation: ActivationRequest, via: str) -> web.Response:
-    address = client_address(request)
-    limiter = request.app[FAILURE_LIMITER]
-    if address is not None:
-        limiter.check(address)
-    try:
-        result = await service.activate(
+    async def attempt(address: str | None) -> service.Activation:
+        return await service.activate(
             request.app[DB_POOL],
             request.app[KEYRING],
             activation,
@@ -34,11 +31,11 @@ async def _activate(request: web.Request, activation: ActivationRequest, via: st
             address=address,
             via=via,
         )
+
+    try:
+        result = await limited(request, attempt)
     except ApiError as exc:
         metrics.record_activation(exc.code)
-        if isinstance(exc, SerialNotFound) and address is not None:
-            async with request.app[DB_POOL].acquire() as connection:
-                await limiter.record_failure(connection, address)
         raise
     metrics.record_activation("created" if result.created else "existing")
     return web.json_response(result.to_json(), status=201 if result.created else 200)
@@ -70,12 +67,24 @@ async def post_validation(request: web.Request) -> web.Response:
             raise InvalidRequest(
                 "Send either 'license', or both 'serial' and 'fingerprint' as strings."
             )
-        verdict = await service.validate_machine(
-            pool, parse_serial(serial), parse_fingerprint(fingerprint)
+        verdict = await _validate_machine(
+            request, parse_serial(serial), parse_fingerprint(fingerprint)
         )
     else:
         raise InvalidRequest("Send either 'license', or both 'serial' and 'fingerprint'.")
     return web.json_response(verdict.to_json())
+
+
+async def _validate_machine(
+    request: web.Request, serial: str, fingerprint: str
+) -> service.Validation:
+    """Limited as activations are, with the same budget: each answer that this machine holds
+    no activation of the serial (what guessing serials gets) counts as a failed attempt."""
+
+    async def attempt(address: str | None) -> service.Validation:
+        return await service.validate_machine(request.app[DB_POOL], serial, fingerprint)
+
+    return await limited(request, attempt, failed=lambda verdict: verdict.code == "NOT_ACTIVATED")
 
 
 async def post_deactivation(request: web.Request) -> web.Response:

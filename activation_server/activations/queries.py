@@ -6,6 +6,14 @@ on the newest row version when concurrent activations queue on the serial's row 
 is never oversold), inserts the activation and its audit row, and returns everything the answer
 needs. The row lock is held only for the rest of that statement and its commit, never across a
 round trip to the application.
+
+Every look-up has one index that answers it, whatever the planner believes of the tables' sizes:
+a prepared statement keeps the plan it made on its first executions, which on a fresh database
+are made on nearly empty tables, where every path costs about the same. A machine's activation
+is found by fingerprint first (migration 0030); the serial is tested as a filter (``serial ||
+''``) so that the (serial, created_at) index, which would walk every activation of a trial
+pool's serial, cannot serve it. Rows are updated by primary key from an array of ids
+(``id = ANY (ARRAY(...))``), never by a join that could hash a scan of the whole table.
 """
 
 from __future__ import annotations
@@ -26,9 +34,11 @@ WITH s AS (
     WHERE s.serial = $1
 ),
 existing AS (
+    -- By the machine index only (see the module's docstring).
     SELECT a.id, a.created_at, a.expires_at, a.features, a.license
     FROM activations a
-    WHERE a.serial = $1 AND a.fingerprint = $2 AND a.deactivated_at IS NULL
+    WHERE a.fingerprint = $2 AND a.serial || '' = $1 AND a.deactivated_at IS NULL
+    LIMIT 1
 ),
 eligible AS (
     SELECT 1 FROM s
@@ -106,7 +116,8 @@ existing AS (
     CROSS JOIN LATERAL (
         SELECT a.id, a.created_at, a.expires_at, a.features, a.license, a.last_seen_at
         FROM activations a
-        WHERE a.serial = r.serial AND a.fingerprint = r.fingerprint AND a.deactivated_at IS NULL
+        WHERE a.fingerprint = r.fingerprint AND a.serial || '' = r.serial
+          AND a.deactivated_at IS NULL
         LIMIT 1
     ) a
 ),
@@ -172,7 +183,8 @@ kept AS (
     -- is written at most once by one statement, so "seen" leaves these to this update.
     UPDATE activations a SET license = k.license, last_seen_at = now()
     FROM jsonb_to_recordset($2::jsonb) AS k(id uuid, license text)
-    WHERE a.id = k.id AND a.license IS DISTINCT FROM k.license
+    WHERE a.id = ANY (ARRAY(SELECT (e ->> 'id')::uuid FROM jsonb_array_elements($2::jsonb) e))
+      AND a.id = k.id AND a.license IS DISTINCT FROM k.license
     RETURNING a.id
 ),
 seen AS (
@@ -180,9 +192,10 @@ seen AS (
     -- test is on the value "existing" read already: testing the updated row's own value made
     -- every re-activation look its activation up by primary key a second time.
     UPDATE activations a SET last_seen_at = now()
-    FROM existing e
-    WHERE e.last_seen_at < now() - interval '1 hour' AND a.id = e.id
-      AND e.id NOT IN (SELECT id FROM kept)
+    WHERE a.id = ANY (ARRAY(
+        SELECT e.id FROM existing e
+        WHERE e.last_seen_at < now() - interval '1 hour' AND e.id NOT IN (SELECT id FROM kept)
+    ))
 )
 SELECT i.status, i.expired, i.activation_limit,
        COALESCE(b.used, l.used, i.used) AS used,
@@ -235,11 +248,12 @@ CROSS JOIN LATERAL (SELECT * FROM serials s WHERE s.serial = r.serial LIMIT 1) s
 JOIN products p ON p.id = s.product_id
 LEFT JOIN LATERAL (
     (SELECT * FROM activations a
-     WHERE a.serial = r.serial AND a.fingerprint = r.fingerprint AND a.deactivated_at IS NULL
+     WHERE a.fingerprint = r.fingerprint AND a.serial || '' = r.serial
+       AND a.deactivated_at IS NULL
      LIMIT 1)
     UNION ALL
     (SELECT * FROM activations a
-     WHERE a.serial = r.serial AND a.fingerprint = r.fingerprint
+     WHERE a.fingerprint = r.fingerprint AND a.serial || '' = r.serial
        AND a.deactivated_at IS NOT NULL
      ORDER BY a.created_at DESC
      LIMIT 1)
@@ -416,7 +430,8 @@ async def activate_many(
 STORE_LICENSES = """
 UPDATE activations a SET license = k.license
 FROM jsonb_to_recordset($1::jsonb) AS k(id uuid, license text)
-WHERE a.id = k.id AND a.license IS DISTINCT FROM k.license
+WHERE a.id = ANY (ARRAY(SELECT (e ->> 'id')::uuid FROM jsonb_array_elements($1::jsonb) e))
+  AND a.id = k.id AND a.license IS DISTINCT FROM k.license
 """
 
 

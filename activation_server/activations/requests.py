@@ -90,7 +90,10 @@ def _features(value: Any) -> list[str] | None:
 # that the text itself holds followed by "u0000".
 _ESCAPED_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 # One encoder for every request: json.dumps builds a new one per call when given options.
-_ASCII_JSON = json.JSONEncoder(separators=(",", ":"))
+# Non-finite numbers are refused here as well as by the body's parser: jsonb cannot hold them,
+# and one in a batch would fail the batch's statement.
+_ASCII_JSON = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def _client(value: Any) -> dict[str, Any]:
@@ -98,12 +101,15 @@ def _client(value: Any) -> dict[str, Any]:
         return {}
     if not isinstance(value, dict):
         raise InvalidRequest("The field 'client' must be a JSON object.")
-    ascii_text = _ASCII_JSON.encode(value)
+    try:
+        ascii_text = _ASCII_JSON.encode(value)
+    except (ValueError, TypeError, RecursionError):
+        raise InvalidRequest("The field 'client' holds a value that JSON cannot.") from None
     if len(ascii_text) <= MAX_CLIENT_BYTES and "\\u" not in ascii_text:
         # Plain ASCII with no escaped character at all (so no NUL and no lone surrogate): the
         # text is its own UTF-8 size. Nearly every client's metadata takes this path.
         return value
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = _JSON.encode(value)
     if _ESCAPED_NUL.search(text) or not is_storable_text(text):
         raise InvalidRequest("The field 'client' contains characters that are not allowed.")
     if len(text.encode()) > MAX_CLIENT_BYTES:
@@ -137,7 +143,7 @@ def parse_offline_activation(body: dict[str, Any]) -> ActivationRequest:
         fields["product"] = decoded.product
     if decoded.features is not None:
         fields["features"] = decoded.features
-    if isinstance(body.get("client"), dict):
+    if body.get("client") is not None:
         fields["client"] = body["client"]
     return parse_activation(fields)
 

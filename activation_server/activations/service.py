@@ -299,16 +299,16 @@ _MESSAGES = {
     "SERIAL_BLOCKED": "The serial number has been blocked by its vendor.",
     "EXPIRED": "The license has expired.",
     "SIGNATURE_INVALID": "The license was not issued by this server or has been altered.",
-    "SERIAL_NOT_FOUND": "No such serial number.",
 }
 
 
-def _verdict(state: queries.ActivationState | None) -> Validation:
-    if state is None:
-        return Validation(False, "SERIAL_NOT_FOUND", _MESSAGES["SERIAL_NOT_FOUND"])
-    if state.id is None:
-        code = "NOT_ACTIVATED"
-    elif state.deactivated_at is not None:
+_NOT_ACTIVATED = Validation(False, "NOT_ACTIVATED", _MESSAGES["NOT_ACTIVATED"])
+
+
+def _verdict(state: queries.ActivationState) -> Validation:
+    """The status of an activation that the caller has shown it holds (its license, or the
+    machine's fingerprint together with the serial)."""
+    if state.deactivated_at is not None:
         code = "DEACTIVATED"
     elif state.status == "blocked":
         code = "SERIAL_BLOCKED"
@@ -330,14 +330,24 @@ async def validate_license(pool: asyncpg.Pool, keyring: Keyring, token: str) -> 
     # Concurrent validations of this process share one look-up statement.
     state = await activation_state(pool, activation_id)
     if state is None:
-        return Validation(False, "NOT_ACTIVATED", _MESSAGES["NOT_ACTIVATED"])
+        return _NOT_ACTIVATED
     if state.serial != claims.get("sub") or state.fingerprint != claims.get("fp"):
         return Validation(False, "SIGNATURE_INVALID", _MESSAGES["SIGNATURE_INVALID"])
     return _verdict(state)
 
 
 async def validate_machine(pool: asyncpg.Pool, serial: str, fingerprint: str) -> Validation:
+    """The status of this machine's activation of this serial.
+
+    A caller whose machine holds no activation of the serial learns nothing about it: an
+    unknown serial and a known one that this machine never activated both answer
+    ``NOT_ACTIVATED`` (true of either), with no product, type or slot counts. Otherwise the
+    answers would be an oracle that tells a stranger which guessed serials exist and how many
+    of their slots are free.
+    """
     state = await machine_state(pool, serial, fingerprint)
+    if state is None or state.id is None:
+        return _NOT_ACTIVATED
     return _verdict(state)
 
 

@@ -29,6 +29,15 @@ UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+def is_refused_value(error: BaseException) -> bool:
+    """Whether a statement failed for a value it was given (SQLSTATE class 22, or a parameter
+    that asyncpg could not encode) rather than for the database's state."""
+    return isinstance(error, asyncpg.DataError) or (
+        # asyncpg's client-side DataError is both an InterfaceError and a ValueError.
+        isinstance(error, asyncpg.InterfaceError) and isinstance(error, ValueError)
+    )
+
+
 async def _init_connection(connection: asyncpg.Connection) -> None:
     for kind in ("json", "jsonb"):
         await connection.set_type_codec(

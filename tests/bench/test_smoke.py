@@ -50,7 +50,22 @@ def test_make_bench_quick_runs_every_scenario_and_passes_its_gates(tmp_path: Pat
         "reactivate",
         "validate",
         "validate-license",
+        "peer-cold",
+        "peer-hot",
     }
     assert all(sample["rate"] > 0 and sample["errors"] == 0 for sample in medians.values())
-    assert "| cold activations (SP3) |" in (tmp_path / "latest.md").read_text()
+    # The trial pool filled from a fresh database ends exactly full, and refuses every later
+    # machine.
+    fill = document["fill"]
+    assert fill["end_used"] == fill["limit"] == fill["end_live"]
+    assert fill["after_requests"] > 0 and fill["after_refused"] == fill["after_requests"]
+    assert sum(piece["created"] for piece in fill["slices"]) == fill["limit"]
+    growth = document["growth"]
+    assert set(growth["ratios"]) == {"cold", "hot"} and growth["errors"] == 0
+    assert all(rate > 0 for rate in growth["rates"].values())
+    assert document["extras"]["paced50"]["rate"] > 0
+    text = (tmp_path / "latest.md").read_text()
+    assert "| cold activations (SP3) |" in text
+    assert "| textbook peer: hot TRIAL100K serial |" in text
+    assert "filled from a fresh database" in text and "| p99 at 50 % of max (ms) |" in text
     assert (tmp_path / "latest.png").exists() or "matplotlib" in completed.stderr

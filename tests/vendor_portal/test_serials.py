@@ -106,7 +106,7 @@ async def test_group_work_checks_lines_and_blocks_the_valid_ones(
         "ok",
         "ok",
         "malformed",
-        "not_yours",
+        "unknown",  # another vendor's serial: as if it did not exist
         "unknown",
         "duplicate",
     ]

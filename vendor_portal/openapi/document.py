@@ -22,6 +22,7 @@ FEATURES = {
     "items": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},
 }
 LICENSE_TYPE = {"type": "string", "enum": ["SP1", "SP3", "SP5", "TRIAL30K", "TRIAL100K"]}
+LIST_TEXT = {"description": "One serial per line, or CSV whose first column holds them."}
 ORDER_STATUS = {"type": "string", "enum": ["placed", "invoiced", "fulfilled", "cancelled"]}
 
 
@@ -130,14 +131,18 @@ def schemas() -> dict[str, Schema]:
             {
                 "serial": {"type": "string", "maxLength": 64},
                 "fingerprint": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-                "product": {"type": "string", "maxLength": 64},
-                "features": FEATURES,
-                "client": {"type": "object"},
+                # null is the same as leaving the field out (the contract's "?").
+                "product": {"type": ["string", "null"], "maxLength": 64},
+                "features": {**FEATURES, "type": ["array", "null"]},
+                "client": {"type": ["object", "null"]},
             },
         ),
         "OfflineActivationRequest": obj(
             ["request"],
-            {"request": {"type": "string", "maxLength": 8192}, "client": {"type": "object"}},
+            {
+                "request": {"type": "string", "maxLength": 8192},
+                "client": {"type": ["object", "null"]},
+            },
         ),
         "Activation": obj(
             [
@@ -509,7 +514,7 @@ def schemas() -> dict[str, Schema]:
                             "serial": {"type": ["string", "null"]},
                             "result": {
                                 "type": "string",
-                                "enum": ["ok", "malformed", "unknown", "not_yours", "duplicate"],
+                                "enum": ["ok", "malformed", "unknown", "duplicate"],
                             },
                         },
                     ),
@@ -916,8 +921,10 @@ def paths() -> dict[str, Any]:
                 "required": True,
                 "content": {
                     "application/json": {"schema": ref("BulkRequest")},
-                    "text/csv": {"schema": {"type": "string"}},
-                    "text/plain": {"schema": {"type": "string"}},
+                    # Any text is a list: each line's first cell is taken, and what is not a
+                    # serial comes back as "malformed" (so no text is an invalid body).
+                    "text/csv": {"schema": LIST_TEXT},
+                    "text/plain": {"schema": LIST_TEXT},
                 },
             },
         }

@@ -97,6 +97,8 @@ async def put_order(request: web.Request) -> web.Response:
 async def post_invoice(request: web.Request) -> web.Response:
     actor = await current_actor(request)
     actor.require_staff()
+    # No options yet, but a body that is sent is read as every JSON body is: junk is refused.
+    await parsing.read_optional_json(request)
     view = await service.invoice_order(
         request.app[DB_POOL],
         actor,

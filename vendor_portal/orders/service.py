@@ -373,8 +373,11 @@ async def record_payment(
     elif method == "balance":
         if amount is not None:
             raise InvalidRequest("A payment from the balance pays the amount due: omit 'amount'.")
-        # One balance payment per order, so a repeated request is recognised as a repeat.
-        reference = reference or f"balance:order:{order_id}"
+        # One balance payment per order, so a repeated request is recognised as a repeat. The
+        # reference lives under the order's own name, so that a vendor cannot ask whether some
+        # other order (another vendor's) was paid with a reference of its choice.
+        own = f"balance:order:{order_id}"
+        reference = own if reference is None else f"{own}:{reference}"
     else:
         raise InvalidRequest(f"The field 'method' must be one of: {', '.join(PAYMENT_METHODS)}.")
     assert reference is not None

@@ -291,10 +291,8 @@ async def create_api_key(request: web.Request) -> web.StreamResponse:
 
 @login_required
 async def revoke_api_key(request: web.Request) -> web.StreamResponse:
-    raw = request.match_info["key_id"]
-    if not raw.isdigit() or len(raw) > 18:
-        raise web.HTTPNotFound()
-    key = await accounts.revoke_api_key(request.config_dict[DB_POOL], actor(request), int(raw))
+    key_id = parsing.path_id(request.match_info["key_id"], web.HTTPNotFound)
+    key = await accounts.revoke_api_key(request.config_dict[DB_POOL], actor(request), key_id)
     flash(request, gettext("The API key %(name)s is revoked.", name=key.name))
     raise redirect(url("profile"))
 

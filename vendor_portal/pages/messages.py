@@ -55,9 +55,7 @@ MESSAGES: dict[str, str] = {
     ),
     "INSUFFICIENT_BALANCE": N_("The prepaid balance is less than the amount due."),
     "PAYMENT_REFERENCE_USED": N_("This payment reference was already recorded for another order."),
-    "PRODUCT_CODE_TAKEN": N_(
-        "A product with this code exists already. Product codes are unique across the service."
-    ),
+    "PRODUCT_CODE_TAKEN": N_("This product code is not available: choose another one."),
     "EMAIL_TAKEN": N_("An account with this e-mail address exists already. Sign in instead."),
     "METHOD_NOT_ALLOWED": N_("This address does not accept that kind of request."),
     "PAYLOAD_TOO_LARGE": N_("What was sent is too large."),

@@ -13,10 +13,10 @@ from typing import Any
 from aiohttp import web
 
 from activation_server.activations import service
+from activation_server.activations.guard import limited
 from activation_server.activations.requests import parse_offline_activation
-from activation_server.appkeys import DB_POOL, FAILURE_LIMITER, KEYRING, SETTINGS
-from activation_server.errors import ApiError, InvalidRequest, SerialNotFound
-from activation_server.http import client_address
+from activation_server.appkeys import DB_POOL, KEYRING, SETTINGS
+from activation_server.errors import ApiError, InvalidRequest
 from client_sdk.offline import MAX_CODE_CHARS, MalformedRequestCode, OfflineRequest, decode_request
 from vendor_portal.pages.context import render
 from vendor_portal.pages.forms import Form
@@ -44,11 +44,8 @@ def _decoded(code: str) -> OfflineRequest | None:
 async def _activate(request: web.Request, code: str) -> service.Activation:
     """Exactly what ``POST /v1/offline-activations`` does, limiter included."""
     activation = parse_offline_activation({"request": code})
-    address = client_address(request)
-    limiter = request.config_dict[FAILURE_LIMITER]
-    if address is not None:
-        limiter.check(address)
-    try:
+
+    async def attempt(address: str | None) -> service.Activation:
         return await service.activate(
             request.config_dict[DB_POOL],
             request.config_dict[KEYRING],
@@ -57,11 +54,8 @@ async def _activate(request: web.Request, code: str) -> service.Activation:
             address=address,
             via="offline",
         )
-    except SerialNotFound:
-        if address is not None:
-            async with request.config_dict[DB_POOL].acquire() as connection:
-                await limiter.record_failure(connection, address)
-        raise
+
+    return await limited(request, attempt)
 
 
 def license_text(result: service.Activation) -> str:

@@ -45,8 +45,8 @@ def order_id(request: web.Request) -> int:
 
 
 def page_number(request: web.Request) -> int:
-    raw = request.query.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+    number = parsing.ascii_number(request.query.get("page", "1"))
+    return number if number is not None and 0 < number < 100_000 else 1
 
 
 async def vendor_names(request: web.Request, who: Actor) -> dict[int, str]:

@@ -57,10 +57,10 @@ def add_routes(app: web.Application) -> None:
 
     router.add_get("/orders", orders.order_list, name="orders")
     _form(router, "/orders/new", orders.order_new, "order_new")
-    router.add_get(r"/orders/{order_id:\d+}", orders.order_card, name="order")
-    router.add_post(r"/orders/{order_id:\d+}/{action}", orders.order_action, name="order_action")
-    router.add_get(r"/orders/{order_id:\d+}/serials.csv", orders.order_serials_csv, name="csv")
-    router.add_get(r"/orders/{order_id:\d+}/invoice", orders.invoice, name="invoice")
+    router.add_get(r"/orders/{order_id:[0-9]+}", orders.order_card, name="order")
+    router.add_post(r"/orders/{order_id:[0-9]+}/{action}", orders.order_action, name="order_action")
+    router.add_get(r"/orders/{order_id:[0-9]+}/serials.csv", orders.order_serials_csv, name="csv")
+    router.add_get(r"/orders/{order_id:[0-9]+}/invoice", orders.invoice, name="invoice")
 
     router.add_get("/serials", serials.serial_list, name="serials")
     _form(router, "/serials/group", serials.group_work, "group")
@@ -70,10 +70,10 @@ def add_routes(app: web.Application) -> None:
 
     router.add_get("/staff/orders", staff.incoming, name="incoming")
     router.add_get("/staff/vendors", staff.vendor_list, name="vendors")
-    router.add_get(r"/staff/vendors/{vendor_id:\d+}", staff.vendor_card, name="vendor")
-    router.add_post(r"/staff/vendors/{vendor_id:\d+}/top-up", staff.vendor_top_up, name="top_up")
+    router.add_get(r"/staff/vendors/{vendor_id:[0-9]+}", staff.vendor_card, name="vendor")
+    router.add_post(r"/staff/vendors/{vendor_id:[0-9]+}/top-up", staff.vendor_top_up, name="top_up")
     router.add_post(
-        r"/staff/vendors/{vendor_id:\d+}/discount", staff.vendor_discount, name="discount"
+        r"/staff/vendors/{vendor_id:[0-9]+}/discount", staff.vendor_discount, name="discount"
     )
 
     _form(router, "/activate", offline.offline_activation, "offline")

@@ -31,7 +31,6 @@ BULK_RESULTS = {
     "ok": N_("Found"),
     "malformed": N_("Not a serial number (mistyped?)"),
     "unknown": N_("No such serial number"),
-    "not_yours": N_("Belongs to another vendor"),
     "duplicate": N_("Listed twice"),
 }
 BULK_ACTION_NAMES = {

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 from aiohttp import web
 
 from activation_server.activations.requests import parse_serial
 from activation_server.appkeys import DB_POOL
 from activation_server.errors import InvalidRequest
-from activation_server.http import read_body
+from activation_server.http import parse_json, read_body
 from vendor_portal import parsing
 from vendor_portal.auth import current_actor
 from vendor_portal.serials import service
@@ -83,10 +81,7 @@ async def post_bulk(request: web.Request) -> web.Response:
         action = request.query.get("action", "check")
         entries = service.split_list(text)
     else:
-        try:
-            body = json.loads(text)
-        except ValueError:
-            raise InvalidRequest("The request body is not valid JSON.") from None
+        body = parse_json(text)
         if not isinstance(body, dict):
             raise InvalidRequest("The request body must be a JSON object.")
         action = body.get("action", "check")

@@ -180,7 +180,9 @@ class BulkLine:
     line: int
     input: str
     serial: str | None
-    result: str  # ok | malformed | unknown | not_yours | duplicate
+    # ok | malformed | unknown | duplicate: another vendor's serial is "unknown", as if it did
+    # not exist, so that group work tells no one which guessed serials are real.
+    result: str
 
 
 @dataclass(frozen=True)
@@ -194,7 +196,6 @@ class BulkResult:
             "ok": 0,
             "malformed": 0,
             "unknown": 0,
-            "not_yours": 0,
             "duplicate": 0,
         }
         for line in self.lines:
@@ -214,13 +215,18 @@ def split_list(text: str) -> list[tuple[int, str]]:
     """The entries of a pasted list or an uploaded CSV: the first non-empty cell of each row,
     with its line number; empty rows and a header row named 'serial' are skipped."""
     entries: list[tuple[int, str]] = []
-    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-        cells = [cell.strip() for cell in row if cell.strip()]
-        if not cells:
-            continue
-        if number == 1 and cells[0].lower() in ("serial", "serial number", "serials"):
-            continue
-        entries.append((number, cells[0][:100]))
+    # newline="" leaves line ends to the csv module, which knows a lone "\r" as one too.
+    rows = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for number, row in enumerate(rows, start=1):
+            cells = [cell.strip() for cell in row if cell.strip()]
+            if not cells:
+                continue
+            if number == 1 and cells[0].lower() in ("serial", "serial number", "serials"):
+                continue
+            entries.append((number, cells[0][:100]))
+    except csv.Error as exc:
+        raise InvalidRequest(f"The list is not readable as CSV: {exc}.") from None
     if len(entries) > MAX_BULK_LINES:
         raise InvalidRequest(f"A list has at most {MAX_BULK_LINES} serials.")
     return entries
@@ -229,7 +235,7 @@ def split_list(text: str) -> list[tuple[int, str]]:
 async def bulk(
     pool: asyncpg.Pool, actor: Actor, action: str, entries: list[tuple[int, str]]
 ) -> BulkResult:
-    """Checks every entry (malformed, unknown, not yours, duplicate, ok) and applies ``action``
+    """Checks every entry (malformed, unknown, duplicate, ok) and applies ``action``
     (block, unblock, or only check) to the valid ones, in one transaction."""
     if action not in BULK_ACTIONS:
         raise InvalidRequest(f"The action must be one of: {', '.join(BULK_ACTIONS)}.")
@@ -250,10 +256,8 @@ async def bulk(
         for number, raw, value in parsed:
             if value is None:
                 result = "malformed"
-            elif value not in owners:
+            elif value not in owners or not actor.may_see(owners[value]):
                 result = "unknown"
-            elif not actor.may_see(owners[value]):
-                result = "not_yours"
             elif value in seen:
                 result = "duplicate"
             else:

@@ -115,6 +115,8 @@ async def test_a_held_lock_blocks_the_runner(database_url: str, tmp_path: Path) 
         await runner.close()
 
 
-def test_the_shipped_migrations_are_numbered_without_gaps() -> None:
+def test_the_shipped_migrations_are_numbered_in_order_without_repeats() -> None:
+    # Gaps are allowed: work in progress numbers its migrations in ranges of its own.
     versions = [m.version for m in load_migrations()]
-    assert versions == list(range(1, len(versions) + 1))
+    assert versions[0] == 1
+    assert versions == sorted(set(versions))

@@ -71,7 +71,7 @@ async def test_products_create_refuse_and_edit(
     taken = await portal.post(
         "/portal/products/new", {"code": "ACME-CAD", "name": "Again", "features": ""}, status=422
     )
-    assert "A product with this code exists already" in taken
+    assert "This product code is not available" in taken
 
     await portal.get("/portal/products/ACME-CAD/edit")
     await portal.post(
