@@ -107,7 +107,9 @@ def _markdown_file(path: Path, start: str | None = None) -> str | None:
         level = start.split(" ")[0] + " "
         following = text.find("\n" + level, index + len(start))
         text = text[index : following if following > 0 else len(text)]
-    return str(_markdown.render(text))
+    # Code blocks and tables scroll sideways on a phone: focusable, so a keyboard scrolls them.
+    html = str(_markdown.render(text))
+    return html.replace("<pre>", '<pre tabindex="0">').replace("<table>", '<table tabindex="0">')
 
 
 async def docs_index(request: web.Request) -> web.StreamResponse:

@@ -72,6 +72,17 @@ STATUS_NAMES: dict[str, str] = {
 }
 
 
+# The same statuses inside a sentence ("The order is invoiced now"), where a capital is wrong.
+STATUS_WORDS: dict[str, str] = {
+    "placed": N_("placed"),
+    "invoiced": N_("invoiced"),
+    "fulfilled": N_("fulfilled"),
+    "cancelled": N_("cancelled"),
+    "active": N_("active"),
+    "blocked": N_("blocked"),
+}
+
+
 def _translated(names: dict[str, str], code: str) -> str:
     """The reader's-language name of a code, or the code itself when it has no name."""
     return gettext(names[code]) if code in names else code
@@ -90,7 +101,7 @@ def explain(error: ApiError) -> str:
     if "features" in details and isinstance(details["features"], list):
         details["features"] = ", ".join(str(item) for item in details["features"])
     if "status" in details:
-        details["status"] = status_name(str(details["status"]))
+        details["status"] = _translated(STATUS_WORDS, str(details["status"]))
     try:
         return gettext(template) % details if "%(" in template else gettext(template)
     except (KeyError, TypeError, ValueError):

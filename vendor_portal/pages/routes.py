@@ -58,6 +58,8 @@ def add_routes(app: web.Application) -> None:
     router.add_get("/orders", orders.order_list, name="orders")
     _form(router, "/orders/new", orders.order_new, "order_new")
     router.add_get(r"/orders/{order_id:[0-9]+}", orders.order_card, name="order")
+    # Before the card's actions, whose "{action}" would take "edit" too.
+    _form(router, r"/orders/{order_id:[0-9]+}/edit", orders.order_edit, "order_edit")
     router.add_post(r"/orders/{order_id:[0-9]+}/{action}", orders.order_action, name="order_action")
     router.add_get(r"/orders/{order_id:[0-9]+}/serials.csv", orders.order_serials_csv, name="csv")
     router.add_get(r"/orders/{order_id:[0-9]+}/invoice", orders.invoice, name="invoice")
