@@ -88,7 +88,11 @@ async def _limiter(app: web.Application) -> AsyncIterator[None]:
 
     async def cleanup() -> None:
         async with pool.acquire() as connection:
-            await delete_expired(connection, settings.rate_limit_window_seconds)
+            # The longest window of any limiter sharing the table (sign-ins count for longer).
+            await delete_expired(
+                connection,
+                max(settings.rate_limit_window_seconds, settings.login_rate_window_seconds),
+            )
 
     task = asyncio.create_task(_every(LIMITER_CLEANUP_SECONDS, cleanup))
     yield

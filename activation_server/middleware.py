@@ -1,14 +1,21 @@
-"""Middlewares: every error becomes the contract's JSON body; every request is measured."""
+"""Middlewares: every error becomes the contract's JSON body; every request is measured, logged
+and bounded in how long it may wait for the database."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
+import re
 import time
+import uuid
+from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from activation_server import metrics
+from activation_server.appkeys import SETTINGS
 from activation_server.db.pool import UNAVAILABLE_ERRORS, is_refused_value
 from activation_server.errors import (
     ApiError,
@@ -21,6 +28,14 @@ from activation_server.errors import (
 )
 
 log = logging.getLogger(__name__)
+# One JSON line per request (see docs/deployment.md for its fields and what it leaves out).
+access_log = logging.getLogger("activation_server.access")
+
+REQUEST_ID_HEADER = "X-Request-Id"
+# A caller's own request id is kept when it is short and plain; anything else is replaced.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+# Path parameters that are secrets of a customer: logged by their first group only.
+_MASKED = frozenset({"serial"})
 
 # Pages of the portal render their own errors as HTML.
 HTML_PREFIX = "/portal"
@@ -94,30 +109,103 @@ _SECURITY_HEADERS = (
 )
 
 
+class DatabaseWaitExceeded(asyncio.TimeoutError):
+    """The request waited longer than ``db_wait_seconds`` in all: answered 503."""
+
+
+def _abandon(task: asyncio.Task[Any]) -> None:
+    # What a frozen database left half done finishes (or times out) in the background.
+    if not task.cancelled():
+        task.exception()
+
+
+async def _within(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The handler's answer, or DatabaseWaitExceeded once the request has waited its budget.
+
+    The budget is a hard bound on the client's wait: the handler runs as a task of its own and is
+    cancelled and left to clean up (a rollback on a frozen database can take the command timeout
+    again) while the client already has its 503. A body still arriving has the client's own
+    timeout on top, so a slow client gets its 408, not a 503.
+    """
+    settings = request.app[SETTINGS]
+    budget = settings.db_wait_seconds
+    if request.body_exists and not request.content.is_eof():
+        budget += settings.client_timeout_seconds
+    task = asyncio.ensure_future(handler(request))
+    try:
+        done, _ = await asyncio.wait((task,), timeout=budget)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    if done:
+        return task.result()
+    task.cancel()
+    task.add_done_callback(_abandon)
+    raise DatabaseWaitExceeded(f"no answer within {budget:g} s")
+
+
+def _logged_path(request: web.Request, route: str) -> str:
+    """The path without its query string, and with a serial cut to its first group."""
+    if route == "unmatched":
+        return request.path[:200]
+    info = request.match_info
+    if not _MASKED.intersection(info):
+        return request.path
+    path = request.path
+    for name in _MASKED.intersection(info):
+        value = info[name]
+        path = path.replace(value, value.split("-")[0][:6] + "-…")
+    return path
+
+
+def _log_access(
+    request: web.Request, request_id: str, route: str, status: int, seconds: float
+) -> None:
+    access_log.info(
+        json.dumps(
+            {
+                "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + "Z",
+                "request_id": request_id,
+                "method": request.method,
+                "route": route,
+                "path": _logged_path(request, route),
+                "status": status,
+                "ms": round(seconds * 1000, 2),
+                "client": request.remote,
+            },
+            ensure_ascii=False,
+        )
+    )
+
+
 @web.middleware
 async def api_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Measures every request, renders every error as the contract's body and adds the security
-    headers: one middleware rather than three, because each layer of aiohttp's middleware chain
-    costs a coroutine and a partial per request on the hot path.
+    """Measures and logs every request, bounds its wait for the database, renders every error as
+    the contract's body and adds the security headers: one middleware rather than several,
+    because each layer of aiohttp's middleware chain costs a coroutine and a partial per request
+    on the hot path.
 
-    The order is that of the three middlewares it replaces (metrics outermost, then security
-    headers, then errors): an error answer gets the headers, and an HTTP exception passed
-    through (a redirect, a portal page's error) gets neither but is counted with its status.
+    The order is that of the middlewares it replaces (metrics outermost, then security headers,
+    then errors): an error answer gets the headers, and an HTTP exception passed through (a
+    redirect, a portal page's error) gets neither but is counted with its status.
     """
     started = time.perf_counter()
     status = 500
+    given = request.headers.get(REQUEST_ID_HEADER)
+    request_id = given if given and _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
     try:
         try:
             if "%00" in request.raw_path:
                 # No path segment or query value of any address holds a NUL, and PostgreSQL's
                 # text cannot store one: refused here, before it can reach a statement.
                 raise _bad_address(request)
-            response = await handler(request)
+            response = await _within(request, handler)
         except Exception as error:  # every error gets the contract's answer
             response = _error_answer(request, error)
         headers = response.headers
         for name, value in _SECURITY_HEADERS:
             headers.setdefault(name, value)
+        headers[REQUEST_ID_HEADER] = request_id
         status = response.status
         return response
     except web.HTTPException as exc:
@@ -125,6 +213,8 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         exc.headers.setdefault("Server", SERVER)
         raise
     finally:
-        metrics.record_request(
-            _route_name(request), request.method, status, time.perf_counter() - started
-        )
+        seconds = time.perf_counter() - started
+        route = _route_name(request)
+        metrics.record_request(route, request.method, status, seconds)
+        if access_log.isEnabledFor(logging.INFO):
+            _log_access(request, request_id, route, status, seconds)

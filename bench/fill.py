@@ -46,6 +46,10 @@ class FillSlice:
     p50_ms: float
     p99_ms: float
     used: int
+    # CPU per request answered (new or refused) of the server and of PostgreSQL: a slice slower
+    # for want of CPU (a busy shared machine) costs the same per request; a worse plan costs more.
+    server_us: float
+    database_us: float
 
 
 async def fresh_database(url: str, limit: int) -> str:
@@ -109,11 +113,14 @@ def run(harness: Harness, limit: int, slice_seconds: float) -> dict[str, Any]:
                     sample.p50_ms,
                     sample.p99_ms,
                     used,
+                    sample.server_us,
+                    sample.database_us,
                 )
             )
             print(
                 f"  fill slice {len(slices):>3} {created / sample.seconds:>8,.0f} new/s  "
-                f"p50 {sample.p50_ms:6.2f} ms  p99 {sample.p99_ms:6.2f} ms  in the pool {used:,}",
+                f"p50 {sample.p50_ms:6.2f} ms  p99 {sample.p99_ms:6.2f} ms  in the pool {used:,}  "
+                f"CPU µs/req server {sample.server_us:,.0f} database {sample.database_us:,.0f}",
                 file=sys.stderr,
             )
         after = harness.wrk("fill", "hot", path, seconds=1.0, port=port, server=members)

@@ -138,12 +138,13 @@ def fill_lines(fill: dict[str, Any] | None) -> list[str]:
         f"{fill['after_requests']:,} attempts refused "
         f"{'✔' if fill['complete'] else '✘'}.",
         "",
-        "| slice | new activations/s | p50 ms | p99 ms | in the pool |",
-        "|---:|---:|---:|---:|---:|",
+        "| slice | new activations/s | p50 ms | p99 ms | in the pool | server µs/req "
+        "| database µs/req |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
     ]
     lines += [
         f"| {s['index']} | {s['rate']:,.0f} | {s['p50_ms']:.1f} | {s['p99_ms']:.1f} "
-        f"| {s['used']:,} |"
+        f"| {s['used']:,} | {s.get('server_us', 0):,.0f} | {s.get('database_us', 0):,.0f} |"
         for s in fill["slices"]
     ]
     return lines

@@ -695,7 +695,8 @@ class Harness:
         try:
             accounts = vendorflow.demo_accounts(self.database.url, str(self.work / "server"))
         except (subprocess.CalledProcessError, ValueError) as error:
-            return {"skipped": f"activation-server demo --json failed: {error}"}
+            said = getattr(error, "stderr", None) or ""
+            return {"skipped": f"activation-server demo --json failed: {error} {said[-500:]}"}
         return vendorflow.run(self.base_url, accounts, seconds=seconds)
 
     def soak(self, total: float) -> dict[str, Any]:

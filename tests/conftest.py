@@ -15,6 +15,7 @@ import shutil
 import socket
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -145,6 +146,9 @@ def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settin
         "pool_max_size": 10,
         "cookie_secure": False,
         "secret_key": TEST_SECRET,
+        # Mail is delivered in the background: tests look at the outbox often.
+        "mail_poll_seconds": 0.05,
+        "mail_retry_seconds": 0.2,
         **CHEAP_PASSWORDS,
     }
     values.update(overrides)
@@ -349,21 +353,56 @@ async def other_vendor(client: TestClient, pool: asyncpg.Pool, settings: Setting
 @dataclass
 class Mailbox:
     messages: list[Any] = field(default_factory=list)
+    # How many of the next messages to refuse with a temporary failure.
+    refuse: int = 0
+    refused: int = 0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.refuse > 0:
+            self.refuse -= 1
+            self.refused += 1
+            return "451 4.3.0 Try again later"
         self.messages.append(envelope)
         return "250 Message accepted for delivery"
 
-    def last_to(self, address: str) -> str:
+    received: dict[str, int] = field(default_factory=dict)
+
+    def bodies_to(self, address: str) -> list[str]:
         import email
 
-        for envelope in reversed(self.messages):
+        bodies = []
+        for envelope in self.messages:
             if address in envelope.rcpt_tos:
                 message = email.message_from_bytes(envelope.content)
-                payload = message.get_payload(decode=True)
+                part = message.get_body(("plain",)) if message.is_multipart() else message
+                assert part is not None
+                payload = part.get_payload(decode=True)
                 assert isinstance(payload, bytes)
-                return payload.decode()
-        raise AssertionError(f"no mail to {address}")
+                bodies.append(payload.decode())
+        return bodies
+
+    def last_to(self, address: str, timeout: float = 10.0) -> str:
+        """The latest mail to an address, waiting for the first (from a test in another thread
+        than the server's loop)."""
+        deadline = time.monotonic() + timeout
+        while not self.bodies_to(address) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        bodies = self.bodies_to(address)
+        if not bodies:
+            raise AssertionError(f"no mail to {address}")
+        return bodies[-1]
+
+    async def receive(self, address: str, timeout: float = 10.0) -> str:
+        """The next mail to an address that this test has not received yet, waiting for the
+        background sender (the server shares the test's loop, so the wait must not block it)."""
+        seen = self.received.get(address, 0)
+        deadline = time.monotonic() + timeout
+        while len(self.bodies_to(address)) <= seen:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no new mail to {address}")
+            await asyncio.sleep(0.05)
+        self.received[address] = seen + 1
+        return self.bodies_to(address)[seen]
 
 
 @dataclass

@@ -21,6 +21,10 @@ class Portal:
     mailer: Mailer
     login_limiter: FailureLimiter
     base_url: str
+    # Sign-in limits per address over all accounts and per account over all addresses (the
+    # limiter's own limit is per account from one address).
+    address_login_limit: int = 30
+    account_login_limit: int = 100
 
 
 PORTAL = web.AppKey("portal", Portal)

@@ -26,11 +26,14 @@ async def limited(
     failed: Callable[[T], bool] | None = None,
 ) -> T:
     """Runs ``attempt(address)`` unless the client's address is over its limit (429), and
-    counts a failure when it raises :class:`SerialNotFound` or its answer is ``failed``."""
+    counts a failure when it raises :class:`SerialNotFound` or its answer is ``failed``.
+
+    The failure is counted before it is answered, by one statement that also says whether the
+    limit is passed: past it, the caller gets 429 instead of the failure, however many requests
+    arrive at once. A success costs no database round trip here."""
     address = client_address(request)
     limiter = request.config_dict[FAILURE_LIMITER]
-    if address is not None:
-        limiter.check(address)
+    limiter.check(address)
     try:
         result = await attempt(address)
     except SerialNotFound:
@@ -42,7 +45,6 @@ async def limited(
 
 
 async def _count(request: web.Request, address: str | None) -> None:
-    if address is None:
-        return
+    # An unknown address (a Unix socket) shares one counter rather than escaping the limit.
     async with request.config_dict[DB_POOL].acquire() as connection:
         await request.config_dict[FAILURE_LIMITER].record_failure(connection, address)

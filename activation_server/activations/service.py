@@ -65,6 +65,7 @@ class Activation:
     expires_at: datetime | None
     license: str
     created: bool
+    updates_until: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -75,6 +76,7 @@ class Activation:
             "features": self.features,
             "activations": {"used": self.used, "limit": self.limit},
             "expires_at": iso(self.expires_at),
+            "updates_until": iso(self.updates_until),
             "license": self.license,
         }
 
@@ -117,8 +119,13 @@ def license_claims(
     features: list[str],
     created_at: datetime,
     expires_at: datetime | None,
+    updates_until: datetime | None = None,
 ) -> dict[str, Any]:
-    """The license's claims: a pure function of the activation, so re-issuing gives the same."""
+    """The license's claims: a pure function of the activation and its serial's terms, so
+    re-issuing gives the same until the serial's term or subscription changes.
+
+    A term license's end is its ``exp``, as a trial's is (the earlier of the two); an update
+    subscription is ``upd``: the latest release date this license runs."""
     claims: dict[str, Any] = {
         "iss": issuer,
         "sub": serial,
@@ -131,7 +138,15 @@ def license_claims(
     }
     if expires_at is not None:
         claims["exp"] = int(expires_at.timestamp())
+    if updates_until is not None:
+        claims["upd"] = int(updates_until.timestamp())
     return claims
+
+
+def earliest(*moments: datetime | None) -> datetime | None:
+    """The earliest of the moments given, None when none is."""
+    known = [moment for moment in moments if moment is not None]
+    return min(known) if known else None
 
 
 def _refusal(outcome: queries.ActivateOutcome, request: ActivationRequest) -> Exception | None:
@@ -234,6 +249,7 @@ def _activation(
     kept: str | None = None,
     batcher: ActivationBatcher | None = None,
 ) -> Activation:
+    expires_at = earliest(expires_at, outcome.valid_until)
     claims = license_claims(
         issuer=issuer,
         serial=request.serial,
@@ -244,6 +260,7 @@ def _activation(
         features=features,
         created_at=created_at,
         expires_at=expires_at,
+        updates_until=outcome.updates_until,
     )
     signing_input = keyring.signing_input(claims)
     if kept is not None and kept.startswith(signing_input + "."):
@@ -267,6 +284,7 @@ def _activation(
         expires_at=expires_at,
         license=token,
         created=created,
+        updates_until=outcome.updates_until,
     )
 
 
@@ -298,6 +316,7 @@ _MESSAGES = {
     "DEACTIVATED": "This machine's activation was deactivated.",
     "SERIAL_BLOCKED": "The serial number has been blocked by its vendor.",
     "EXPIRED": "The license has expired.",
+    "SERIAL_EXPIRED": "The serial number's term has ended.",
     "SIGNATURE_INVALID": "The license was not issued by this server or has been altered.",
 }
 
@@ -312,9 +331,9 @@ def _verdict(state: queries.ActivationState) -> Validation:
         code = "DEACTIVATED"
     elif state.status == "blocked":
         code = "SERIAL_BLOCKED"
-    elif state.serial_expired or (
-        state.expires_at is not None and state.expires_at <= datetime.now(UTC)
-    ):
+    elif state.serial_expired:
+        code = "SERIAL_EXPIRED"
+    elif state.expires_at is not None and state.expires_at <= datetime.now(UTC):
         code = "EXPIRED"
     else:
         code = "VALID"

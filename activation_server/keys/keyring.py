@@ -21,8 +21,11 @@ from typing import Any
 
 import asyncpg
 import jwt
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from nacl.bindings import crypto_sign, crypto_sign_open, crypto_sign_seed_keypair
 from nacl.exceptions import BadSignatureError
 
@@ -250,7 +253,18 @@ def key_path(directory: Path, kid: str) -> Path:
     return directory / f"{kid}.pem"
 
 
+# Key files under a passphrase: scrypt (RFC 7914) at the cost OWASP recommends for
+# interactive use scaled up for a key read once per start, then AES-256-GCM with the key id
+# as associated data (a file renamed to another key's name does not decrypt).
+KEY_FILE_FORMAT = "activation-server-key/1"
+SCRYPT_N = 2**17
+SCRYPT_R = 8
+SCRYPT_P = 1
+
+
 def read_private_key(directory: Path, kid: str, passphrase: str | None) -> Ed25519PrivateKey:
+    """The private key of ``kid``. A file of the older format (PKCS#8 encrypted with 2 048
+    rounds of PBKDF2) is still read, and rewritten in the scrypt format on the way."""
     path = key_path(directory, kid)
     try:
         data = path.read_bytes()
@@ -259,6 +273,8 @@ def read_private_key(directory: Path, kid: str, passphrase: str | None) -> Ed255
             f"the private key {kid} is not in {directory}: copy the keys directory from the "
             "machine that created it, or set ACTIVATION_DATA_DIR to it"
         ) from None
+    if data.lstrip().startswith(b"{"):
+        return _decrypt_key_file(data, kid, passphrase)
     try:
         key = serialization.load_pem_private_key(
             data, password=passphrase.encode() if passphrase else None
@@ -269,7 +285,59 @@ def read_private_key(directory: Path, kid: str, passphrase: str | None) -> Ed255
         ) from None
     if not isinstance(key, Ed25519PrivateKey):
         raise SigningKeyError(f"the private key {kid} is not an Ed25519 key")
+    if passphrase:
+        write_private_key(directory, kid, key, passphrase)
     return key
+
+
+def _scrypt(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode())
+
+
+def _encrypt_key_file(key: Ed25519PrivateKey, kid: str, passphrase: str) -> bytes:
+    salt, nonce = os.urandom(16), os.urandom(12)
+    raw = key.private_bytes(
+        serialization.Encoding.Raw,
+        serialization.PrivateFormat.Raw,
+        serialization.NoEncryption(),
+    )
+    secret = _scrypt(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
+    document = {
+        "format": KEY_FILE_FORMAT,
+        "kid": kid,
+        "kdf": {
+            "name": "scrypt",
+            "n": SCRYPT_N,
+            "r": SCRYPT_R,
+            "p": SCRYPT_P,
+            "salt": _b64url(salt),
+        },
+        "cipher": "AES-256-GCM",
+        "nonce": _b64url(nonce),
+        "ciphertext": _b64url(AESGCM(secret).encrypt(nonce, raw, kid.encode())),
+    }
+    return (json.dumps(document, indent=2) + "\n").encode()
+
+
+def _decrypt_key_file(data: bytes, kid: str, passphrase: str | None) -> Ed25519PrivateKey:
+    if not passphrase:
+        raise SigningKeyError(f"the private key {kid} is encrypted: set ACTIVATION_KEY_PASSPHRASE")
+    try:
+        document = json.loads(data)
+        kdf = document["kdf"]
+        if document["format"] != KEY_FILE_FORMAT or kdf["name"] != "scrypt":
+            raise ValueError("unknown key file format")
+        secret = _scrypt(
+            passphrase, _b64url_decode(kdf["salt"]), int(kdf["n"]), int(kdf["r"]), int(kdf["p"])
+        )
+        raw = AESGCM(secret).decrypt(
+            _b64url_decode(document["nonce"]), _b64url_decode(document["ciphertext"]), kid.encode()
+        )
+        return Ed25519PrivateKey.from_private_bytes(raw)
+    except (ValueError, KeyError, TypeError, InvalidTag):
+        raise SigningKeyError(
+            f"the private key {kid} cannot be read: check ACTIVATION_KEY_PASSPHRASE"
+        ) from None
 
 
 def write_private_key(
@@ -277,20 +345,21 @@ def write_private_key(
 ) -> Path:
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(directory, 0o700)
-    encryption: serialization.KeySerializationEncryption = (
-        serialization.BestAvailableEncryption(passphrase.encode())
-        if passphrase
-        else serialization.NoEncryption()
-    )
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
-    )
+    if passphrase:
+        content = _encrypt_key_file(key, kid, passphrase)
+    else:
+        content = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
     path = key_path(directory, kid)
-    temporary = path.with_suffix(".tmp")
+    # A name of this process's own: workers migrating one old file at once do not collide.
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
     # Created 0600 from the start, so the key is never readable by others, even briefly.
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
-        handle.write(pem)
+        handle.write(content)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, path)

@@ -18,6 +18,9 @@ class _Settings:
     max_body_bytes = 16
     client_timeout_seconds = 5.0
     trust_forwarded_for = True
+    trusted_proxy_hops = 0
+    trusted_proxies = ""
+    trusted_proxy_networks = ()
 
 
 def _request(
@@ -48,10 +51,11 @@ async def test_a_buffered_body_over_the_limit_is_refused() -> None:
 
 
 def test_client_addresses_are_canonical_and_cached() -> None:
-    request = _request([], eof=True, headers={"X-Forwarded-For": "2001:DB8::0001, 10.0.0.1"})
+    request = _request([], eof=True, headers={"X-Forwarded-For": "10.0.0.1, 2001:DB8::0001"})
     assert http.client_address(request) == "2001:db8::1"
     assert http._ADDRESSES["2001:DB8::0001"] == "2001:db8::1"
     assert http.client_address(request) == "2001:db8::1"
+    # Junk in the header falls back to the peer's address (never to "no address").
     bad = _request([], eof=True, headers={"X-Forwarded-For": "not-an-address"})
-    assert http.client_address(bad) is None
+    assert http.client_address(bad) == http.client_address(_request([], eof=True))
     assert "not-an-address" not in http._ADDRESSES

@@ -93,7 +93,7 @@ def _pages(role: str, seeded: Seeded) -> list[str]:
             f"serials/{seeded.serial}",
             f"serials/{seeded.serial}/certificate",
             "serials/group",
-            "balance",
+            "balance/history",
             "audit",
             "profile",
             *common,

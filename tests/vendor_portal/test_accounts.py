@@ -43,7 +43,7 @@ async def test_registration_confirmation_and_reset_through_smtp(mail_client, smt
         },
     )
     assert registered.status == 202
-    mail = smtp_server.mailbox.last_to(email)
+    mail = await smtp_server.mailbox.receive(email)
     assert "/v1/auth/confirm?token=" in mail
 
     refused = await client.post(
@@ -72,10 +72,10 @@ async def test_registration_confirmation_and_reset_through_smtp(mail_client, smt
         "/v1/auth/register", json={"email": email, "password": "another password", "company": "X"}
     )
     assert again.status == 202
-    assert "exists already" in smtp_server.mailbox.last_to(email)
+    assert "exists already" in await smtp_server.mailbox.receive(email)
 
     await client.post("/v1/auth/password-reset", json={"email": email})
-    code = _code(smtp_server.mailbox.last_to(email))
+    code = _code(await smtp_server.mailbox.receive(email))
     reset = await client.post(
         "/v1/auth/password-reset/confirm", json={"token": code, "password": "brand new secret"}
     )

@@ -125,6 +125,7 @@ async def test_no_token_answers_401(client, app):
             .replace("{vendor_id}", "1")
             .replace("{user_id}", "1")
             .replace("{key_id}", "1")
+            .replace("{number}", "1")
             .replace("{code}", "ACME")
             .replace("{license_type}", "SP1")
             .replace("{serial}", "01234-56789-ABCDE-FGHJS")

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from activation_server.appkeys import DB_POOL
-from activation_server.errors import InvalidRequest
+from activation_server.errors import Forbidden, InvalidRequest
 from activation_server.http import client_address, read_json_object
 from vendor_portal import parsing
 from vendor_portal.accounts import service
@@ -31,6 +31,8 @@ def user_json(user: User) -> dict[str, Any]:
         "vendor_id": user.vendor_id,
         "confirmed": user.confirmed_at is not None,
         "created_at": iso(user.created_at),
+        "disabled": user.disabled_at is not None,
+        "company_role": user.company_role if user.vendor_id is not None else None,
     }
 
 
@@ -94,14 +96,19 @@ async def get_confirm(request: web.Request) -> web.Response:
             "/portal/confirm?" + urlencode({"token": request.query.get("token", "")[:200]})
         )
     token = _link_token(request.query.get("token"))
-    user = await service.confirm(request.app[DB_POOL], token, client_address(request))
+    user = await service.confirm(
+        request.app[DB_POOL], request.app[PORTAL], token, client_address(request)
+    )
     return web.json_response({"confirmed": True, "user": user_json(user)})
 
 
 async def post_confirm(request: web.Request) -> web.Response:
     body = await read_json_object(request)
     user = await service.confirm(
-        request.app[DB_POOL], _link_token(body.get("token")), client_address(request)
+        request.app[DB_POOL],
+        request.app[PORTAL],
+        _link_token(body.get("token")),
+        client_address(request),
     )
     return web.json_response({"confirmed": True, "user": user_json(user)})
 
@@ -139,8 +146,18 @@ async def post_password_reset_confirm(request: web.Request) -> web.Response:
     body = await read_json_object(request)
     token = _link_token(body.get("token"))
     password = check_strength(body.get("password"))
+    revoke = body.get("revoke_api_keys", [])
+    if not isinstance(revoke, list) or not all(
+        isinstance(key, int) and not isinstance(key, bool) and 0 < key < 2**63 for key in revoke
+    ):
+        raise InvalidRequest("The field 'revoke_api_keys' must be a list of API key ids.")
     user = await service.reset_password(
-        request.app[DB_POOL], request.app[PORTAL], token, password, client_address(request)
+        request.app[DB_POOL],
+        request.app[PORTAL],
+        token,
+        password,
+        client_address(request),
+        revoke_keys=revoke[:100],
     )
     return web.json_response({"status": "password_changed", "user": user_json(user)})
 
@@ -223,6 +240,47 @@ async def get_user(request: web.Request) -> web.Response:
     return web.json_response(
         user_json(await service.get_user(request.app[DB_POOL], actor, user_id))
     )
+
+
+async def get_colleagues(request: web.Request) -> web.Response:
+    """The users of the caller's own company (staff belong to none)."""
+    actor = await current_actor(request)
+    if actor.vendor_id is None:
+        raise Forbidden("Only a vendor's user has colleagues.")
+    limit, offset = parsing.limit_offset(request.query)
+    users = await service.list_users(request.app[DB_POOL], actor, limit, offset)
+    return web.json_response({"items": [user_json(user) for user in users]})
+
+
+async def post_colleague(request: web.Request) -> web.Response:
+    actor = await current_actor(request)
+    body = await read_json_object(request)
+    role = body.get("company_role", "member")
+    if role not in service.COMPANY_ROLES:
+        raise InvalidRequest("The field 'company_role' must be 'admin' or 'member'.")
+    user = await service.invite_colleague(
+        request.app[DB_POOL],
+        request.app[PORTAL],
+        actor,
+        email=parsing.email(body.get("email")),
+        company_role=role,
+    )
+    return web.json_response(user_json(user), status=201)
+
+
+async def _set_disabled(request: web.Request, disabled: bool) -> web.Response:
+    actor = await current_actor(request)
+    user_id = parsing.path_id(request.match_info["user_id"], UserNotFound)
+    user = await service.set_user_disabled(request.app[DB_POOL], actor, user_id, disabled)
+    return web.json_response(user_json(user))
+
+
+async def post_disable_user(request: web.Request) -> web.Response:
+    return await _set_disabled(request, True)
+
+
+async def post_enable_user(request: web.Request) -> web.Response:
+    return await _set_disabled(request, False)
 
 
 async def get_vendors(request: web.Request) -> web.Response:

@@ -9,68 +9,104 @@ import asyncpg
 
 INSERT_VENDOR = """
 INSERT INTO vendors AS v (name, kind) VALUES ($1, $2)
-RETURNING v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at
+RETURNING v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at, v.partner_tier
 """
 SELECT_VENDOR = """
-SELECT v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at
+SELECT v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at, v.partner_tier
 FROM vendors v WHERE v.id = $1
 """
 SELECT_VENDOR_BY_NAME = """
-SELECT v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at
+SELECT v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at, v.partner_tier
 FROM vendors v WHERE v.name = $1
 ORDER BY id LIMIT 1
 """
 SELECT_VENDORS = """
-SELECT v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at
+SELECT v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at, v.partner_tier
 FROM vendors v WHERE ($1::bigint IS NULL OR v.id = $1)
 ORDER BY v.id
 LIMIT $2 OFFSET $3
 """
 UPDATE_DISCOUNT = """
 UPDATE vendors AS v SET discount_percent = $2 WHERE v.id = $1
-RETURNING v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at
+RETURNING v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at, v.partner_tier
 """
+
 
 INSERT_USER = """
 INSERT INTO users AS u (email, password_hash, role, vendor_id, confirmed_at)
 VALUES ($1, $2, $3, $4, CASE WHEN $5 THEN now() END)
 RETURNING u.id, u.email, u.password_hash, u.role, u.vendor_id, u.confirmed_at, u.token_version,
-    u.created_at
+    u.created_at, u.disabled_at, u.company_role
 """
 SELECT_USER = """
 SELECT u.id, u.email, u.password_hash, u.role, u.vendor_id, u.confirmed_at, u.token_version,
-    u.created_at FROM users u WHERE u.id = $1
+    u.created_at, u.disabled_at, u.company_role FROM users u WHERE u.id = $1
 """
 SELECT_USER_BY_EMAIL = """
 SELECT u.id, u.email, u.password_hash, u.role, u.vendor_id, u.confirmed_at, u.token_version,
-    u.created_at FROM users u WHERE u.email = $1
+    u.created_at, u.disabled_at, u.company_role FROM users u WHERE u.email = $1
 """
 SELECT_USERS = """
 SELECT u.id, u.email, u.password_hash, u.role, u.vendor_id, u.confirmed_at, u.token_version,
-    u.created_at FROM users u WHERE ($1::bigint IS NULL OR u.vendor_id = $1) ORDER BY u.id
+    u.created_at, u.disabled_at, u.company_role
+FROM users u WHERE ($1::bigint IS NULL OR u.vendor_id = $1) ORDER BY u.id
 LIMIT $2 OFFSET $3
 """
 UPDATE_USER_HASH = """
 UPDATE users AS u SET password_hash = $2, token_version = token_version + 1 WHERE u.id = $1
 RETURNING u.id, u.email, u.password_hash, u.role, u.vendor_id, u.confirmed_at, u.token_version,
-    u.created_at
+    u.created_at, u.disabled_at, u.company_role
 """
 UPDATE_HASH_ONLY = "UPDATE users SET password_hash = $2 WHERE id = $1"
 CONFIRM_USER = """
 UPDATE users AS u SET confirmed_at = coalesce(confirmed_at, now()) WHERE u.id = $1
 RETURNING u.id, u.email, u.password_hash, u.role, u.vendor_id, u.confirmed_at, u.token_version,
-    u.created_at
+    u.created_at, u.disabled_at, u.company_role
 """
 
 INSERT_EMAIL_LINK = """
-INSERT INTO email_tokens (token_hash, user_id, purpose, expires_at)
-VALUES ($1, $2, $3, now() + make_interval(secs => $4))
+INSERT INTO email_tokens (token_hash, user_id, purpose, expires_at, password_hash, company, kind)
+VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5, $6, $7)
 """
 # Taking a token marks it used in the same statement: two clicks on one link cannot both win.
 TAKE_EMAIL_LINK = """
 UPDATE email_tokens SET used_at = now()
 WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
-RETURNING user_id
+RETURNING user_id, password_hash, company, kind
+"""
+SELECT_EMAIL_LINK_USER = """
+SELECT user_id FROM email_tokens
+WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
+"""
+# A newer link of a purpose, or the use of any, voids the older ones still unused.
+VOID_EMAIL_LINKS = """
+UPDATE email_tokens SET used_at = now()
+WHERE user_id = $1 AND purpose = ANY($2::text[]) AND used_at IS NULL
+"""
+# The confirmed registration takes the account over: its password, its company's name.
+CLAIM_REGISTRATION = """
+UPDATE users AS u SET password_hash = $2, token_version = token_version + 1,
+    confirmed_at = coalesce(confirmed_at, now())
+WHERE u.id = $1
+RETURNING u.id, u.email, u.password_hash, u.role, u.vendor_id, u.confirmed_at, u.token_version,
+    u.created_at, u.disabled_at, u.company_role
+"""
+SET_COMPANY_ROLE = """
+UPDATE users AS u SET company_role = $2 WHERE u.id = $1
+RETURNING u.id, u.email, u.password_hash, u.role, u.vendor_id, u.confirmed_at, u.token_version,
+    u.created_at, u.disabled_at, u.company_role
+"""
+RENAME_VENDOR = "UPDATE vendors SET name = $2, kind = $3 WHERE id = $1"
+REVOKE_USER_API_KEYS = """
+UPDATE api_keys SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL
+"""
+SET_DISABLED = """
+UPDATE users AS u SET
+    disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) END,
+    token_version = token_version + CASE WHEN $2 THEN 1 ELSE 0 END
+WHERE u.id = $1
+RETURNING u.id, u.email, u.password_hash, u.role, u.vendor_id, u.confirmed_at, u.token_version,
+    u.created_at, u.disabled_at, u.company_role
 """
 
 INSERT_API_KEY = """
@@ -99,7 +135,7 @@ WITH used AS (
     RETURNING id, user_id
 )
 SELECT used.id AS api_key_id, u.id, u.email, u.password_hash, u.role, u.vendor_id,
-    u.confirmed_at, u.token_version, u.created_at
+    u.confirmed_at, u.token_version, u.created_at, u.disabled_at, u.company_role
 FROM used JOIN users u ON u.id = used.user_id
 """
 
@@ -112,6 +148,8 @@ class Vendor:
     discount_percent: int
     balance: int
     created_at: datetime
+    # The partner status staff assigned; its discount is kept in discount_percent.
+    partner_tier: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +162,8 @@ class User:
     confirmed_at: datetime | None
     token_version: int
     created_at: datetime
+    disabled_at: datetime | None = None
+    company_role: str = "admin"
 
 
 @dataclass(frozen=True)
@@ -135,6 +175,10 @@ class ApiKey:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+
+    @property
+    def live(self) -> bool:
+        return self.revoked_at is None
 
 
 def _vendor(row: asyncpg.Record | None) -> Vendor | None:
@@ -217,17 +261,93 @@ async def confirm_user(connection: asyncpg.Connection, user_id: int) -> User | N
     return _user(await connection.fetchrow(CONFIRM_USER, user_id))
 
 
+@dataclass(frozen=True)
+class Registration:
+    """What a sign-up asked for, carried by its confirmation link until the link is used."""
+
+    password_hash: str
+    company: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class EmailLink:
+    user_id: int
+    registration: Registration | None
+
+
 async def insert_email_token(
-    connection: asyncpg.Connection, token_hash: bytes, user_id: int, purpose: str, seconds: int
+    connection: asyncpg.Connection,
+    token_hash: bytes,
+    user_id: int,
+    purpose: str,
+    seconds: int,
+    registration: Registration | None = None,
 ) -> None:
-    await connection.execute(INSERT_EMAIL_LINK, token_hash, user_id, purpose, float(seconds))
+    await connection.execute(
+        INSERT_EMAIL_LINK,
+        token_hash,
+        user_id,
+        purpose,
+        float(seconds),
+        registration.password_hash if registration else None,
+        registration.company if registration else None,
+        registration.kind if registration else None,
+    )
 
 
 async def take_email_token(
     connection: asyncpg.Connection, token_hash: bytes, purpose: str
+) -> EmailLink | None:
+    row = await connection.fetchrow(TAKE_EMAIL_LINK, token_hash, purpose)
+    if row is None:
+        return None
+    registration = None
+    if row["password_hash"] is not None:
+        registration = Registration(row["password_hash"], row["company"], row["kind"])
+    return EmailLink(int(row["user_id"]), registration)
+
+
+async def email_token_user(
+    connection: asyncpg.Connection, token_hash: bytes, purpose: str
 ) -> int | None:
-    value = await connection.fetchval(TAKE_EMAIL_LINK, token_hash, purpose)
+    """The user a valid, unused link belongs to, without using it up."""
+    value = await connection.fetchval(SELECT_EMAIL_LINK_USER, token_hash, purpose)
     return int(value) if value is not None else None
+
+
+async def void_email_tokens(
+    connection: asyncpg.Connection, user_id: int, purposes: list[str]
+) -> None:
+    await connection.execute(VOID_EMAIL_LINKS, user_id, purposes)
+
+
+async def claim_registration(
+    connection: asyncpg.Connection, user: User, registration: Registration
+) -> User:
+    claimed = _user(
+        await connection.fetchrow(CLAIM_REGISTRATION, user.id, registration.password_hash)
+    )
+    assert claimed is not None
+    if user.vendor_id is not None:
+        await connection.execute(
+            RENAME_VENDOR, user.vendor_id, registration.company, registration.kind
+        )
+    return claimed
+
+
+async def set_company_role(connection: asyncpg.Connection, user_id: int, role: str) -> User:
+    changed = _user(await connection.fetchrow(SET_COMPANY_ROLE, user_id, role))
+    assert changed is not None
+    return changed
+
+
+async def revoke_user_api_keys(connection: asyncpg.Connection, user_id: int) -> None:
+    await connection.execute(REVOKE_USER_API_KEYS, user_id)
+
+
+async def set_disabled(connection: asyncpg.Connection, user_id: int, disabled: bool) -> User | None:
+    return _user(await connection.fetchrow(SET_DISABLED, user_id, disabled))
 
 
 async def insert_api_key(

@@ -23,6 +23,7 @@ from activation_server.db.pool import UNAVAILABLE_ERRORS
 from activation_server.errors import ApiError, ServiceUnavailable
 from activation_server.settings import Settings
 from vendor_portal.accounts import queries as accounts
+from vendor_portal.accounts.service import live_session_of
 from vendor_portal.accounts.tokens import load_secret
 from vendor_portal.pages import i18n, messages
 from vendor_portal.pages.context import PAGE, PREFIX, Page, url
@@ -30,6 +31,8 @@ from vendor_portal.pages.once import new_nonce
 from vendor_portal.pages.security import (
     COOKIE_PATH,
     CSRF_COOKIE,
+    DEVICE_COOKIE,
+    DEVICE_COOKIE_SECONDS,
     FLASH_COOKIE,
     LANGUAGE_COOKIE,
     LANGUAGE_COOKIE_SECONDS,
@@ -118,9 +121,17 @@ async def _load_user(
     if page.session is None:
         return None, None, None
     async with request.config_dict[DB_POOL].acquire() as connection:
+        # Sign-out, a password change or reset, or the user ending it elsewhere ended the
+        # session's row: the cookie alone proves nothing.
+        if not await live_session_of(connection, page.session.token, page.session.user_id):
+            return None, None, None
         user = await accounts.user(connection, page.session.user_id)
-        # A password change raises the version: sessions opened before it end here.
-        if user is None or user.token_version != page.session.version or not user.confirmed_at:
+        if (
+            user is None
+            or user.token_version != page.session.version
+            or not user.confirmed_at
+            or user.disabled_at is not None
+        ):
             return None, None, None
         vendor = await accounts.vendor(connection, user.vendor_id) if user.vendor_id else None
         language, zone = await accounts.user_preferences(connection, user.id)
@@ -221,6 +232,7 @@ async def page_middleware(request: web.Request, handler: Handler) -> web.StreamR
         session=session,
         flashes=signer.load_flashes(request.cookies.get(FLASH_COOKIE)),
         language_choice=choice,
+        known_user_id=signer.load_device(request.cookies.get(DEVICE_COOKIE)),
     )
     request[PAGE] = page
     token = i18n.activate(language)
@@ -302,6 +314,14 @@ def _write_cookies(
     if fresh_csrf:
         # Strict: the token cookie is never sent along with a request that another site starts.
         response.set_cookie(CSRF_COOKIE, csrf_cookie, samesite="Strict", **common)
+    if page.new_session is not None:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            signer.dump_device(page.new_session.user_id),
+            max_age=DEVICE_COOKIE_SECONDS,
+            samesite="Lax",
+            **common,
+        )
     if page.end_session:
         response.del_cookie(SESSION_COOKIE, path=COOKIE_PATH, secure=secure, samesite="Lax")
     elif page.new_session is not None or page.session is not None:
@@ -351,6 +371,7 @@ def _template_values(request: web.Request) -> dict[str, Any]:
         "ledger_kind": messages.ledger_kind,
         "ledger_reference": messages.ledger_reference,
         "payment_method": messages.payment_method,
+        "renewal_reason": messages.renewal_reason,
     }
 
 

@@ -11,7 +11,12 @@ from vendor_portal import parsing
 from vendor_portal.accounts import service as accounts
 from vendor_portal.accounts.passwords import MAX_LENGTH, MIN_LENGTH, check_strength
 from vendor_portal.appkeys import PORTAL
-from vendor_portal.errors import AccountNotConfirmed, InvalidCredentials, TokenNotFound
+from vendor_portal.errors import (
+    AccountDisabled,
+    AccountNotConfirmed,
+    InvalidCredentials,
+    TokenNotFound,
+)
 from vendor_portal.pages import i18n
 from vendor_portal.pages.context import (
     actor,
@@ -138,9 +143,12 @@ async def confirm(request: web.Request) -> web.StreamResponse:
         form = await Form.read(request)
         try:
             await accounts.confirm(
-                request.config_dict[DB_POOL], form["token"].strip(), client_address(request)
+                request.config_dict[DB_POOL],
+                request.config_dict[PORTAL],
+                form["token"].strip(),
+                client_address(request),
             )
-        except TokenNotFound as error:
+        except (TokenNotFound, RateLimited) as error:
             form.refuse(error)
         else:
             flash(request, gettext("Your e-mail address is confirmed. Sign in to start."))
@@ -171,12 +179,19 @@ async def login(request: web.Request) -> web.StreamResponse:
                     email=email,
                     password=password,
                     address=client_address(request),
+                    known_user_id=current.known_user_id,
                 )
-            except (InvalidCredentials, AccountNotConfirmed, RateLimited) as error:
+            except (InvalidCredentials, AccountNotConfirmed, AccountDisabled, RateLimited) as error:
                 form.refuse(error)
             else:
                 user = session.user
-                current.new_session = new_session(user.id, user.token_version)
+                token = await accounts.open_portal_session(
+                    request.config_dict[DB_POOL],
+                    user,
+                    client_address(request),
+                    request.headers.get("User-Agent", ""),
+                )
+                current.new_session = new_session(user.id, user.token_version, token)
                 current.user = user
                 raise redirect(safe_next(form["next"], "") or home_of(request))
     return render(request, "auth/login.html", {"form": form}, status=_status(form))
@@ -184,6 +199,9 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 async def logout(request: web.Request) -> web.StreamResponse:
     current = page(request)
+    if current.session is not None:
+        # Ended on the server: a copy of the cookie is worthless from now on.
+        await accounts.end_portal_session(request.config_dict[DB_POOL], current.session.token)
     current.end_session = True
     current.user = None
     flash(request, gettext("You have signed out."))
@@ -220,6 +238,12 @@ async def reset_password(request: web.Request) -> web.StreamResponse:
         password = _password(form, "password", "password_repeat")
         if not form["token"].strip():
             form.refuse(TokenNotFound())
+        posted = await request.post()
+        revoke = [
+            int(value)
+            for value in posted.getall("revoke_key", [])
+            if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19
+        ]
         if form.ok:
             try:
                 await accounts.reset_password(
@@ -228,6 +252,7 @@ async def reset_password(request: web.Request) -> web.StreamResponse:
                     form["token"].strip(),
                     password,
                     client_address(request),
+                    revoke_keys=revoke[:100],
                 )
             except (TokenNotFound, RateLimited) as error:
                 form.refuse(error)
@@ -236,7 +261,11 @@ async def reset_password(request: web.Request) -> web.StreamResponse:
                 current.end_session = True
                 flash(request, gettext("Your new password is set. Sign in with it."))
                 raise redirect(url("login"))
-    return render(request, "auth/reset.html", {"form": form}, status=_status(form))
+    # The link proves the mailbox: its holder sees the account's API keys, to revoke them.
+    keys = await accounts.reset_link_api_keys(request.config_dict[DB_POOL], form["token"].strip())
+    return render(
+        request, "auth/reset.html", {"form": form, "api_keys": keys}, status=_status(form)
+    )
 
 
 # --- profile --------------------------------------------------------------------------------
@@ -329,10 +358,18 @@ async def change_password(request: web.Request) -> web.StreamResponse:
             )
         except Forbidden:
             form.fail("current_password", gettext("The current password is wrong."))
+        except RateLimited as error:
+            form.refuse(error)
         else:
-            # Every other session ended with the change; this one continues.
+            # Every other session ended with the change; this one continues in a new one.
             user = session.user
-            page(request).new_session = new_session(user.id, user.token_version)
+            token = await accounts.open_portal_session(
+                request.config_dict[DB_POOL],
+                user,
+                client_address(request),
+                request.headers.get("User-Agent", ""),
+            )
+            page(request).new_session = new_session(user.id, user.token_version, token)
             flash(request, gettext("Your password is changed. Other sessions have ended."))
             raise redirect(url("profile"))
     return await _profile(request, form, status=_status(form))

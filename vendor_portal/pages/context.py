@@ -33,6 +33,8 @@ class Page:
     # Set by a handler that signs the user in or out; the middleware writes the cookie.
     new_session: Session | None = None
     end_session: bool = False
+    # The user a signed device cookie says signed in from this browser before.
+    known_user_id: int | None = None
     # One-time messages carried to the next page in a cookie (after a redirect).
     flashes: list[tuple[str, str]] = field(default_factory=list)
     new_flashes: list[tuple[str, str]] = field(default_factory=list)

@@ -12,6 +12,10 @@ from activation_server.errors import ApiError
 from vendor_portal.pages.i18n import N_, gettext
 
 MESSAGES: dict[str, str] = {
+    "SERIALS_NOT_RENEWABLE": N_(
+        "Some of these serial numbers cannot be renewed now (another unpaid renewal order holds "
+        "them, or they changed): check the list again."
+    ),
     "INVALID_REQUEST": N_("The form is not filled in correctly."),
     "SERIAL_MALFORMED": N_(
         "That is not a serial number: a symbol is mistyped or missing. Serial numbers look like "
@@ -41,6 +45,9 @@ MESSAGES: dict[str, str] = {
     "INVALID_CREDENTIALS": N_("The e-mail address or the password is wrong."),
     "ACCOUNT_NOT_CONFIRMED": N_(
         "Confirm your e-mail address first: follow the link in the message we sent you."
+    ),
+    "ACCOUNT_DISABLED": N_(
+        "This account is disabled. Ask your company's administrator or support."
     ),
     "FORBIDDEN": N_("Your account may not do this."),
     "NOT_FOUND": N_("Nothing is here. The address may be mistyped, or the page was removed."),
@@ -152,3 +159,21 @@ PAYMENT_METHODS: dict[str, str] = {
 
 def payment_method(method: str) -> str:
     return _translated(PAYMENT_METHODS, method)
+
+
+RENEWAL_REASONS: dict[str, str] = {
+    "malformed": N_("Not a serial number: a symbol is mistyped or missing."),
+    "not_found": N_("No such serial number among your products."),
+    "duplicate": N_("Listed on an earlier line already."),
+    "blocked": N_("The serial number is blocked."),
+    "trial": N_("A trial serial number has no subscription to renew."),
+    "locked": N_("Already in an unpaid renewal order."),
+    "no_price": N_("The price list has no subscription price for this license type."),
+}
+
+
+def renewal_reason(item: Any) -> str:
+    """Why a line of a renewal upload is refused, in the reader's language."""
+    if item.reason == "locked" and item.order_number is not None:
+        return gettext("Already in unpaid order No. %(number)s.", number=item.order_number)
+    return _translated(RENEWAL_REASONS, item.reason)

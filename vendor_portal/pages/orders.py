@@ -22,7 +22,6 @@ from vendor_portal.pages.context import (
     actor,
     flash,
     login_required,
-    page,
     redirect,
     render,
     url,
@@ -38,6 +37,8 @@ from vendor_portal.serials import service as serials
 from vendor_portal.serials.service import serials_csv
 
 PAGE_SIZE = 50
+# The terms and subscription lengths the new-order dialog offers, in months.
+TERMS = (1, 3, 6, 12, 24, 36)
 
 
 def order_id(request: web.Request) -> int:
@@ -111,6 +112,10 @@ async def _dialog_context(request: web.Request, who: Actor) -> dict[str, Any]:
         "prices": price_list.prices,
         "discount_percent": price_list.discount_percent or 0,
         "currency": price_list.prices[0].currency if price_list.prices else "RUB",
+        "term_options": [("", gettext("Perpetual"))]
+        + [(str(months), gettext("%(count)s months", count=months)) for months in TERMS],
+        "updates_options": [("", gettext("None"))]
+        + [(str(months), gettext("%(count)s months", count=months)) for months in TERMS],
     }
 
 
@@ -129,12 +134,18 @@ def _line_requests(form: Form, context: dict[str, Any]) -> list[LineRequest]:
         # Every feature ticked (the default) orders the product's full set, as the API does
         # when no features are named.
         features = None if set(chosen) == set(product.features) else chosen
+    terms = {
+        name: form.integer(name, minimum=0, maximum=orders.MAX_TERM_MONTHS, required=False) or None
+        for name in ("term_months", "updates_months")
+    }
     lines = []
     for price in context["prices"]:
         field = f"qty_{price.license_type}"
         quantity = form.integer(field, minimum=0, maximum=orders.MAX_LINE_QUANTITY, required=False)
         if quantity:
-            lines.append(LineRequest(product_code, price.license_type, quantity, features))
+            # Trials have no term or subscription: the choice applies to the full licenses.
+            asked = terms if price.kind == "full" else {}
+            lines.append(LineRequest(product_code, price.license_type, quantity, features, **asked))
     if form.ok and not lines:
         form.refuse(gettext("Enter the number of serial numbers of at least one license type."))
     return lines
@@ -147,11 +158,21 @@ class ConfirmLine:
     unit_price: int
     amount: int
     features: list[str]
+    term_months: int | None = None
+    updates_months: int | None = None
 
 
 def _confirm_lines(quote: Quote) -> list[ConfirmLine]:
     return [
-        ConfirmLine(line.license_type, line.quantity, line.unit_price, line.amount, line.features)
+        ConfirmLine(
+            line.license_type,
+            line.quantity,
+            line.unit_price,
+            line.amount,
+            line.features,
+            line.term_months,
+            line.updates_months,
+        )
         for line in quote.lines
     ]
 
@@ -257,7 +278,7 @@ async def _card(
             "order": view.order,
             "vendor": vendor,
             "balance": balance,
-            "quantity": sum(line.quantity for line in view.lines),
+            "quantity": view.quantity,
             "due": max(0, view.order.total - view.order.paid),
             "form": form or Form(),
             "people": {f"user:{user.id}": user.email for user in users},
@@ -283,6 +304,7 @@ async def order_action(request: web.Request) -> web.StreamResponse:
     form = await Form.read(request)
     action = request.match_info["action"]
     trial_days = request.config_dict[SETTINGS].trial_days
+    base_url = request.config_dict[SETTINGS].base_url
     message = ""
     try:
         if action == "cancel":
@@ -291,13 +313,15 @@ async def order_action(request: web.Request) -> web.StreamResponse:
                 await orders.cancel_order(pool, who, number, reason)
                 message = gettext("The order is cancelled.")
         elif action == "invoice":
-            view = await orders.invoice_order(pool, who, number, trial_days=trial_days)
+            view = await orders.invoice_order(
+                pool, who, number, trial_days=trial_days, base_url=base_url
+            )
             message = gettext(
                 "Invoice No. %(invoice)s is issued.", invoice=view.order.invoice_number
             )
         elif action == "pay-from-balance":
             view, _ = await orders.record_payment(
-                pool, who, number, method="balance", trial_days=trial_days
+                pool, who, number, method="balance", trial_days=trial_days, base_url=base_url
             )
             message = gettext("The order is paid from the prepaid balance.")
         elif action == "payment":
@@ -312,6 +336,7 @@ async def order_action(request: web.Request) -> web.StreamResponse:
                     reference=reference,
                     amount=amount,
                     trial_days=trial_days,
+                    base_url=base_url,
                 )
                 message = (
                     gettext("The payment is recorded.")
@@ -345,27 +370,5 @@ async def order_serials_csv(request: web.Request) -> web.StreamResponse:
         charset="utf-8",
         headers={
             "Content-Disposition": (f'attachment; filename="order-{view.order.number}-serials.csv"')
-        },
-    )
-
-
-@login_required
-async def invoice(request: web.Request) -> web.StreamResponse:
-    pool = request.config_dict[DB_POOL]
-    who = actor(request)
-    view = await orders.get_order(pool, who, order_id(request))
-    if view.order.invoice_number is None:
-        raise web.HTTPNotFound()
-    vendor = await accounts.get_vendor(pool, who, view.order.vendor_id)
-    return render(
-        request,
-        "documents/invoice.html",
-        {
-            "view": view,
-            "order": view.order,
-            "vendor": vendor,
-            "due": max(0, view.order.total - view.order.paid),
-            "issuer": request.config_dict[SETTINGS].issuer,
-            "is_staff": page(request).is_staff,
         },
     )

@@ -9,9 +9,13 @@ from vendor_portal.pages import (
     auth,
     dashboard,
     docs,
+    documents,
     offline,
     orders,
+    people,
+    prices,
     products,
+    renewals,
     serials,
     staff,
 )
@@ -42,8 +46,17 @@ def add_routes(app: web.Application) -> None:
     router.add_post("/profile/api-keys", auth.create_api_key, name="api_keys")
     router.add_post(r"/profile/api-keys/{key_id}/revoke", auth.revoke_api_key, name="revoke_key")
 
+    router.add_get("/sessions", people.session_list, name="sessions")
+    router.add_post(r"/sessions/{session_id}/end", people.session_end, name="session_end")
+    _form(router, "/colleagues", people.colleague_list, "colleagues")
+    router.add_post(
+        r"/colleagues/{user_id}/{action:disable|enable}",
+        people.colleague_status,
+        name="colleague_status",
+    )
+
     router.add_get("/dashboard", dashboard.dashboard, name="dashboard")
-    router.add_get("/balance", account.balance_history, name="balance")
+    router.add_get("/balance/history", account.balance_history, name="balance_history")
     router.add_get("/audit", account.audit_log, name="audit")
 
     router.add_get("/docs", docs.docs_index, name="docs")
@@ -62,7 +75,20 @@ def add_routes(app: web.Application) -> None:
     _form(router, r"/orders/{order_id:[0-9]+}/edit", orders.order_edit, "order_edit")
     router.add_post(r"/orders/{order_id:[0-9]+}/{action}", orders.order_action, name="order_action")
     router.add_get(r"/orders/{order_id:[0-9]+}/serials.csv", orders.order_serials_csv, name="csv")
-    router.add_get(r"/orders/{order_id:[0-9]+}/invoice", orders.invoice, name="invoice")
+    router.add_get(r"/orders/{order_id:[0-9]+}/invoice", documents.invoice, name="invoice")
+    router.add_get(r"/orders/{order_id:[0-9]+}/act", documents.act, name="act")
+    _form(router, "/balance", documents.balance, "balance")
+    router.add_get(
+        r"/balance/prepayments/{number:[0-9]+}", documents.prepayment_invoice, name="prepayment"
+    )
+    _form(router, "/company", documents.company, "company")
+    router.add_get("/prices", prices.prices, name="prices")
+    router.add_post("/prices/{what}", prices.change, name="prices_change")
+    router.add_post(r"/staff/vendors/{vendor_id:[0-9]+}/tier", staff.vendor_tier, name="tier")
+    router.add_post(
+        r"/staff/vendors/{vendor_id:[0-9]+}/prepayment", staff.vendor_prepayment, name="prepaid"
+    )
+    _form(router, "/renewals", renewals.renewals, "renewals")
 
     router.add_get("/serials", serials.serial_list, name="serials")
     _form(router, "/serials/group", serials.group_work, "group")

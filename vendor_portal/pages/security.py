@@ -1,9 +1,11 @@
 """Browser sessions and CSRF tokens of the portal's pages.
 
-The session is a signed cookie (HMAC-SHA256) naming the user and the user's token version: a
-password change or reset raises the version, which ends every session opened before it, on every
-worker, with no session table to share. The cookie is HttpOnly, SameSite=Lax, limited to
-``/portal/`` and Secure unless ``cookie_secure`` is off (plain-HTTP development and tests).
+The session is a signed cookie (HMAC-SHA256) naming the user, the user's token version and a
+random session token whose hash the ``portal_sessions`` table keeps: sign-out, a password
+change or reset, disabling the user, or the user ending it from the sessions page ends it on the
+server, so a copied or replayed cookie stops working at once. The cookie is HttpOnly,
+SameSite=Lax, limited to ``/portal/`` and Secure unless ``cookie_secure`` is off (plain-HTTP
+development and tests).
 
 CSRF: every visitor carries a random, HttpOnly ``portal_csrf`` cookie, and every form posts a
 token that is an HMAC of it. A cross-site page can neither read the cookie nor compute the
@@ -26,6 +28,10 @@ SESSION_COOKIE = "portal_session"
 CSRF_COOKIE = "portal_csrf"
 LANGUAGE_COOKIE = "portal_lang"
 FLASH_COOKIE = "portal_flash"
+# Remembers which account signed in from this browser, so that a flood of strangers' wrong
+# passwords on that account does not lock its owner's browser out.
+DEVICE_COOKIE = "portal_device"
+DEVICE_COOKIE_SECONDS = 365 * 24 * 3600
 COOKIE_PATH = "/portal/"
 # A session ends after this long without a request; each page view renews it.
 SESSION_IDLE_SECONDS = 12 * 3600
@@ -49,11 +55,17 @@ class Session:
     # When the user signed in: the absolute limit counts from here.
     started: int
     expires: int
+    # Names the server-side row (its hash does): without a live row the cookie is worthless.
+    token: str = ""
 
     def renewed(self, now: int) -> Session:
         limit = self.started + SESSION_ABSOLUTE_SECONDS
         return Session(
-            self.user_id, self.version, self.started, min(now + SESSION_IDLE_SECONDS, limit)
+            self.user_id,
+            self.version,
+            self.started,
+            min(now + SESSION_IDLE_SECONDS, limit),
+            self.token,
         )
 
 
@@ -76,6 +88,7 @@ class Signer:
                 "v": session.version,
                 "s": session.started,
                 "e": session.expires,
+                "t": session.token,
             },
             separators=(",", ":"),
         ).encode()
@@ -91,7 +104,9 @@ class Signer:
             return None
         try:
             data = json.loads(_b64decode(body))
-            session = Session(int(data["u"]), int(data["v"]), int(data["s"]), int(data["e"]))
+            session = Session(
+                int(data["u"]), int(data["v"]), int(data["s"]), int(data["e"]), str(data["t"])
+            )
         except (binascii.Error, ValueError, KeyError, TypeError):
             return None
         now = int(time.time()) if now is None else now
@@ -116,6 +131,20 @@ class Signer:
         except (binascii.Error, ValueError, TypeError):
             return []
 
+    def dump_device(self, user_id: int) -> str:
+        body = str(user_id)
+        return f"{body}.{self._mac(self._session_key, b'device:' + body.encode())}"
+
+    def load_device(self, cookie: str | None) -> int | None:
+        """The user who signed in from this browser before, if the cookie is ours."""
+        if not cookie or len(cookie) > 128 or cookie.count(".") != 1:
+            return None
+        body, mac = cookie.split(".")
+        expected = self._mac(self._session_key, b"device:" + body.encode())
+        if not body.isascii() or not body.isdigit() or not hmac.compare_digest(mac, expected):
+            return None
+        return int(body)
+
     def csrf_token(self, csrf_cookie: str) -> str:
         return self._mac(self._csrf_key, csrf_cookie.encode())
 
@@ -125,9 +154,9 @@ class Signer:
         return hmac.compare_digest(self.csrf_token(csrf_cookie), token)
 
 
-def new_session(user_id: int, version: int, now: int | None = None) -> Session:
+def new_session(user_id: int, version: int, token: str = "", now: int | None = None) -> Session:
     now = int(time.time()) if now is None else now
-    return Session(user_id, version, now, now + SESSION_IDLE_SECONDS)
+    return Session(user_id, version, now, now + SESSION_IDLE_SECONDS, token)
 
 
 def new_csrf_cookie() -> str:

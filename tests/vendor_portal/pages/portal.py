@@ -87,7 +87,8 @@ async def last_mail(pool: asyncpg.Pool, recipient: str) -> str:
     async with pool.acquire() as connection:
         messages = await mail.messages_to(connection, recipient)
     assert messages, f"no mail to {recipient}"
-    return messages[-1].body
+    # Newest first: a newer code supersedes the older ones.
+    return messages[0].body
 
 
 def link_in(body: str, part: str) -> str:

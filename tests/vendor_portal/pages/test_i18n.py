@@ -28,6 +28,7 @@ def _extracted() -> set[str]:
     """Every msgid of the page handlers and templates, as ``pybabel extract`` finds them."""
     method_map = [
         ("vendor_portal/pages/**.py", "python"),
+        ("vendor_portal/mail/**.py", "python"),
         ("vendor_portal/templates/**.html", "jinja2"),
     ]
     options = {"vendor_portal/templates/**.html": {"extensions": "jinja2.ext.i18n"}}

@@ -82,7 +82,7 @@ async def test_balance_history_and_audit_log_show_only_the_vendors_own(
     finally:
         await staff.client.close()  # type: ignore[union-attr]
 
-    history = await vendor.get("/portal/balance")
+    history = await vendor.get("/portal/balance/history")
     assert "PP-17" in history and "Order payment" in history
     # The balance payment's own bookkeeping reference is not shown; the order is linked.
     assert "balance:order" not in history and f'href="/portal/orders/{order_id}"' in history
@@ -91,7 +91,7 @@ async def test_balance_history_and_audit_log_show_only_the_vendors_own(
 
     other = await _other_vendor(client, pool, settings)
     try:
-        theirs = await other.get("/portal/balance")
+        theirs = await other.get("/portal/balance/history")
         assert "PP-17" not in theirs
         their_log = await other.get("/portal/audit")
         assert "<code>order.placed</code>" not in their_log

@@ -11,6 +11,8 @@ from activation_server.cli import build_app
 from activation_server.settings import Settings
 from tests.conftest import PASSWORD, make_account
 from tests.vendor_portal.pages.portal import Portal
+from vendor_portal.accounts import service as accounts
+from vendor_portal.actor import system_actor
 from vendor_portal.pages.security import Signer, new_session
 
 
@@ -82,15 +84,21 @@ async def test_an_altered_or_stale_session_signs_nobody_in(
 ) -> None:
     account = await make_account(client, pool, settings, "alice@vendor-a.example", company="V")
     signer = Signer(settings.secret_key or "")
-    good = signer.dump_session(new_session(account.user_id, 0))
+    user = await accounts.get_user(pool, system_actor("test"), account.user_id)
+    token = await accounts.open_portal_session(pool, user, None, "test")
+    good = signer.dump_session(new_session(account.user_id, 0, token))
     client.session.cookie_jar.update_cookies({"portal_session": good})
     assert "alice@vendor-a.example" in await (await client.get("/portal/profile")).text()
 
     body, mac = good.split(".")
-    forged = Signer("another secret").dump_session(new_session(account.user_id, 0))
-    stale = signer.dump_session(new_session(account.user_id, 0, now=1_000_000))
-    old_version = signer.dump_session(new_session(account.user_id, 7))
-    for cookie in (forged, stale, old_version, body + "." + mac[::-1], "garbage"):
+    forged = Signer("another secret").dump_session(new_session(account.user_id, 0, token))
+    stale = signer.dump_session(new_session(account.user_id, 0, token, now=1_000_000))
+    old_version = signer.dump_session(new_session(account.user_id, 7, token))
+    # Signed right, but naming no session the server keeps.
+    unknown = signer.dump_session(new_session(account.user_id, 0, "no-such-session"))
+    other_user = signer.dump_session(new_session(account.user_id + 1, 0, token))
+    cookies = (forged, stale, old_version, unknown, other_user, body + "." + mac[::-1], "garbage")
+    for cookie in cookies:
         client.session.cookie_jar.update_cookies({"portal_session": cookie})
         text = await (await client.get("/portal/profile")).text()
         assert "alice@vendor-a.example" not in text and 'name="password"' in text
