@@ -14,10 +14,15 @@ from activation_server.appkeys import SETTINGS
 from activation_server.errors import InvalidRequest, PayloadTooLarge, RequestTimeout
 from activation_server.settings import Network
 
+# The body once read by a wrapper that needed it before the handler (an idempotency check).
+READ_BODY = web.RequestKey("read_body", bytes)
+
 
 async def read_body(request: web.Request, limit: int | None = None) -> bytes:
     """The whole body, however many packets it arrives in; 413 as soon as it is over the limit
     (``max_body_bytes`` unless given), 408 when the client sends it too slowly."""
+    if READ_BODY in request:
+        return request[READ_BODY]
     settings = request.app[SETTINGS]
     limit = settings.max_body_bytes if limit is None else limit
     if request.content_length is not None and request.content_length > limit:

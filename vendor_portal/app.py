@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from activation_server.appkeys import DB_POOL, SETTINGS
 from activation_server.errors import ApiError
@@ -21,6 +22,7 @@ from vendor_portal.appkeys import PORTAL, Portal
 from vendor_portal.audit import handlers as audit
 from vendor_portal.balances import handlers as balances
 from vendor_portal.documents import handlers as documents
+from vendor_portal.idempotency.handlers import idempotent
 from vendor_portal.mail import notices, sender
 from vendor_portal.mail.sender import Mailer
 from vendor_portal.openapi import handlers as openapi
@@ -87,8 +89,16 @@ async def _renewal_reminders(app: web.Application) -> AsyncIterator[None]:
             await task
 
 
+# Calls that need no account (sign-up, sign-in, links from mail) have no user to keep keys for.
+_UNAUTHENTICATED = "/v1/auth/"
+
+
 def add_api_routes(router: web.UrlDispatcher) -> None:
-    add = router.add_route
+    def add(method: str, path: str, handler: Handler) -> None:
+        if method != "GET" and not path.startswith(_UNAUTHENTICATED):
+            handler = idempotent(handler)
+        router.add_route(method, path, handler)
+
     add("POST", "/v1/auth/register", accounts.post_register)
     add("GET", "/v1/auth/confirm", accounts.get_confirm)
     add("POST", "/v1/auth/confirm", accounts.post_confirm)

@@ -401,3 +401,21 @@ async def user_language(connection: asyncpg.Connection, user_id: int) -> str | N
 
 async def set_user_language(connection: asyncpg.Connection, user_id: int, language: str) -> None:
     await connection.execute(UPDATE_LANGUAGE, user_id, language)
+
+
+SELECT_PREFERENCES = "SELECT language, time_zone FROM users WHERE id = $1"
+UPDATE_TIME_ZONE = "UPDATE users SET time_zone = $2 WHERE id = $1"
+
+
+async def user_preferences(
+    connection: asyncpg.Connection, user_id: int
+) -> tuple[str | None, str | None]:
+    """The user's language and time zone (None where the user has not chosen)."""
+    row = await connection.fetchrow(SELECT_PREFERENCES, user_id)
+    if row is None:
+        return None, None
+    return row["language"], row["time_zone"]
+
+
+async def set_user_time_zone(connection: asyncpg.Connection, user_id: int, zone: str) -> None:
+    await connection.execute(UPDATE_TIME_ZONE, user_id, zone)

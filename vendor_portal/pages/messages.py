@@ -79,6 +79,17 @@ STATUS_NAMES: dict[str, str] = {
 }
 
 
+# The same statuses inside a sentence ("The order is invoiced now"), where a capital is wrong.
+STATUS_WORDS: dict[str, str] = {
+    "placed": N_("placed"),
+    "invoiced": N_("invoiced"),
+    "fulfilled": N_("fulfilled"),
+    "cancelled": N_("cancelled"),
+    "active": N_("active"),
+    "blocked": N_("blocked"),
+}
+
+
 def _translated(names: dict[str, str], code: str) -> str:
     """The reader's-language name of a code, or the code itself when it has no name."""
     return gettext(names[code]) if code in names else code
@@ -97,7 +108,7 @@ def explain(error: ApiError) -> str:
     if "features" in details and isinstance(details["features"], list):
         details["features"] = ", ".join(str(item) for item in details["features"])
     if "status" in details:
-        details["status"] = status_name(str(details["status"]))
+        details["status"] = _translated(STATUS_WORDS, str(details["status"]))
     try:
         return gettext(template) % details if "%(" in template else gettext(template)
     except (KeyError, TypeError, ValueError):
@@ -127,6 +138,17 @@ LEDGER_KINDS: dict[str, str] = {
 
 def ledger_kind(kind: str) -> str:
     return _translated(LEDGER_KINDS, kind)
+
+
+# References the service makes up itself (a balance payment is "balance:order:<id>") say nothing
+# a reader needs: the entry links its order instead. A bank's or a top-up's reference is shown.
+_INTERNAL_REFERENCE_PREFIXES = ("balance:", "refund:")
+
+
+def ledger_reference(reference: str | None) -> str:
+    if reference is None or reference.startswith(_INTERNAL_REFERENCE_PREFIXES):
+        return ""
+    return reference
 
 
 PAYMENT_METHODS: dict[str, str] = {

@@ -30,6 +30,7 @@ from vendor_portal.pages.context import (
 from vendor_portal.pages.forms import Form
 from vendor_portal.pages.i18n import gettext
 from vendor_portal.pages.messages import explain
+from vendor_portal.pages.once import single_submission
 from vendor_portal.pricing import service as pricing
 from vendor_portal.products import service as products
 from vendor_portal.serials import service as serials
@@ -60,16 +61,20 @@ async def vendor_names(request: web.Request, who: Actor) -> dict[int, str]:
 async def order_list(request: web.Request) -> web.StreamResponse:
     who = actor(request)
     status = request.query.get("status") or None
-    if status not in (None, *orders.STATUSES):
-        status = None
+    filter_error = None
+    found: list[OrderView] = []
     number = page_number(request)
-    found = await orders.list_orders(
-        request.config_dict[DB_POOL],
-        who,
-        status=status,
-        limit=PAGE_SIZE + 1,
-        offset=(number - 1) * PAGE_SIZE,
-    )
+    if status is not None and status not in orders.STATUSES:
+        # Not quietly "all orders": a list that ignored the filter would look filtered.
+        filter_error = gettext("There is no such order status; choose one of the tabs.")
+    else:
+        found = await orders.list_orders(
+            request.config_dict[DB_POOL],
+            who,
+            status=status,
+            limit=PAGE_SIZE + 1,
+            offset=(number - 1) * PAGE_SIZE,
+        )
     return render(
         request,
         "orders/list.html",
@@ -78,9 +83,11 @@ async def order_list(request: web.Request) -> web.StreamResponse:
             "has_next": len(found) > PAGE_SIZE,
             "page_number": number,
             "status": status,
+            "filter_error": filter_error,
             "statuses": orders.STATUSES,
             "vendors": await vendor_names(request, who),
         },
+        status=422 if filter_error else 200,
     )
 
 
@@ -171,18 +178,52 @@ def _confirm_lines(quote: Quote) -> list[ConfirmLine]:
 
 
 @vendor_required
+@single_submission()
 async def order_new(request: web.Request) -> web.StreamResponse:
     """Step one: quantities per license type; step two: the confirmation with Back and Submit.
     Both steps are the same form posted again, so Back returns every value as typed."""
-    who = actor(request)
-    context = await _dialog_context(request, who)
-    form = Form()
-    if context["products"]:
-        first = context["products"][0]
-        form = Form.of(
-            {"product": first.code}
-            | {f"feature:{p.code}:{name}": "on" for p in context["products"] for name in p.features}
+    return await _order_dialog(request, None)
+
+
+@vendor_required
+async def order_edit(request: web.Request) -> web.StreamResponse:
+    """The same dialog for an order still placed (not invoiced): its lines replaced and priced
+    anew, as ``PUT /v1/orders/{id}`` does. Another vendor's order is not found."""
+    view = await orders.get_order(request.config_dict[DB_POOL], actor(request), order_id(request))
+    return await _order_dialog(request, view)
+
+
+def _prefilled(context: dict[str, Any], view: OrderView | None) -> Form:
+    """The dialog as it opens: the first product with all its features, or the order's lines."""
+    if view is not None:
+        first = view.lines[0]
+        values = {"product": first.product} | {
+            f"qty_{line.license_type}": str(line.quantity) for line in view.lines
+        }
+        return Form.of(
+            values | {f"feature:{first.product}:{name}": "on" for name in first.features}
         )
+    if not context["products"]:
+        return Form()
+    return Form.of(
+        {"product": context["products"][0].code}
+        | {f"feature:{p.code}:{name}": "on" for p in context["products"] for name in p.features}
+    )
+
+
+async def _order_dialog(request: web.Request, view: OrderView | None) -> web.StreamResponse:
+    who = actor(request)
+    pool = request.config_dict[DB_POOL]
+    context = await _dialog_context(request, who)
+    context["editing"] = view.order if view is not None else None
+    if view is not None and (
+        view.order.status != "placed" or len({line.product for line in view.lines}) != 1
+    ):
+        # Invoiced orders are fixed; an order of several products (placed through the API)
+        # does not fit the dialog's one product.
+        flash(request, gettext("This order can no longer be changed here."), "warning")
+        raise redirect(url(f"orders/{view.order.id}"))
+    form = _prefilled(context, view)
     step = "edit"
     quote: Quote | None = None
     if request.method == "POST":
@@ -192,16 +233,20 @@ async def order_new(request: web.Request) -> web.StreamResponse:
         if action != "back" and form.ok:
             try:
                 if action == "submit":
-                    view = await orders.place_order(request.config_dict[DB_POOL], who, lines)
-                    flash(
-                        request,
-                        gettext(
+                    if view is None:
+                        placed = await orders.place_order(pool, who, lines)
+                        message = gettext(
                             "Order No. %(number)s is placed. We will send the invoice shortly.",
-                            number=view.order.number,
-                        ),
-                    )
-                    raise redirect(url(f"orders/{view.order.id}"))
-                quote = await quote_order(request.config_dict[DB_POOL], who, lines)
+                            number=placed.order.number,
+                        )
+                    else:
+                        placed = await orders.update_order(pool, who, view.order.id, lines)
+                        message = gettext(
+                            "Order No. %(number)s is changed.", number=placed.order.number
+                        )
+                    flash(request, message)
+                    raise redirect(url(f"orders/{placed.order.id}"))
+                quote = await quote_order(pool, who, lines)
                 step = "confirm"
             except ProductNotFound as error:
                 form.refuse(error, "product")
@@ -249,6 +294,7 @@ async def order_card(request: web.Request) -> web.StreamResponse:
 
 
 @login_required
+@single_submission()
 async def order_action(request: web.Request) -> web.StreamResponse:
     """The buttons of the order card: cancel, pay from the balance, and the staff's invoice and
     payment. A refused action shows the card again with the reason."""

@@ -5,8 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from vendor_portal.pages import (
+    account,
     auth,
     dashboard,
+    docs,
     documents,
     offline,
     orders,
@@ -40,6 +42,7 @@ def add_routes(app: web.Application) -> None:
     _form(router, "/password-reset", auth.reset_password, "reset")
     router.add_get("/profile", auth.profile, name="profile")
     router.add_post("/profile/password", auth.change_password, name="password")
+    router.add_post("/profile/time-zone", auth.set_time_zone, name="time_zone")
     router.add_post("/profile/api-keys", auth.create_api_key, name="api_keys")
     router.add_post(r"/profile/api-keys/{key_id}/revoke", auth.revoke_api_key, name="revoke_key")
 
@@ -53,6 +56,13 @@ def add_routes(app: web.Application) -> None:
     )
 
     router.add_get("/dashboard", dashboard.dashboard, name="dashboard")
+    router.add_get("/balance/history", account.balance_history, name="balance_history")
+    router.add_get("/audit", account.audit_log, name="audit")
+
+    router.add_get("/docs", docs.docs_index, name="docs")
+    router.add_get("/docs/api", docs.docs_api, name="docs_api")
+    router.add_get("/docs/sdk", docs.docs_sdk, name="docs_sdk")
+    router.add_get("/docs/protocol", docs.docs_protocol, name="docs_protocol")
 
     router.add_get("/products", products.product_list, name="products")
     _form(router, "/products/new", products.product_new, "product_new")
@@ -61,6 +71,8 @@ def add_routes(app: web.Application) -> None:
     router.add_get("/orders", orders.order_list, name="orders")
     _form(router, "/orders/new", orders.order_new, "order_new")
     router.add_get(r"/orders/{order_id:[0-9]+}", orders.order_card, name="order")
+    # Before the card's actions, whose "{action}" would take "edit" too.
+    _form(router, r"/orders/{order_id:[0-9]+}/edit", orders.order_edit, "order_edit")
     router.add_post(r"/orders/{order_id:[0-9]+}/{action}", orders.order_action, name="order_action")
     router.add_get(r"/orders/{order_id:[0-9]+}/serials.csv", orders.order_serials_csv, name="csv")
     router.add_get(r"/orders/{order_id:[0-9]+}/invoice", documents.invoice, name="invoice")

@@ -16,6 +16,7 @@ from vendor_portal.pages.context import actor, flash, redirect, render, staff_re
 from vendor_portal.pages.forms import Form
 from vendor_portal.pages.i18n import gettext, money
 from vendor_portal.pages.messages import explain
+from vendor_portal.pages.once import single_submission
 from vendor_portal.pages.orders import vendor_names
 from vendor_portal.pricing import service as pricing
 from vendor_portal.products import service as products
@@ -92,6 +93,7 @@ async def vendor_card(request: web.Request) -> web.StreamResponse:
 
 
 @staff_required
+@single_submission()
 async def vendor_top_up(request: web.Request) -> web.StreamResponse:
     pool = request.config_dict[DB_POOL]
     vendor_id = _vendor_id(request)
