@@ -215,6 +215,19 @@ def _print_demo(demo: dict[str, Any], settings: Settings) -> None:
     print(flush=True)
 
 
+class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stdout`` is at the time of each line (not the one it was made
+    with, which a test harness or a daemonising wrapper may have closed since)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 def _configure_logging(settings: Settings) -> None:
     logging.basicConfig(
         level=settings.log_level.upper(),
@@ -227,7 +240,7 @@ def _configure_logging(settings: Settings) -> None:
     access.propagate = False
     access.handlers.clear()
     if settings.access_log:
-        handler = logging.StreamHandler(sys.stdout)
+        handler = _StdoutHandler()
         handler.setFormatter(logging.Formatter("%(message)s"))
         access.addHandler(handler)
         access.setLevel(logging.INFO)

@@ -14,10 +14,15 @@ from activation_server.appkeys import SETTINGS
 from activation_server.errors import InvalidRequest, PayloadTooLarge, RequestTimeout
 from activation_server.settings import Network
 
+# The body once read by a wrapper that needed it before the handler (an idempotency check).
+READ_BODY = web.RequestKey("read_body", bytes)
+
 
 async def read_body(request: web.Request, limit: int | None = None) -> bytes:
     """The whole body, however many packets it arrives in; 413 as soon as it is over the limit
     (``max_body_bytes`` unless given), 408 when the client sends it too slowly."""
+    if READ_BODY in request:
+        return request[READ_BODY]
     settings = request.app[SETTINGS]
     limit = settings.max_body_bytes if limit is None else limit
     if request.content_length is not None and request.content_length > limit:
@@ -134,14 +139,14 @@ def _check_string(value: str) -> None:
         ) from None
 
 
-async def read_json_object(request: web.Request) -> dict[str, Any]:
+async def read_json_object(request: web.Request, limit: int | None = None) -> dict[str, Any]:
     """The body as a JSON object (:func:`parse_json`); 400, 408 or 413 with a clear message
     otherwise.
 
     The Content-Type is not insisted on: a body that parses as JSON is accepted, so that a
     quick ``curl -d`` works; one that does not is refused as the contract says, with 400.
     """
-    raw = await read_body(request)
+    raw = await read_body(request, limit)
     if not raw.strip():
         raise InvalidRequest("The request body is empty: send a JSON object.")
     body = parse_json(raw)

@@ -58,6 +58,23 @@ class Settings:
     mail_retry_seconds: float = 30.0
     mail_poll_seconds: float = 1.0
     trial_days: int = 30
+    # Taken off a renewal's list price while the current subscription or term still runs, on
+    # top of the partner's discount.
+    early_renewal_percent: int = 20
+    # How often the portal looks for subscriptions ending within 30 days to remind their
+    # vendors of (seconds; 0: never, e.g. where another process does it).
+    reminder_interval_seconds: int = 3600
+    # Value added tax on invoices, percent (0: not charged); prices include it.
+    vat_percent: int = 0
+    # The seller's requisites printed on invoices and acts (the operator of this service).
+    seller_name: str = "Activation Server operator"
+    seller_address: str = ""
+    seller_tax_id: str = ""
+    seller_tax_reason_code: str = ""
+    seller_bank_name: str = ""
+    seller_bank_code: str = ""
+    seller_bank_account: str = ""
+    seller_correspondent_account: str = ""
     pool_min_size: int = 2
     pool_max_size: int = 10
     # Seconds: how long a request may wait for the database before answering 503.

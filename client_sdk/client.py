@@ -17,7 +17,7 @@ import ssl
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +69,10 @@ class Client:
     containers and tests). The ``ACTIVATION_FINGERPRINT`` environment variable is honoured only
     with ``allow_fingerprint_env=True``: otherwise anyone could run a copied license by
     exporting the fingerprint written inside it.
+
+    ``release_date`` is this build's release date (a date, or an aware datetime): a license
+    whose update subscription ended before it is refused offline with ``UPDATES_EXPIRED``, while
+    the builds released earlier keep running.
     """
 
     def __init__(
@@ -87,10 +91,13 @@ class Client:
         ssl_context: ssl.SSLContext | None = None,
         client_info: Mapping[str, Any] | None = None,
         clock: Callable[[], float] = time.time,
+        release_date: date | datetime | None = None,
     ) -> None:
         if not isinstance(product, str) or not product:
             raise ValueError("product must be the product code, e.g. 'ACME'")
         self.product = product
+        self.release_date = release_date
+        self._release = _release_timestamp(release_date)
         self.server_url = server_url
         self.store = Store(Path(store_path) if store_path else default_directory(product))
         self.offline_grace = offline_grace
@@ -323,6 +330,7 @@ class Client:
             now=now,
             not_before=not_before,
             clock_tolerance=self.clock_tolerance.total_seconds(),
+            release_date=self._release,
         )
 
     def _advance(self, record: Mapping[str, Any], now: float) -> None:
@@ -573,6 +581,18 @@ _VALIDATION_MESSAGES = {
     "SIGNATURE_INVALID": "The activation service did not accept this license's signature.",
     "SERIAL_NOT_FOUND": "The serial number of this license is not known.",
 }
+
+
+def _release_timestamp(release: date | datetime | None) -> float | None:
+    if release is None:
+        return None
+    if isinstance(release, datetime):
+        if release.tzinfo is None:
+            raise ValueError("release_date as a datetime must carry its time zone")
+        return release.timestamp()
+    if isinstance(release, date):
+        return datetime(release.year, release.month, release.day, tzinfo=UTC).timestamp()
+    raise TypeError("release_date must be a date or a datetime")
 
 
 def _canonical(serial: str) -> str:

@@ -27,7 +27,9 @@ unchanged; the SDK adds its own for what it finds locally:
                             service could not be asked
 ``WRONG_PRODUCT``           the license is for another product
 ``WRONG_MACHINE``           the license was issued to another machine
-``EXPIRED``                 the (trial) license has expired
+``EXPIRED``                 the (trial or term) license has expired
+``UPDATES_EXPIRED``         this build was released after the license's update subscription
+                            ended (older builds still run)
 ``CLOCK_TAMPERED``          the system clock is earlier than a time this license already saw
 ``OFFLINE_GRACE_EXPIRED``   validate() could not reach the service and the offline grace
                             period since the last successful check is over
@@ -59,6 +61,7 @@ KEYS_UNAVAILABLE = "KEYS_UNAVAILABLE"
 WRONG_PRODUCT = "WRONG_PRODUCT"
 WRONG_MACHINE = "WRONG_MACHINE"
 EXPIRED = "EXPIRED"
+UPDATES_EXPIRED = "UPDATES_EXPIRED"
 CLOCK_TAMPERED = "CLOCK_TAMPERED"
 OFFLINE_GRACE_EXPIRED = "OFFLINE_GRACE_EXPIRED"
 NO_SERVER = "NO_SERVER"
@@ -87,6 +90,7 @@ _HINTS: dict[str, str] = {
     WRONG_MACHINE: "Licenses cannot be copied between machines: activate on this machine.",
     WRONG_PRODUCT: "Activate this product with its own serial number.",
     EXPIRED: "Buy a license to continue using this product.",
+    UPDATES_EXPIRED: "Renew the update subscription, or run a version released before it ended.",
     CLOCK_TAMPERED: "Set the system clock to the correct date and time.",
     OFFLINE_GRACE_EXPIRED: "Connect to the network so that the license can be checked.",
     "DEACTIVATED": "Activate again with the serial number.",

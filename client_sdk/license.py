@@ -57,6 +57,9 @@ class License:
     def requires_check_in(self) -> bool:
         return self.check_in_days > 0
 
+    # The update subscription's end: builds released after it do not run on this license.
+    updates_until: datetime | None = None
+
     def has_feature(self, name: str) -> bool:
         return name in self.features
 
@@ -218,11 +221,14 @@ def check_claims(
     now: float,
     not_before: float,
     clock_tolerance: float,
+    release_date: float | None = None,
 ) -> License:
     """The License for verified claims, after the checks that bind it to here and now.
 
     ``fingerprint`` None skips the machine check (deactivation frees the slot of a machine whose
     hardware changed). ``not_before`` is the latest time this license is known to have existed.
+    ``release_date`` is the running build's: refused when the license's update subscription
+    (``upd``) ended before it.
     """
     try:
         serial = _text(claims, "sub")
@@ -233,6 +239,7 @@ def check_claims(
         features = claims.get("feat", [])
         issued = float(claims["iat"])
         expires = None if claims.get("exp") is None else float(claims["exp"])
+        updates = None if claims.get("upd") is None else float(claims["upd"])
         issuer = str(claims.get("iss", ""))
         check_in_days, grace_days = _policy(claims.get("lease"))
     except (KeyError, TypeError, ValueError):
@@ -264,6 +271,13 @@ def check_claims(
             f"This license expired on {_iso(expires)}.",
             details={"expires_at": _iso(expires)},
         )
+    if updates is not None and release_date is not None and release_date > updates:
+        raise LicenseError(
+            errors.UPDATES_EXPIRED,
+            f"This version was released on {_iso(release_date)[:10]}, after this license's "
+            f"update subscription ended on {_iso(updates)[:10]}.",
+            details={"updates_until": _iso(updates), "release_date": _iso(release_date)},
+        )
     return License(
         serial=serial,
         product=product,
@@ -278,6 +292,7 @@ def check_claims(
         token=token,
         check_in_days=check_in_days,
         grace_days=grace_days,
+        updates_until=None if updates is None else datetime.fromtimestamp(updates, UTC),
     )
 
 

@@ -12,13 +12,17 @@
     │   ├── ProductNotFound            404 PRODUCT_NOT_FOUND
     │   ├── OrderNotFound              404 ORDER_NOT_FOUND
     │   ├── ApiKeyNotFound             404 API_KEY_NOT_FOUND
+    │   ├── PrepaymentNotFound         404 PREPAYMENT_NOT_FOUND
     │   └── TokenNotFound              404 TOKEN_INVALID (expired or used link)
     └── Conflict                       409 CONFLICT
         ├── OrderStateConflict         409 ORDER_STATE_CONFLICT (names the current status)
         ├── InsufficientBalance        409 INSUFFICIENT_BALANCE
         ├── PaymentReferenceUsed       409 PAYMENT_REFERENCE_USED
         ├── ProductCodeTaken           409 PRODUCT_CODE_TAKEN
-        └── EmailTaken                 409 EMAIL_TAKEN
+        ├── EmailTaken                 409 EMAIL_TAKEN
+        ├── PrepaymentPaid             409 PREPAYMENT_PAID (paid under another reference)
+        └── SerialsNotRenewable        409 SERIALS_NOT_RENEWABLE (locked by another unpaid
+                                           renewal order, blocked, …; names them line by line)
 
 Another vendor's resources answer the NotFound classes, exactly as if they did not exist.
 """
@@ -112,3 +116,25 @@ class EmailTaken(Conflict):
 class NoNextKey(Conflict):
     code = "NO_NEXT_KEY"
     default_message = "There is no next key to promote: add one first."
+
+
+class SerialsNotRenewable(Conflict):
+    code = "SERIALS_NOT_RENEWABLE"
+
+    def __init__(self, refused: list[dict[str, object]]) -> None:
+        shown = ", ".join(f"{item['serial']} ({item['reason']})" for item in refused[:5])
+        more = f" and {len(refused) - 5} more" if len(refused) > 5 else ""
+        super().__init__(
+            f"These serial numbers cannot be renewed now: {shown}{more}.",
+            extra={"refused": refused},
+        )
+
+
+class PrepaymentNotFound(NotFound):
+    code = "PREPAYMENT_NOT_FOUND"
+    default_message = "No such prepayment invoice."
+
+
+class PrepaymentPaid(Conflict):
+    code = "PREPAYMENT_PAID"
+    default_message = "This prepayment invoice was paid already, under another reference."

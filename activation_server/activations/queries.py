@@ -29,7 +29,8 @@ ACTIVATE = """
 WITH s AS (
     SELECT s.serial, s.status, (s.valid_until IS NOT NULL AND s.valid_until <= now()) AS expired,
            s.activation_limit, s.used, s.features, s.trial, s.trial_days,
-           p.code AS product, p.vendor_id, p.check_in_days, p.grace_days
+           s.valid_until, s.updates_until, p.code AS product, p.vendor_id, p.check_in_days,
+           p.grace_days
     FROM serials s JOIN products p ON p.id = s.product_id
     WHERE s.serial = $1
 ),
@@ -77,7 +78,7 @@ SELECT s.status, s.expired, s.activation_limit, s.used, s.features AS licensed, 
        e.expires_at AS existing_expires_at, e.features AS existing_features,
        c.id AS created_id, c.created_at AS created_created_at,
        c.expires_at AS created_expires_at, c.features AS created_features,
-       b.used AS bumped_used, e.license AS existing_license
+       b.used AS bumped_used, e.license AS existing_license, s.valid_until, s.updates_until
 FROM s
 LEFT JOIN existing e ON true
 LEFT JOIN created c ON true
@@ -103,7 +104,8 @@ WITH req AS (
 info AS (
     SELECT s.serial, s.status, (s.valid_until IS NOT NULL AND s.valid_until <= now()) AS expired,
            s.activation_limit, s.used, s.features, s.trial, s.trial_days,
-           p.code AS product, p.vendor_id, p.check_in_days, p.grace_days
+           s.valid_until, s.updates_until, p.code AS product, p.vendor_id, p.check_in_days,
+           p.grace_days
     FROM (SELECT DISTINCT serial FROM req) r
     -- LIMIT keeps the planner from flattening the lookup into a join, which it does with a
     -- sequential scan of serials whenever it guesses the table small enough.
@@ -208,7 +210,7 @@ SELECT i.status, i.expired, i.activation_limit,
        c.id AS created_id, c.created_at AS created_created_at,
        c.expires_at AS created_expires_at, c.features AS created_features,
        g.base + g.rank AS bumped_used,
-       e.license AS existing_license, r.n
+       e.license AS existing_license, i.valid_until, i.updates_until, r.n
 FROM req r
 JOIN info i ON i.serial = r.serial
 LEFT JOIN existing e ON e.n = r.n
@@ -271,7 +273,7 @@ WITH touched AS (
 SELECT a.id, s.serial, a.fingerprint, a.features, a.created_at, a.expires_at, a.deactivated_at,
        s.status, (s.valid_until IS NOT NULL AND s.valid_until <= now()) AS serial_expired,
        s.activation_limit, s.used, s.trial, p.code AS product,
-       p.vendor_id, p.check_in_days, p.grace_days
+       p.vendor_id, p.check_in_days, p.grace_days, s.valid_until, s.updates_until
 FROM activations a
 JOIN serials s ON s.serial = a.serial
 JOIN products p ON p.id = s.product_id
@@ -376,6 +378,9 @@ class ActivateOutcome(NamedTuple):
     bumped_used: int | None
     # The license kept for the existing activation (NULL until it is issued a second time).
     existing_license: str | None
+    # A term license's end and an update subscription's end (license claims).
+    valid_until: datetime | None
+    updates_until: datetime | None
     # The request's number in its batch (ACTIVATE_MANY only).
     n: int | None = None
 
@@ -407,6 +412,9 @@ class CheckInState:
     vendor_id: int
     check_in_days: int
     grace_days: int
+    # The serial's term and update subscription, which the renewed license states.
+    valid_until: datetime | None
+    updates_until: datetime | None
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,7 @@ class Activation:
     license: str
     created: bool
     lease: str | None = None
+    updates_until: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
         body = {
@@ -77,6 +78,7 @@ class Activation:
             "features": self.features,
             "activations": {"used": self.used, "limit": self.limit},
             "expires_at": iso(self.expires_at),
+            "updates_until": iso(self.updates_until),
             "license": self.license,
         }
         if self.lease is not None:
@@ -124,11 +126,15 @@ def license_claims(
     expires_at: datetime | None,
     check_in_days: int = 0,
     grace_days: int = 0,
+    updates_until: datetime | None = None,
 ) -> dict[str, Any]:
-    """The license's claims: a pure function of the activation, so re-issuing gives the same.
+    """The license's claims: a pure function of the activation and its serial's terms, so
+    re-issuing gives the same until the serial's term or subscription changes.
 
-    A product that requires check-ins says so in its licenses (``lease``), signed, so that no
-    application can be talked out of asking for a lease."""
+    A term license's end is its ``exp``, as a trial's is (the earlier of the two); an update
+    subscription is ``upd``: the latest release date this license runs. A product that requires
+    check-ins says so in its licenses (``lease``), signed, so that no application can be talked
+    out of asking for a lease."""
     claims: dict[str, Any] = {
         "iss": issuer,
         "sub": serial,
@@ -143,6 +149,8 @@ def license_claims(
         claims["exp"] = int(expires_at.timestamp())
     if check_in_days > 0:
         claims["lease"] = {"check_in_days": check_in_days, "grace_days": grace_days}
+    if updates_until is not None:
+        claims["upd"] = int(updates_until.timestamp())
     return claims
 
 
@@ -175,6 +183,12 @@ def refusal_claims(license: dict[str, Any], code: str, now: float) -> dict[str, 
 def _binding(license: dict[str, Any]) -> dict[str, Any]:
     """The claims that tie a lease or a refusal to one activation on one machine."""
     return {name: license[name] for name in ("iss", "sub", "aud", "fp", "aid") if name in license}
+
+
+def earliest(*moments: datetime | None) -> datetime | None:
+    """The earliest of the moments given, None when none is."""
+    known = [moment for moment in moments if moment is not None]
+    return min(known) if known else None
 
 
 def _refusal(outcome: queries.ActivateOutcome, request: ActivationRequest) -> Exception | None:
@@ -281,6 +295,7 @@ def _activation(
     kept: str | None = None,
     batcher: ActivationBatcher | None = None,
 ) -> Activation:
+    expires_at = earliest(expires_at, outcome.valid_until)
     claims = license_claims(
         issuer=issuer,
         serial=request.serial,
@@ -293,6 +308,7 @@ def _activation(
         expires_at=expires_at,
         check_in_days=outcome.check_in_days,
         grace_days=outcome.grace_days,
+        updates_until=outcome.updates_until,
     )
     signing_input = signer.signing_input(claims)
     if kept is not None and kept.startswith(signing_input + "."):
@@ -316,6 +332,7 @@ def _activation(
         expires_at=expires_at,
         license=token,
         created=created,
+        updates_until=outcome.updates_until,
         lease=_lease(signer, claims, features, outcome.check_in_days, outcome.grace_days),
     )
 
@@ -368,6 +385,7 @@ _MESSAGES = {
     "DEACTIVATED": "This machine's activation was deactivated.",
     "SERIAL_BLOCKED": "The serial number has been blocked by its vendor.",
     "EXPIRED": "The license has expired.",
+    "SERIAL_EXPIRED": "The serial number's term has ended.",
     "SIGNATURE_INVALID": "The license was not issued by this server or has been altered.",
 }
 
@@ -382,9 +400,9 @@ def _verdict(state: queries.ActivationState) -> Validation:
         code = "DEACTIVATED"
     elif state.status == "blocked":
         code = "SERIAL_BLOCKED"
-    elif state.serial_expired or (
-        state.expires_at is not None and state.expires_at <= datetime.now(UTC)
-    ):
+    elif state.serial_expired:
+        code = "SERIAL_EXPIRED"
+    elif state.expires_at is not None and state.expires_at <= datetime.now(UTC):
         code = "EXPIRED"
     else:
         code = "VALID"
@@ -480,9 +498,10 @@ async def check_in(pool: asyncpg.Pool, keyring: Keyring, token: str, *, issuer: 
         trial=state.trial,
         features=features,
         created_at=state.created_at,
-        expires_at=state.expires_at,
+        expires_at=earliest(state.expires_at, found.valid_until),
         check_in_days=days,
         grace_days=grace,
+        updates_until=found.updates_until,
     )
     signing_input = signer.signing_input(current)
     renewed = None if token.startswith(signing_input + ".") else signer.sign_input(signing_input)

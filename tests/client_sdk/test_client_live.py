@@ -11,12 +11,13 @@ import os
 import subprocess
 import sys
 import urllib.request
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
 
+from activation_server.appkeys import DB_POOL
 from client_sdk import ActivationError, Client, LicenseError
 from client_sdk.cli import EXIT_OK, EXIT_REFUSED, main
 from client_sdk.fingerprint import FingerprintUnavailable, machine_fingerprint
@@ -300,3 +301,27 @@ def test_the_example_application_needs_a_license_for_its_feature(
     offline_start = example()  # the next start: loads the stored license
     assert offline_start.returncode == 0, offline_start.stderr
     assert report.exists()
+
+
+def test_update_subscription_from_the_server_refuses_a_newer_build_offline(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    serial = live_server.make_serial("SP1")
+    ends = datetime(2026, 3, 1, tzinfo=UTC)
+
+    async def subscribe() -> None:
+        async with live_server.app[DB_POOL].acquire() as connection:
+            await connection.execute(
+                "UPDATE serials SET updates_until = $2 WHERE serial = $1", serial, ends
+            )
+
+    live_server.run(subscribe())
+    store = tmp_path / "app"
+    old_build = client(live_server, store, release_date=date(2026, 2, 1))
+    assert old_build.activate(serial).updates_until == ends
+    new_build = client(live_server, store, release_date=date(2026, 4, 1))
+    with pytest.raises(LicenseError) as caught:
+        new_build.load()
+    assert caught.value.code == "UPDATES_EXPIRED"
+    assert "2026-03-01" in caught.value.message
+    assert old_build.load().serial == serial

@@ -100,6 +100,10 @@ STAFF_ONLY = {
     ("PATCH", "/v1/vendors/{vendor_id}"),
     ("POST", "/v1/vendors/{vendor_id}/top-ups"),
     ("PUT", "/v1/price-list/{license_type}"),
+    ("PUT", "/v1/price-list/subscriptions/{license_type}"),
+    ("PUT", "/v1/partner-tiers/{code}"),
+    ("PUT", "/v1/vendors/{vendor_id}/partner-tier"),
+    ("POST", "/v1/prepayment-invoices/{number}/payments"),
 }
 # Bodies that pass validation, so that what answers is the access rule, not the body check.
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
@@ -134,6 +138,8 @@ OWNED = {
     ("GET", "/v1/vendors/{vendor_id}"),
     ("GET", "/v1/vendors/{vendor_id}/balance"),
     ("GET", "/v1/users/{user_id}"),
+    ("POST", "/v1/users/{user_id}/disable"),
+    ("POST", "/v1/users/{user_id}/enable"),
     ("DELETE", "/v1/api-keys/{key_id}"),
 }
 # Signed-in routes about oneself or one's own lists: every role reaches them.
@@ -144,6 +150,8 @@ OWN = {
     ("POST", "/v1/api-keys"),
     ("GET", "/v1/users"),
     ("POST", "/v1/users"),
+    ("GET", "/v1/colleagues"),
+    ("POST", "/v1/colleagues"),
     ("GET", "/v1/vendors"),
     ("GET", "/v1/balance"),
     ("GET", "/v1/price-list"),
@@ -157,6 +165,12 @@ OWN = {
     ("GET", "/v1/signing-keys"),
     ("POST", "/v1/signing-keys"),
     ("POST", "/v1/signing-keys/promote"),
+    ("GET", "/v1/company"),
+    ("PUT", "/v1/company"),
+    ("GET", "/v1/balance/prepayment-invoices"),
+    ("POST", "/v1/balance/prepayment-invoices"),
+    ("POST", "/v1/renewals/quote"),
+    ("POST", "/v1/renewals"),
 }
 
 
@@ -176,6 +190,12 @@ async def _vendor_b_world(client: TestClient, staff: Account, b: Account) -> dic
         ),
         201,
     )
+    prepayment = await ok(
+        await client.post(
+            "/v1/balance/prepayment-invoices", json={"amount": 100}, headers=b.headers
+        ),
+        201,
+    )
     assert b.vendor_id is not None
     return {
         "{order_id}": str(placed["id"]),
@@ -186,6 +206,7 @@ async def _vendor_b_world(client: TestClient, staff: Account, b: Account) -> dic
         "{code}": "BEE",
         "{activation_id}": machine["activation_id"],
         "{license_type}": "SP1",
+        "{number}": str(prepayment["number"]),
     }
 
 

@@ -128,6 +128,7 @@ async def test_no_token_answers_401(client, app):
             .replace("{user_id}", "1")
             .replace("{key_id}", "1")
             .replace("{activation_id}", "00000000-0000-0000-0000-000000000000")
+            .replace("{number}", "1")
             .replace("{code}", "ACME")
             .replace("{license_type}", "SP1")
             .replace("{serial}", "01234-56789-ABCDE-FGHJS")

@@ -128,7 +128,6 @@ FORBIDDEN = [
     ("invoiced", "staff", "invoice"),
     ("invoiced", "vendor", "cancel"),
     ("placed", "staff", "pay"),
-    ("placed", "vendor", "pay_balance"),
     ("fulfilled", "staff", "invoice"),
     ("fulfilled", "staff", "cancel"),
     ("fulfilled", "vendor", "cancel"),

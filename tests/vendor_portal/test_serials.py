@@ -131,3 +131,13 @@ async def test_group_work_checks_lines_and_blocks_the_valid_ones(
         )
     )
     assert unblocked["changed"] == 2
+
+    # A wrong action in the query is refused even when the body is JSON and names its own.
+    for query in ("?action=burn", "?action=BLOCK"):
+        response = await client.post(
+            "/v1/serials/bulk" + query,
+            json={"action": "check", "serials": mine},
+            headers=vendor.headers,
+        )
+        assert response.status == 400, query
+        assert (await response.json())["error"]["code"] == "INVALID_REQUEST"

@@ -271,6 +271,8 @@ async def post_colleague(request: web.Request) -> web.Response:
 async def _set_disabled(request: web.Request, disabled: bool) -> web.Response:
     actor = await current_actor(request)
     user_id = parsing.path_id(request.match_info["user_id"], UserNotFound)
+    # No options yet, but a body that is sent must be JSON like any other.
+    await parsing.read_optional_json(request)
     user = await service.set_user_disabled(request.app[DB_POOL], actor, user_id, disabled)
     return web.json_response(user_json(user))
 

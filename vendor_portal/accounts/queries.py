@@ -9,26 +9,26 @@ import asyncpg
 
 INSERT_VENDOR = """
 INSERT INTO vendors AS v (name, kind) VALUES ($1, $2)
-RETURNING v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at
+RETURNING v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at, v.partner_tier
 """
 SELECT_VENDOR = """
-SELECT v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at
+SELECT v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at, v.partner_tier
 FROM vendors v WHERE v.id = $1
 """
 SELECT_VENDOR_BY_NAME = """
-SELECT v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at
+SELECT v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at, v.partner_tier
 FROM vendors v WHERE v.name = $1
 ORDER BY id LIMIT 1
 """
 SELECT_VENDORS = """
-SELECT v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at
+SELECT v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at, v.partner_tier
 FROM vendors v WHERE ($1::bigint IS NULL OR v.id = $1)
 ORDER BY v.id
 LIMIT $2 OFFSET $3
 """
 UPDATE_DISCOUNT = """
 UPDATE vendors AS v SET discount_percent = $2 WHERE v.id = $1
-RETURNING v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at
+RETURNING v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at, v.partner_tier
 """
 
 
@@ -148,6 +148,8 @@ class Vendor:
     discount_percent: int
     balance: int
     created_at: datetime
+    # The partner status staff assigned; its discount is kept in discount_percent.
+    partner_tier: str | None = None
 
 
 @dataclass(frozen=True)
@@ -399,3 +401,21 @@ async def user_language(connection: asyncpg.Connection, user_id: int) -> str | N
 
 async def set_user_language(connection: asyncpg.Connection, user_id: int, language: str) -> None:
     await connection.execute(UPDATE_LANGUAGE, user_id, language)
+
+
+SELECT_PREFERENCES = "SELECT language, time_zone FROM users WHERE id = $1"
+UPDATE_TIME_ZONE = "UPDATE users SET time_zone = $2 WHERE id = $1"
+
+
+async def user_preferences(
+    connection: asyncpg.Connection, user_id: int
+) -> tuple[str | None, str | None]:
+    """The user's language and time zone (None where the user has not chosen)."""
+    row = await connection.fetchrow(SELECT_PREFERENCES, user_id)
+    if row is None:
+        return None, None
+    return row["language"], row["time_zone"]
+
+
+async def set_user_time_zone(connection: asyncpg.Connection, user_id: int, zone: str) -> None:
+    await connection.execute(UPDATE_TIME_ZONE, user_id, zone)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import zoneinfo
 from dataclasses import dataclass
+from functools import cache
 
 import asyncpg
 import jwt
@@ -68,6 +70,7 @@ async def register(
     company: str,
     kind: str,
     address: str | None,
+    time_zone: str | None = None,
 ) -> None:
     """Creates an unconfirmed vendor account and mails the confirmation link.
 
@@ -92,6 +95,10 @@ async def register(
                     vendor_id=vendor.id,
                     confirmed=False,
                 )
+                if time_zone is not None:
+                    await queries.set_user_time_zone(
+                        connection, user.id, check_time_zone(time_zone)
+                    )
                 await audit.record(
                     connection,
                     actor_for(user, address),
@@ -768,3 +775,23 @@ async def set_language(pool: asyncpg.Pool, actor: Actor, language: str) -> None:
         raise InvalidRequest("A language is a two-letter code such as 'en' or 'ru'.")
     async with pool.acquire() as connection:
         await queries.set_user_language(connection, actor.user_id, language)
+
+
+def check_time_zone(zone: str) -> str:
+    """An IANA time zone name the server knows (Europe/Moscow, UTC)."""
+    if not 1 <= len(zone) <= 64 or zone not in available_time_zones():
+        raise InvalidRequest("A time zone is an IANA name such as 'Europe/Moscow' or 'UTC'.")
+    return zone
+
+
+@cache
+def available_time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones()) | {"UTC"}
+
+
+async def set_time_zone(pool: asyncpg.Pool, actor: Actor, zone: str) -> None:
+    """The time zone the portal shows the user's times in."""
+    if actor.user_id is None:
+        raise Forbidden("Only a user has a time zone.")
+    async with pool.acquire() as connection:
+        await queries.set_user_time_zone(connection, actor.user_id, check_time_zone(zone))

@@ -83,3 +83,34 @@ async def ledger(
 ) -> list[LedgerEntry]:
     rows = await connection.fetch(SELECT_LEDGER, vendor_id, limit, offset)
     return [LedgerEntry(**dict(row)) for row in rows]
+
+
+async def move(
+    connection: asyncpg.Connection,
+    *,
+    vendor_id: int,
+    kind: str,
+    amount: int,
+    order_id: int | None = None,
+    reference: str | None = None,
+    user_id: int | None = None,
+) -> LedgerEntry | None:
+    """Every change of a balance: the change and its ledger entry, in the caller's transaction.
+    A positive amount credits, a negative one debits; None when the balance is short (nothing
+    is written then)."""
+    if amount < 0:
+        after = await debit(connection, vendor_id, -amount)
+        if after is None:
+            return None
+    else:
+        after = await credit(connection, vendor_id, amount)
+    return await insert_entry(
+        connection,
+        vendor_id=vendor_id,
+        kind=kind,
+        amount=amount,
+        balance_after=after,
+        order_id=order_id,
+        reference=reference,
+        user_id=user_id,
+    )

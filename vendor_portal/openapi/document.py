@@ -392,6 +392,118 @@ def schemas() -> dict[str, Schema]:
             },
         ),
         "PriceUpdate": obj(["unit_price"], {"unit_price": MONEY}),
+        "SubscriptionPriceUpdate": obj(
+            ["update_first", "update_renewal", "term_month"],
+            {
+                "update_first": MONEY,
+                "update_renewal": MONEY,
+                "term_month": MONEY,
+                "product": {"type": "string", "description": "One product's own prices."},
+            },
+        ),
+        "TierUpdate": obj(
+            ["name", "discount_percent"],
+            {
+                "name": {"type": "string", "maxLength": 100},
+                "discount_percent": {"type": "integer", "minimum": 0, "maximum": 100},
+            },
+        ),
+        "VendorTier": obj(["tier"], {"tier": {"type": ["string", "null"]}}),
+        "PrepaymentRequest": obj(
+            ["amount"],
+            {"amount": {**MONEY, "minimum": 1}, "vendor_id": {**ID, "description": "Staff only."}},
+        ),
+        "Prepayment": obj(
+            ["number", "vendor_id", "amount", "currency", "created_at"],
+            {
+                "number": ID,
+                "vendor_id": ID,
+                "amount": MONEY,
+                "currency": {"type": "string"},
+                "created_at": TIME,
+                "paid_at": NULLABLE_TIME,
+                "reference": {"type": ["string", "null"]},
+            },
+        ),
+        "PrepaymentPayment": obj(
+            ["reference"], {"reference": {"type": "string", "maxLength": 100}}
+        ),
+        "Company": {
+            "type": "object",
+            "description": "The company's requisites printed on invoices and acts.",
+            "properties": {
+                name: {"type": "string"}
+                for name in (
+                    "legal_name",
+                    "address",
+                    "tax_id",
+                    "tax_reason_code",
+                    "bank_name",
+                    "bank_code",
+                    "bank_account",
+                    "correspondent_account",
+                    "billing_email",
+                )
+            },
+        },
+        "RenewalQuote": obj(
+            ["currency", "months", "items", "refused", "total"],
+            {
+                "currency": {"type": "string"},
+                "months": {"type": "integer"},
+                "partner_discount_percent": {"type": "integer"},
+                "early_renewal_percent": {"type": "integer"},
+                "items": {
+                    "type": "array",
+                    "items": obj(
+                        ["line", "serial", "kind", "list_price", "discount_percent", "amount"],
+                        {
+                            "line": {"type": "integer"},
+                            "serial": {"type": "string"},
+                            "product": {"type": "string"},
+                            "kind": {"type": "string", "enum": ["updates", "term"]},
+                            "previous_end": NULLABLE_TIME,
+                            "running": {"type": "boolean"},
+                            "list_price": MONEY,
+                            "discount_percent": {"type": "integer"},
+                            "amount": MONEY,
+                        },
+                    ),
+                },
+                "refused": {
+                    "type": "array",
+                    "items": obj(
+                        ["line", "reason", "message"],
+                        {
+                            "line": {"type": "integer"},
+                            "text": {"type": "string"},
+                            "reason": {
+                                "type": "string",
+                                "enum": [
+                                    "malformed",
+                                    "not_found",
+                                    "duplicate",
+                                    "blocked",
+                                    "trial",
+                                    "locked",
+                                    "no_price",
+                                ],
+                            },
+                            "message": {"type": "string"},
+                        },
+                    ),
+                },
+                "total": MONEY,
+            },
+        ),
+        "RenewalRequest": obj(
+            ["serials"],
+            {
+                "serials": {"type": "array", "items": {"type": "string"}, "maxItems": 20_000},
+                "months": {"type": "integer", "minimum": 1, "maximum": 36},
+                "vendor_id": {**ID, "description": "Staff only: the ordering company."},
+            },
+        ),
         "OrderLineRequest": obj(
             ["license_type", "product", "quantity"],
             {
@@ -399,6 +511,19 @@ def schemas() -> dict[str, Schema]:
                 "product": {"type": "string"},
                 "quantity": {"type": "integer", "minimum": 1, "maximum": 100_000},
                 "features": FEATURES,
+                "term_months": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 120,
+                    "description": "A term license: the serials stop working this long after "
+                    "fulfilment (SERIAL_EXPIRED).",
+                },
+                "updates_months": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 120,
+                    "description": "An initial update subscription (license claim 'upd').",
+                },
             },
         ),
         "OrderRequest": obj(
@@ -459,6 +584,30 @@ def schemas() -> dict[str, Schema]:
                 "paid": MONEY,
                 "due": MONEY,
                 "invoice_number": {"type": ["integer", "null"]},
+                "act_number": {
+                    "type": ["integer", "null"],
+                    "description": "The delivery act's number, given at fulfilment.",
+                },
+                "kind": {"type": "string", "enum": ["serials", "renewal"]},
+                "renewals": {
+                    "type": "array",
+                    "description": "A renewal order's serials, with their previous and new ends.",
+                    "items": obj(
+                        ["serial", "kind", "months", "list_price", "discount_percent", "amount"],
+                        {
+                            "serial": {"type": "string"},
+                            "product": {"type": "string"},
+                            "license_type": LICENSE_TYPE,
+                            "kind": {"type": "string", "enum": ["updates", "term"]},
+                            "months": {"type": "integer"},
+                            "previous_end": NULLABLE_TIME,
+                            "list_price": MONEY,
+                            "discount_percent": {"type": "integer"},
+                            "amount": MONEY,
+                            "new_end": NULLABLE_TIME,
+                        },
+                    ),
+                },
                 "created_at": TIME,
                 "updated_at": TIME,
                 "invoiced_at": NULLABLE_TIME,
@@ -904,6 +1053,98 @@ def paths() -> dict[str, Any]:
             body=ref("PriceUpdate"),
             errors=(400, 401, 403, 404),
             params=[path_param("license_type", {"type": "string"})],
+        )
+    }
+    p["/v1/price-list/subscriptions/{license_type}"] = {
+        "put": operation(
+            "Set the subscription and term prices of a license type or product (staff)",
+            "pricing",
+            (200, ref("PriceList")),
+            body=ref("SubscriptionPriceUpdate"),
+            errors=(400, 401, 403, 404),
+            params=[path_param("license_type", {"type": "string"})],
+        )
+    }
+    p["/v1/partner-tiers/{code}"] = {
+        "put": operation(
+            "Define a partner tier and its discount (staff)",
+            "pricing",
+            (200, ref("PriceList")),
+            body=ref("TierUpdate"),
+            errors=(400, 401, 403),
+            params=[path_param("code", {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,31}$"})],
+        )
+    }
+    p["/v1/vendors/{vendor_id}/partner-tier"] = {
+        "put": operation(
+            "Assign a company's partner tier (staff)",
+            "pricing",
+            (200, ref("VendorTier")),
+            body=ref("VendorTier"),
+            errors=(400, 401, 403, 404),
+            params=[VENDOR_ID],
+        )
+    }
+    p["/v1/balance/prepayment-invoices"] = {
+        "post": operation(
+            "Request a prepayment invoice for a top-up",
+            "balances",
+            (201, ref("Prepayment")),
+            body=ref("PrepaymentRequest"),
+            errors=(400, 401, 404),
+        ),
+        "get": operation(
+            "Prepayment invoices, newest first",
+            "balances",
+            (200, items_of("Prepayment")),
+            params=[query("vendor_id", ID, "Staff only: one company's.")],
+        ),
+    }
+    p["/v1/prepayment-invoices/{number}/payments"] = {
+        "post": operation(
+            "Record the bank's payment of a prepayment invoice (staff): credits the balance; "
+            "the same reference twice changes nothing",
+            "balances",
+            (201, ref("Prepayment")),
+            body=ref("PrepaymentPayment"),
+            errors=(400, 401, 403, 404, 409),
+            params=[path_param("number", {"type": "string", "pattern": "^[0-9]{1,18}$"})],
+            extra_ok={200: ref("Prepayment")},
+        )
+    }
+    p["/v1/company"] = {
+        "get": operation(
+            "The company's requisites",
+            "accounts",
+            (200, ref("Company")),
+            params=[query("vendor_id", ID, "Staff only.")],
+        ),
+        "put": operation(
+            "Replace the company's requisites",
+            "accounts",
+            (200, ref("Company")),
+            body=ref("Company"),
+            params=[query("vendor_id", ID, "Staff only.")],
+        ),
+    }
+    p["/v1/renewals/quote"] = {
+        "post": operation(
+            "Check and price an upload of serial numbers for renewal (text/plain, text/csv or "
+            "JSON {text}); nothing is written",
+            "orders",
+            (200, ref("RenewalQuote")),
+            body={"type": "object", "properties": {"text": {"type": "string"}}},
+            errors=(400, 401, 404),
+        )
+    }
+    p["/v1/renewals"] = {
+        "post": operation(
+            "Order the renewal of serial numbers: invoiced at once, the serials locked until "
+            "paid or cancelled",
+            "orders",
+            (201, ref("Order")),
+            body=ref("RenewalRequest"),
+            errors=(400, 401, 404, 409),
         )
     }
     prod = "products"

@@ -13,6 +13,7 @@ import asyncpg
 
 from activation_server.serials import queries as serial_queries
 from activation_server.serials.codec import generate
+from vendor_portal.orders import queries
 from vendor_portal.orders.queries import OrderLine
 
 COPY_CHUNK = 5000
@@ -55,4 +56,6 @@ async def issue_order_serials(
             await serial_queries.copy_serials(connection, records[start : start + COPY_CHUNK])
             await asyncio.sleep(0)
         issued += len(records)
+    if any(line.term_months or line.updates_months for line in lines):
+        await queries.apply_line_terms(connection, lines[0].order_id)
     return issued

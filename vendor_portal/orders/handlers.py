@@ -39,12 +39,19 @@ def parse_lines(body: dict[str, Any]) -> list[LineRequest]:
                 f"Line {number}: 'quantity' must be between 1 and {service.MAX_LINE_QUANTITY}."
             )
         features = item.get("features")
+        terms = {
+            name: parsing.integer(
+                item, name, required=False, minimum=1, maximum=service.MAX_TERM_MONTHS
+            )
+            for name in ("term_months", "updates_months")
+        }
         lines.append(
             LineRequest(
                 product=parsing.product_code(item.get("product"), f"lines[{number}].product"),
                 license_type=license_type,
                 quantity=quantity,
                 features=None if features is None else parsing.features(features),
+                **terms,
             )
         )
     return lines
@@ -104,6 +111,7 @@ async def post_invoice(request: web.Request) -> web.Response:
         actor,
         _order_id(request),
         trial_days=request.app[SETTINGS].trial_days,
+        base_url=request.app[SETTINGS].base_url,
     )
     return web.json_response(view.to_json(detail=True))
 
@@ -123,6 +131,7 @@ async def post_payment(request: web.Request) -> web.Response:
         reference=parsing.text(body, "reference", required=False, max_length=100),
         amount=parsing.integer(body, "amount", required=False, minimum=1, maximum=10**15),
         trial_days=request.app[SETTINGS].trial_days,
+        base_url=request.app[SETTINGS].base_url,
     )
     return web.json_response(view.to_json(detail=True), status=201 if created else 200)
 

@@ -12,12 +12,12 @@ import asyncpg
 NEXT_NUMBER = "UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value"
 INSERT_ORDER = """
 INSERT INTO orders AS o (number, vendor_id, currency, discount_percent, subtotal, discount,
-                         total, created_by)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                         total, created_by, kind)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 RETURNING
 o.id, o.number, o.vendor_id, o.status, o.currency, o.discount_percent, o.subtotal, o.discount,
 o.total, o.paid, o.invoice_number, o.created_by, o.created_at, o.updated_at, o.invoiced_at,
-o.fulfilled_at, o.cancelled_at
+o.fulfilled_at, o.cancelled_at, o.kind, o.act_number
 """
 UPDATE_TOTALS = """
 UPDATE orders AS o SET currency = $2, discount_percent = $3, subtotal = $4, discount = $5,
@@ -25,27 +25,27 @@ UPDATE orders AS o SET currency = $2, discount_percent = $3, subtotal = $4, disc
 WHERE o.id = $1 RETURNING
 o.id, o.number, o.vendor_id, o.status, o.currency, o.discount_percent, o.subtotal, o.discount,
 o.total, o.paid, o.invoice_number, o.created_by, o.created_at, o.updated_at, o.invoiced_at,
-o.fulfilled_at, o.cancelled_at
+o.fulfilled_at, o.cancelled_at, o.kind, o.act_number
 """
 SELECT_ORDER = """
 SELECT
 o.id, o.number, o.vendor_id, o.status, o.currency, o.discount_percent, o.subtotal, o.discount,
 o.total, o.paid, o.invoice_number, o.created_by, o.created_at, o.updated_at, o.invoiced_at,
-o.fulfilled_at, o.cancelled_at
+o.fulfilled_at, o.cancelled_at, o.kind, o.act_number
  FROM orders o WHERE o.id = $1
 """
 LOCK_ORDER = """
 SELECT
 o.id, o.number, o.vendor_id, o.status, o.currency, o.discount_percent, o.subtotal, o.discount,
 o.total, o.paid, o.invoice_number, o.created_by, o.created_at, o.updated_at, o.invoiced_at,
-o.fulfilled_at, o.cancelled_at
+o.fulfilled_at, o.cancelled_at, o.kind, o.act_number
  FROM orders o WHERE o.id = $1 FOR UPDATE
 """
 SELECT_ORDERS = """
 SELECT
 o.id, o.number, o.vendor_id, o.status, o.currency, o.discount_percent, o.subtotal, o.discount,
 o.total, o.paid, o.invoice_number, o.created_by, o.created_at, o.updated_at, o.invoiced_at,
-o.fulfilled_at, o.cancelled_at
+o.fulfilled_at, o.cancelled_at, o.kind, o.act_number
  FROM orders o
 WHERE ($1::bigint IS NULL OR o.vendor_id = $1) AND ($2::text IS NULL OR o.status = $2)
 ORDER BY o.created_at DESC, o.id DESC
@@ -62,28 +62,40 @@ UPDATE orders AS o SET
 WHERE o.id = $1 RETURNING
 o.id, o.number, o.vendor_id, o.status, o.currency, o.discount_percent, o.subtotal, o.discount,
 o.total, o.paid, o.invoice_number, o.created_by, o.created_at, o.updated_at, o.invoiced_at,
-o.fulfilled_at, o.cancelled_at
+o.fulfilled_at, o.cancelled_at, o.kind, o.act_number
 """
 ADD_PAID = """
 UPDATE orders AS o SET paid = o.paid + $2, updated_at = now() WHERE o.id = $1
 RETURNING
 o.id, o.number, o.vendor_id, o.status, o.currency, o.discount_percent, o.subtotal, o.discount,
 o.total, o.paid, o.invoice_number, o.created_by, o.created_at, o.updated_at, o.invoiced_at,
-o.fulfilled_at, o.cancelled_at
+o.fulfilled_at, o.cancelled_at, o.kind, o.act_number
 """
 
 INSERT_LINE = """
 INSERT INTO order_lines (order_id, position, product_id, license_type, quantity, features,
-                         unit_price, amount)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                         unit_price, amount, term_months, updates_months)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 """
 DELETE_LINES = "DELETE FROM order_lines WHERE order_id = $1"
 SELECT_LINES = """
 SELECT
 l.id, l.order_id, l.position, p.code AS product, l.product_id, l.license_type, l.quantity,
-l.features, l.unit_price, l.amount
+l.features, l.unit_price, l.amount, l.term_months, l.updates_months
  FROM order_lines l JOIN products p ON p.id = l.product_id
 WHERE l.order_id = ANY($1::bigint[]) ORDER BY l.order_id, l.position
+"""
+
+# The terms an order line asked for, counted from fulfilment (this transaction's time).
+APPLY_LINE_TERMS = """
+UPDATE serials s SET
+    valid_until = CASE WHEN l.term_months IS NOT NULL
+                       THEN now() + make_interval(months => l.term_months) END,
+    updates_until = CASE WHEN l.updates_months IS NOT NULL
+                         THEN now() + make_interval(months => l.updates_months) END
+FROM order_lines l
+WHERE l.order_id = $1 AND s.order_line_id = l.id
+  AND (l.term_months IS NOT NULL OR l.updates_months IS NOT NULL)
 """
 
 INSERT_EVENT = """
@@ -128,6 +140,10 @@ class Order:
     invoiced_at: datetime | None
     fulfilled_at: datetime | None
     cancelled_at: datetime | None
+    # 'serials' (new serials are issued) or 'renewal' (existing serials' subscriptions extended).
+    kind: str = "serials"
+    # The delivery act's number, taken at fulfilment.
+    act_number: int | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +158,8 @@ class OrderLine:
     features: list[str]
     unit_price: int
     amount: int
+    term_months: int | None = None
+    updates_months: int | None = None
 
 
 @dataclass(frozen=True)
@@ -151,6 +169,8 @@ class NewLine:
     quantity: int
     features: list[str]
     unit_price: int
+    term_months: int | None = None
+    updates_months: int | None = None
 
     @property
     def amount(self) -> int:
@@ -195,6 +215,7 @@ async def insert_order(
     subtotal: int,
     discount: int,
     created_by: int | None,
+    kind: str = "serials",
 ) -> Order:
     order = _order(
         await connection.fetchrow(
@@ -207,6 +228,7 @@ async def insert_order(
             discount,
             subtotal - discount,
             created_by,
+            kind,
         )
     )
     assert order is not None
@@ -287,6 +309,8 @@ async def insert_lines(
                 line.features,
                 line.unit_price,
                 line.amount,
+                line.term_months,
+                line.updates_months,
             )
             for position, line in enumerate(lines, start=1)
         ],
@@ -299,6 +323,10 @@ async def delete_lines(connection: asyncpg.Connection, order_id: int) -> None:
 
 async def lines(connection: asyncpg.Connection, order_ids: list[int]) -> list[OrderLine]:
     return [OrderLine(**dict(row)) for row in await connection.fetch(SELECT_LINES, order_ids)]
+
+
+async def apply_line_terms(connection: asyncpg.Connection, order_id: int) -> None:
+    await connection.execute(APPLY_LINE_TERMS, order_id)
 
 
 async def insert_event(

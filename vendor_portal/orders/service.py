@@ -23,6 +23,7 @@ from vendor_portal.accounts import queries as accounts
 from vendor_portal.actor import Actor, iso
 from vendor_portal.audit import queries as audit
 from vendor_portal.balances import queries as balances
+from vendor_portal.documents import queries as documents
 from vendor_portal.errors import (
     InsufficientBalance,
     OrderNotFound,
@@ -31,17 +32,21 @@ from vendor_portal.errors import (
     ProductNotFound,
     VendorNotFound,
 )
+from vendor_portal.mail import notices
 from vendor_portal.orders import queries
 from vendor_portal.orders.fulfilment import issue_order_serials
 from vendor_portal.orders.queries import NewLine, Order, OrderEvent, OrderLine, Payment
 from vendor_portal.pricing import queries as pricing
-from vendor_portal.pricing.service import discount_of
+from vendor_portal.pricing.service import discount_of, line_unit_price, subscription_book
 from vendor_portal.products import queries as products
+from vendor_portal.renewals import queries as renewal_queries
+from vendor_portal.renewals.queries import RenewalLine
 
 STATUSES = ("placed", "invoiced", "fulfilled", "cancelled")
 MAX_LINES = 50
 MAX_LINE_QUANTITY = 100_000
 MAX_ORDER_QUANTITY = 100_000
+MAX_TERM_MONTHS = 120
 PAYMENT_METHODS = ("transfer", "balance")
 
 
@@ -51,6 +56,10 @@ class LineRequest:
     license_type: str
     quantity: int
     features: list[str] | None = None
+    # A term license (months until the serials stop working) and an initial update
+    # subscription (months of versions the serials may run), both counted from fulfilment.
+    term_months: int | None = None
+    updates_months: int | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,15 @@ class OrderView:
     lines: list[OrderLine]
     history: list[OrderEvent] = field(default_factory=list)
     payments: list[Payment] = field(default_factory=list)
+    renewals: list[RenewalLine] = field(default_factory=list)
+    # How many serials a renewal order renews (its lines are loaded only in detail).
+    renewal_count: int = 0
+
+    @property
+    def quantity(self) -> int:
+        if self.order.kind == "renewal":
+            return max(self.renewal_count, len(self.renewals))
+        return sum(line.quantity for line in self.lines)
 
     def to_json(self, detail: bool = False) -> dict[str, Any]:
         order = self.order
@@ -67,6 +85,7 @@ class OrderView:
             "number": order.number,
             "vendor_id": order.vendor_id,
             "status": order.status,
+            "kind": order.kind,
             "currency": order.currency,
             "lines": [
                 {
@@ -76,10 +95,12 @@ class OrderView:
                     "features": list(line.features),
                     "unit_price": line.unit_price,
                     "amount": line.amount,
+                    "term_months": line.term_months,
+                    "updates_months": line.updates_months,
                 }
                 for line in self.lines
             ],
-            "quantity": sum(line.quantity for line in self.lines),
+            "quantity": self.quantity,
             "subtotal": order.subtotal,
             "discount_percent": order.discount_percent,
             "discount": order.discount,
@@ -87,6 +108,7 @@ class OrderView:
             "paid": order.paid,
             "due": max(0, order.total - order.paid) if order.status == "invoiced" else 0,
             "invoice_number": order.invoice_number,
+            "act_number": order.act_number,
             "created_at": iso(order.created_at),
             "updated_at": iso(order.updated_at),
             "invoiced_at": iso(order.invoiced_at),
@@ -113,6 +135,22 @@ class OrderView:
                 }
                 for payment in self.payments
             ]
+            if order.kind == "renewal":
+                body["renewals"] = [
+                    {
+                        "serial": line.serial,
+                        "product": line.product,
+                        "license_type": line.license_type,
+                        "kind": line.kind,
+                        "months": line.months,
+                        "previous_end": iso(line.previous_end),
+                        "list_price": line.list_price,
+                        "discount_percent": line.discount_percent,
+                        "amount": line.amount,
+                        "new_end": iso(line.new_end),
+                    }
+                    for line in self.renewals
+                ]
         return body
 
 
@@ -123,11 +161,14 @@ async def _view(connection: asyncpg.Connection, order: Order, detail: bool = Tru
     lines = await queries.lines(connection, [order.id])
     if not detail:
         return OrderView(order, lines)
+    renewals = await renewal_queries.lines(connection, order.id) if order.kind == "renewal" else []
     return OrderView(
         order,
         lines,
         await queries.events(connection, order.id),
         await queries.payments(connection, order.id),
+        renewals,
+        len(renewals),
     )
 
 
@@ -165,7 +206,12 @@ async def list_orders(
         by_order: dict[int, list[OrderLine]] = {order.id: [] for order in found}
         for line in await queries.lines(connection, list(by_order)):
             by_order[line.order_id].append(line)
-    return [OrderView(order, by_order[order.id]) for order in found]
+        renewing = [order.id for order in found if order.kind == "renewal"]
+        counts = await renewal_queries.line_counts(connection, renewing) if renewing else {}
+    return [
+        OrderView(order, by_order[order.id], renewal_count=counts.get(order.id, 0))
+        for order in found
+    ]
 
 
 # --- placing and editing -------------------------------------------------------------------
@@ -183,6 +229,7 @@ async def _priced_lines(
     prices = {price.license_type: price for price in await pricing.prices(connection)}
     codes = sorted({line.product for line in requests})
     catalog = {p.code: p for p in await products.products_by_codes(connection, vendor_id, codes)}
+    book = await subscription_book(connection, [p.id for p in catalog.values()])
     priced: list[NewLine] = []
     currencies: set[str] = set()
     for number, line in enumerate(requests, start=1):
@@ -202,9 +249,30 @@ async def _priced_lines(
             raise InvalidRequest(
                 f"Line {number}: product {product.code} has no feature(s) {', '.join(unknown)}."
             )
+        if (line.term_months or line.updates_months) and price.kind == "trial":
+            raise InvalidRequest(f"Line {number}: a trial has no term or update subscription.")
+        unit_price = line_unit_price(
+            price.unit_price,
+            book.find(line.license_type, product.id),
+            term_months=line.term_months,
+            updates_months=line.updates_months,
+        )
+        if unit_price is None:
+            raise InvalidRequest(
+                f"Line {number}: the price list has no term or subscription price for "
+                f"{line.license_type}."
+            )
         currencies.add(price.currency)
         priced.append(
-            NewLine(product.id, line.license_type, line.quantity, features, price.unit_price)
+            NewLine(
+                product.id,
+                line.license_type,
+                line.quantity,
+                features,
+                unit_price,
+                line.term_months,
+                line.updates_months,
+            )
         )
     if len(currencies) != 1:
         raise InvalidRequest("The price list mixes currencies; an order needs one.")
@@ -238,15 +306,7 @@ async def place_order(
             created_by=actor.user_id,
         )
         await queries.insert_lines(connection, order.id, priced)
-        await _transition_event(connection, actor, order, None, "placed")
-        await audit.record(
-            connection,
-            actor,
-            "order.placed",
-            vendor_id=vendor_id,
-            subject=f"order:{order.id}",
-            details={"number": order.number, "total": order.total},
-        )
+        await record_placed(connection, actor, order)
         return await _view(connection, order)
 
 
@@ -258,6 +318,8 @@ async def update_order(
         order = await _visible(connection, actor, order_id, lock=True)
         if order.status != "placed":
             raise OrderStateConflict(order.status, "changed")
+        if order.kind == "renewal":
+            raise InvalidRequest("A renewal order is not changed: cancel it and place another.")
         vendor = await accounts.vendor(connection, order.vendor_id)
         assert vendor is not None
         priced, currency = await _priced_lines(connection, order.vendor_id, lines)
@@ -305,11 +367,38 @@ async def _transition_event(
     )
 
 
+async def record_placed(
+    connection: asyncpg.Connection, actor: Actor, order: Order, **details: Any
+) -> None:
+    """The history's first event and the audit row of a new order."""
+    await _transition_event(connection, actor, order, None, "placed")
+    await audit.record(
+        connection,
+        actor,
+        "order.placed",
+        vendor_id=order.vendor_id,
+        subject=f"order:{order.id}",
+        details={"number": order.number, "total": order.total, **details},
+    )
+
+
 async def _fulfil(
-    connection: asyncpg.Connection, actor: Actor, order: Order, trial_days: int
+    connection: asyncpg.Connection,
+    actor: Actor,
+    order: Order,
+    trial_days: int,
+    base_url: str = "",
 ) -> Order:
-    lines = await queries.lines(connection, [order.id])
-    issued = await issue_order_serials(connection, lines, trial_days)
+    details: dict[str, Any]
+    if order.kind == "renewal":
+        count = await renewal_queries.extend(connection, order.id)
+        details = {"renewed": count}
+    else:
+        lines = await queries.lines(connection, [order.id])
+        count = await issue_order_serials(connection, lines, trial_days)
+        details = {"serials": count}
+    # Every fulfilled order has its delivery act, numbered when the order is fulfilled.
+    details["act_number"] = await documents.take_act_number(connection, order.id)
     fulfilled = await queries.set_status(connection, order.id, "fulfilled")
     await _transition_event(connection, actor, order, order.status, "fulfilled")
     await audit.record(
@@ -318,13 +407,58 @@ async def _fulfil(
         "order.fulfilled",
         vendor_id=order.vendor_id,
         subject=f"order:{order.id}",
-        details={"serials": issued},
+        details=details,
+    )
+    await notices.order_fulfilled(
+        connection,
+        vendor_id=order.vendor_id,
+        order_id=order.id,
+        order_number=order.number,
+        kind=order.kind,
+        count=count,
+        base_url=base_url,
     )
     return fulfilled
 
 
+async def tell_invoiced(connection: asyncpg.Connection, order: Order, base_url: str) -> None:
+    """The invoice's mail, for an order that stays invoiced (one paid at once gets none)."""
+    assert order.invoice_number is not None
+    await notices.order_invoiced(
+        connection,
+        vendor_id=order.vendor_id,
+        order_id=order.id,
+        order_number=order.number,
+        invoice_number=order.invoice_number,
+        amount=order.total - order.paid,
+        currency=order.currency,
+        base_url=base_url,
+    )
+
+
+async def issue_invoice(connection: asyncpg.Connection, actor: Actor, order: Order) -> Order:
+    """The next invoice number for a placed order whose row the caller holds locked."""
+    number = await queries.next_number(connection, "invoice")
+    invoiced = await queries.set_status(connection, order.id, "invoiced", number)
+    await _transition_event(connection, actor, order, "placed", "invoiced")
+    await audit.record(
+        connection,
+        actor,
+        "order.invoiced",
+        vendor_id=order.vendor_id,
+        subject=f"order:{order.id}",
+        details={"invoice_number": number, "amount": order.total},
+    )
+    return invoiced
+
+
 async def invoice_order(
-    pool: asyncpg.Pool, actor: Actor, order_id: int, *, trial_days: int = 30
+    pool: asyncpg.Pool,
+    actor: Actor,
+    order_id: int,
+    *,
+    trial_days: int = 30,
+    base_url: str = "",
 ) -> OrderView:
     """Staff issue the invoice: the next invoice number, the order's total as its amount.
     An order that costs nothing (a full discount) is fulfilled at once."""
@@ -333,19 +467,11 @@ async def invoice_order(
         order = await _visible(connection, actor, order_id, lock=True)
         if order.status != "placed":
             raise OrderStateConflict(order.status, "invoiced")
-        number = await queries.next_number(connection, "invoice")
-        invoiced = await queries.set_status(connection, order.id, "invoiced", number)
-        await _transition_event(connection, actor, order, "placed", "invoiced")
-        await audit.record(
-            connection,
-            actor,
-            "order.invoiced",
-            vendor_id=order.vendor_id,
-            subject=f"order:{order.id}",
-            details={"invoice_number": number, "amount": order.total},
-        )
+        invoiced = await issue_invoice(connection, actor, order)
         if invoiced.total == 0:
-            invoiced = await _fulfil(connection, actor, invoiced, trial_days)
+            invoiced = await _fulfil(connection, actor, invoiced, trial_days, base_url)
+        else:
+            await tell_invoiced(connection, invoiced, base_url)
         return await _view(connection, invoiced)
 
 
@@ -358,6 +484,7 @@ async def record_payment(
     reference: str | None = None,
     amount: int | None = None,
     trial_days: int = 30,
+    base_url: str = "",
 ) -> tuple[OrderView, bool]:
     """Records a payment of an invoiced order; returns the order and whether anything changed.
 
@@ -389,25 +516,30 @@ async def record_payment(
                 if previous.order_id != order.id:
                     raise PaymentReferenceUsed()
                 return await _view(connection, order), False
+            if method == "balance" and order.status == "placed":
+                # Paying a placed order from the balance needs no staff: the invoice is issued
+                # and paid, and the order fulfilled, in this one transaction.
+                order = await issue_invoice(connection, actor, order)
             if order.status != "invoiced":
                 raise OrderStateConflict(order.status, "paid")
             due = order.total - order.paid
+            if due == 0:
+                order = await _fulfil(connection, actor, order, trial_days, base_url)
+                return await _view(connection, order), True
             if method == "balance":
                 amount = due
-                after = await balances.debit(connection, order.vendor_id, due)
-                if after is None:
-                    current = await balances.balance(connection, order.vendor_id)
-                    raise InsufficientBalance(current or 0, due)
-                await balances.insert_entry(
+                entry = await balances.move(
                     connection,
                     vendor_id=order.vendor_id,
                     kind="order_payment",
                     amount=-due,
-                    balance_after=after,
                     order_id=order.id,
                     reference=reference,
                     user_id=actor.user_id,
                 )
+                if entry is None:
+                    current = await balances.balance(connection, order.vendor_id)
+                    raise InsufficientBalance(current or 0, due)
             amount = due if amount is None else amount
             await queries.insert_payment(
                 connection,
@@ -429,18 +561,16 @@ async def record_payment(
             if order.paid >= order.total:
                 excess = order.paid - order.total
                 if excess > 0:
-                    after = await balances.credit(connection, order.vendor_id, excess)
-                    await balances.insert_entry(
+                    await balances.move(
                         connection,
                         vendor_id=order.vendor_id,
                         kind="overpayment",
                         amount=excess,
-                        balance_after=after,
                         order_id=order.id,
                         reference=reference,
                         user_id=actor.user_id,
                     )
-                order = await _fulfil(connection, actor, order, trial_days)
+                order = await _fulfil(connection, actor, order, trial_days, base_url)
             return await _view(connection, order), True
     except asyncpg.UniqueViolationError as exc:
         # Recorded for another order by a request that committed between our check and insert.
@@ -457,19 +587,23 @@ async def cancel_order(
     async with pool.acquire() as connection, connection.transaction():
         order = await _visible(connection, actor, order_id, lock=True)
         allowed = ("placed", "invoiced") if actor.is_staff else ("placed",)
+        if order.kind == "renewal" and order.paid == 0:
+            # The partner deletes its own unpaid renewal invoice (seed: until it is paid).
+            allowed = ("placed", "invoiced")
         if order.status not in allowed:
             raise OrderStateConflict(order.status, "cancelled")
         if order.paid > 0:
-            after = await balances.credit(connection, order.vendor_id, order.paid)
-            await balances.insert_entry(
+            await balances.move(
                 connection,
                 vendor_id=order.vendor_id,
                 kind="refund",
                 amount=order.paid,
-                balance_after=after,
                 order_id=order.id,
                 user_id=actor.user_id,
             )
+        if order.kind == "renewal":
+            # The serials are free for another renewal order again.
+            await renewal_queries.close_lines(connection, order.id)
         cancelled = await queries.set_status(connection, order.id, "cancelled")
         await _transition_event(connection, actor, order, order.status, "cancelled", reason)
         await audit.record(

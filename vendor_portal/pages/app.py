@@ -27,6 +27,7 @@ from vendor_portal.accounts.service import live_session_of
 from vendor_portal.accounts.tokens import load_secret
 from vendor_portal.pages import i18n, messages
 from vendor_portal.pages.context import PAGE, PREFIX, Page, url
+from vendor_portal.pages.once import new_nonce
 from vendor_portal.pages.security import (
     COOKIE_PATH,
     CSRF_COOKIE,
@@ -47,7 +48,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATE_DIR = PACKAGE_DIR / "templates"
 STATIC_DIR = PACKAGE_DIR / "static"
 # Part of every static address, so a browser fetches the new files after an upgrade.
-STATIC_VERSION = "2"
+STATIC_VERSION = "3"
 
 SIGNER = web.AppKey("portal_signer", Signer)
 PAGE_SETTINGS = web.AppKey("portal_page_settings", Settings)
@@ -116,6 +117,7 @@ def _language(request: web.Request, stored: str | None) -> tuple[str, str | None
 async def _load_user(
     request: web.Request, page: Page
 ) -> tuple[accounts.User | None, accounts.Vendor | None, str | None]:
+    """The signed-in user, their company and language; sets the page's time zone."""
     if page.session is None:
         return None, None, None
     async with request.config_dict[DB_POOL].acquire() as connection:
@@ -132,21 +134,28 @@ async def _load_user(
         ):
             return None, None, None
         vendor = await accounts.vendor(connection, user.vendor_id) if user.vendor_id else None
-        language = await accounts.user_language(connection, user.id)
+        language, zone = await accounts.user_preferences(connection, user.id)
+    page.time_zone = zone or "UTC"
     return user, vendor, language
 
 
 def _error_page(request: web.Request, status: int, message: str, title: str) -> web.Response:
+    # The template context is given here, not left to the context processors: a refusal raised
+    # before the handler (the CSRF check) comes before they run.
+    context = {
+        **_template_values(request),
+        "status": status,
+        "message": message,
+        "title": title,
+        "form": None,
+        "retry": status in _RETRYABLE,
+    }
     try:
-        return aiohttp_jinja2.render_template(
-            "error.html",
-            request,
-            {"status": status, "message": message, "title": title, "form": None},
-            status=status,
-        )
+        response = aiohttp_jinja2.render_template("error.html", request, context, status=status)
     except Exception:
         log.exception("the error page itself failed on %s", request.path)
         return web.Response(text=f"{status} {message}", status=status)
+    return response
 
 
 _HTTP_TITLES = {
@@ -154,13 +163,23 @@ _HTTP_TITLES = {
     401: i18n.N_("Sign in first"),
     403: i18n.N_("Not allowed"),
     404: i18n.N_("Page not found"),
-    405: i18n.N_("Not allowed"),
+    405: i18n.N_("This address does not take that request"),
+    408: i18n.N_("The request took too long"),
     413: i18n.N_("Too large"),
+    429: i18n.N_("Too many attempts"),
+    500: i18n.N_("Something went wrong"),
+    503: i18n.N_("Briefly unavailable"),
 }
+# Refusals that the same request may pass a little later, or after a reload (a stale form).
+_RETRYABLE = frozenset({403, 408, 429, 500, 503})
+
+
+def _title(status: int) -> str:
+    return i18n.gettext(_HTTP_TITLES.get(status, i18n.N_("Something went wrong")))
 
 
 def _http_error(request: web.Request, exc: web.HTTPException) -> web.Response:
-    title = i18n.gettext(_HTTP_TITLES.get(exc.status, i18n.N_("Something went wrong")))
+    title = _title(exc.status)
     if exc.status == 404:
         message = messages.explain(_NOT_FOUND)
     elif exc.status == 403 and exc.reason == "CSRF":
@@ -170,9 +189,17 @@ def _http_error(request: web.Request, exc: web.HTTPException) -> web.Response:
         )
     elif exc.status == 413:
         message = i18n.gettext("What was sent is too large.")
+    elif exc.status == 405:
+        message = i18n.gettext(
+            "This address is for sending a form, not for opening in the browser. Go back to "
+            "the page with the form."
+        )
     else:
         message = exc.reason
-    return _error_page(request, exc.status, message, title)
+    response = _error_page(request, exc.status, message, title)
+    if "Allow" in exc.headers:
+        response.headers["Allow"] = exc.headers["Allow"]
+    return response
 
 
 class _NotFound(ApiError):
@@ -209,10 +236,12 @@ async def page_middleware(request: web.Request, handler: Handler) -> web.StreamR
     )
     request[PAGE] = page
     token = i18n.activate(language)
+    zone_token = i18n.activate_time_zone("UTC")
     try:
         response = await _handle(request, handler, page, signer, csrf_cookie, fresh_csrf)
     finally:
         i18n.deactivate(token)
+        i18n.deactivate_time_zone(zone_token)
     _write_cookies(request, response, page, signer, settings, csrf_cookie, fresh_csrf)
     return response
 
@@ -227,6 +256,7 @@ async def _handle(
 ) -> web.StreamResponse:
     try:
         page.user, page.vendor, stored_language = await _load_user(request, page)
+        i18n.activate_time_zone(page.time_zone)
         if page.user is None:
             page.session = None
         elif stored_language in i18n.LANGUAGE_CODES:
@@ -249,8 +279,7 @@ async def _handle(
             return web.Response(status=exc.status, headers=exc.headers)
         return _http_error(request, exc)
     except ApiError as error:
-        title = i18n.gettext("Something went wrong")
-        return _error_page(request, error.status, messages.explain(error), title)
+        return _error_page(request, error.status, messages.explain(error), _title(error.status))
     except UNAVAILABLE_ERRORS as exc:
         log.warning("database unavailable on %s %s: %r", request.method, request.path, exc)
         unavailable = ServiceUnavailable()
@@ -327,6 +356,10 @@ def _write_cookies(
 
 
 async def _template_context(request: web.Request) -> dict[str, Any]:
+    return _template_values(request)
+
+
+def _template_values(request: web.Request) -> dict[str, Any]:
     page = request[PAGE] if PAGE in request else None
     return {
         "page": page,
@@ -336,7 +369,9 @@ async def _template_context(request: web.Request) -> dict[str, Any]:
         "status_name": messages.status_name,
         "license_type_name": messages.license_type_name,
         "ledger_kind": messages.ledger_kind,
+        "ledger_reference": messages.ledger_reference,
         "payment_method": messages.payment_method,
+        "renewal_reason": messages.renewal_reason,
     }
 
 
@@ -358,7 +393,7 @@ def _environment(app: web.Application) -> jinja2.Environment:
     environment.filters.update(
         money=i18n.money, number=i18n.number, moment=i18n.moment, day=i18n.day
     )
-    environment.globals.update(i18n.template_globals())
+    environment.globals.update(i18n.template_globals(), new_nonce=new_nonce)
     return environment
 
 

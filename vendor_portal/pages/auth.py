@@ -30,6 +30,7 @@ from vendor_portal.pages.context import (
 )
 from vendor_portal.pages.forms import Form
 from vendor_portal.pages.i18n import N_, gettext
+from vendor_portal.pages.once import single_submission
 from vendor_portal.pages.security import new_session
 
 KIND_NAMES = {
@@ -96,6 +97,7 @@ async def set_language(request: web.Request) -> web.StreamResponse:
 # --- sign up and confirm ----------------------------------------------------------------------
 
 
+@single_submission(shown_result=lambda request: url("login"))
 async def signup(request: web.Request) -> web.StreamResponse:
     if page(request).user is not None:
         raise redirect(home_of(request))
@@ -116,6 +118,7 @@ async def signup(request: web.Request) -> web.StreamResponse:
                     company=company,
                     kind=kind,
                     address=client_address(request),
+                    time_zone=form["time_zone"].strip() or None,
                 )
             except ApiError as error:
                 form.refuse(error)
@@ -286,6 +289,7 @@ async def _profile(
             "kinds": KIND_NAMES,
             "api_keys": keys,
             "new_key": new_key,
+            "time_zones": sorted(accounts.available_time_zones()),
         },
         status=status,
     )
@@ -297,6 +301,7 @@ async def profile(request: web.Request) -> web.StreamResponse:
 
 
 @login_required
+@single_submission(shown_result=lambda request: url("profile"))
 async def create_api_key(request: web.Request) -> web.StreamResponse:
     """A key for the vendor's own automation; its secret is shown on this page once."""
     form = await Form.read(request)
@@ -318,6 +323,20 @@ async def revoke_api_key(request: web.Request) -> web.StreamResponse:
     key_id = parsing.path_id(request.match_info["key_id"], web.HTTPNotFound)
     key = await accounts.revoke_api_key(request.config_dict[DB_POOL], actor(request), key_id)
     flash(request, gettext("The API key %(name)s is revoked.", name=key.name))
+    raise redirect(url("profile"))
+
+
+@login_required
+async def set_time_zone(request: web.Request) -> web.StreamResponse:
+    form = await Form.read(request)
+    try:
+        await accounts.set_time_zone(
+            request.config_dict[DB_POOL], actor(request), form["time_zone"]
+        )
+    except InvalidRequest:
+        flash(request, gettext("Choose a time zone from the list."), "danger")
+    else:
+        flash(request, gettext("Times are now shown in %(zone)s.", zone=form["time_zone"]))
     raise redirect(url("profile"))
 
 

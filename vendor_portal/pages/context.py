@@ -39,6 +39,8 @@ class Page:
     flashes: list[tuple[str, str]] = field(default_factory=list)
     new_flashes: list[tuple[str, str]] = field(default_factory=list)
     language_choice: str | None = None
+    # The reader's time zone (IANA name): the profile's setting, else UTC.
+    time_zone: str = "UTC"
 
     @property
     def is_staff(self) -> bool:

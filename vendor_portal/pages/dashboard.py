@@ -56,20 +56,21 @@ class Chart:
     total: int
 
 
-def _nice_maximum(value: int) -> int:
-    """The axis' top: 1, 2 or 5 times a power of ten, at least the tallest bar."""
-    if value <= 4:
-        return 4
+def _axis(value: int) -> tuple[int, int]:
+    """The axis' step and top: a step of 1, 2 or 5 times a power of ten that divides the axis
+    into at most five parts, and the top a whole number of steps at or above the tallest bar, so
+    every tick is a round value and none is skipped."""
     scale = 1
     while True:
-        for step in (1, 2, 5):
-            if step * scale >= value:
-                return step * scale
+        for factor in (1, 2, 5):
+            step = factor * scale
+            if step * 5 >= value:
+                return step, max(step * -(-value // step), 4 * step if step == 1 else step)
         scale *= 10
 
 
 def chart(days: list[DayCount]) -> Chart:
-    top = _nice_maximum(max((item.activations for item in days), default=0))
+    step, top = _axis(max((item.activations for item in days), default=0))
     plot_height = CHART_HEIGHT - CHART_BOTTOM - CHART_TOP
     slot = (CHART_WIDTH - CHART_LEFT - CHART_RIGHT) / max(len(days), 1)
     bars = []
@@ -92,8 +93,8 @@ def chart(days: list[DayCount]) -> Chart:
             )
         )
     ticks = [
-        Tick(y=round(CHART_TOP + plot_height - plot_height * step / 4, 2), value=top * step // 4)
-        for step in range(5)
+        Tick(y=round(CHART_TOP + plot_height - plot_height * value / top, 2), value=value)
+        for value in range(0, top + 1, step)
     ]
     return Chart(
         width=CHART_WIDTH,

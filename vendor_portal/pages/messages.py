@@ -12,6 +12,10 @@ from activation_server.errors import ApiError
 from vendor_portal.pages.i18n import N_, gettext
 
 MESSAGES: dict[str, str] = {
+    "SERIALS_NOT_RENEWABLE": N_(
+        "Some of these serial numbers cannot be renewed now (another unpaid renewal order holds "
+        "them, or they changed): check the list again."
+    ),
     "INVALID_REQUEST": N_("The form is not filled in correctly."),
     "SERIAL_MALFORMED": N_(
         "That is not a serial number: a symbol is mistyped or missing. Serial numbers look like "
@@ -75,6 +79,17 @@ STATUS_NAMES: dict[str, str] = {
 }
 
 
+# The same statuses inside a sentence ("The order is invoiced now"), where a capital is wrong.
+STATUS_WORDS: dict[str, str] = {
+    "placed": N_("placed"),
+    "invoiced": N_("invoiced"),
+    "fulfilled": N_("fulfilled"),
+    "cancelled": N_("cancelled"),
+    "active": N_("active"),
+    "blocked": N_("blocked"),
+}
+
+
 def _translated(names: dict[str, str], code: str) -> str:
     """The reader's-language name of a code, or the code itself when it has no name."""
     return gettext(names[code]) if code in names else code
@@ -93,7 +108,7 @@ def explain(error: ApiError) -> str:
     if "features" in details and isinstance(details["features"], list):
         details["features"] = ", ".join(str(item) for item in details["features"])
     if "status" in details:
-        details["status"] = status_name(str(details["status"]))
+        details["status"] = _translated(STATUS_WORDS, str(details["status"]))
     try:
         return gettext(template) % details if "%(" in template else gettext(template)
     except (KeyError, TypeError, ValueError):
@@ -125,6 +140,17 @@ def ledger_kind(kind: str) -> str:
     return _translated(LEDGER_KINDS, kind)
 
 
+# References the service makes up itself (a balance payment is "balance:order:<id>") say nothing
+# a reader needs: the entry links its order instead. A bank's or a top-up's reference is shown.
+_INTERNAL_REFERENCE_PREFIXES = ("balance:", "refund:")
+
+
+def ledger_reference(reference: str | None) -> str:
+    if reference is None or reference.startswith(_INTERNAL_REFERENCE_PREFIXES):
+        return ""
+    return reference
+
+
 PAYMENT_METHODS: dict[str, str] = {
     "transfer": N_("Bank transfer"),
     "balance": N_("From the prepaid balance"),
@@ -133,3 +159,21 @@ PAYMENT_METHODS: dict[str, str] = {
 
 def payment_method(method: str) -> str:
     return _translated(PAYMENT_METHODS, method)
+
+
+RENEWAL_REASONS: dict[str, str] = {
+    "malformed": N_("Not a serial number: a symbol is mistyped or missing."),
+    "not_found": N_("No such serial number among your products."),
+    "duplicate": N_("Listed on an earlier line already."),
+    "blocked": N_("The serial number is blocked."),
+    "trial": N_("A trial serial number has no subscription to renew."),
+    "locked": N_("Already in an unpaid renewal order."),
+    "no_price": N_("The price list has no subscription price for this license type."),
+}
+
+
+def renewal_reason(item: Any) -> str:
+    """Why a line of a renewal upload is refused, in the reader's language."""
+    if item.reason == "locked" and item.order_number is not None:
+        return gettext("Already in unpaid order No. %(number)s.", number=item.order_number)
+    return _translated(RENEWAL_REASONS, item.reason)

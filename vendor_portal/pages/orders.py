@@ -22,7 +22,6 @@ from vendor_portal.pages.context import (
     actor,
     flash,
     login_required,
-    page,
     redirect,
     render,
     url,
@@ -31,12 +30,15 @@ from vendor_portal.pages.context import (
 from vendor_portal.pages.forms import Form
 from vendor_portal.pages.i18n import gettext
 from vendor_portal.pages.messages import explain
+from vendor_portal.pages.once import single_submission
 from vendor_portal.pricing import service as pricing
 from vendor_portal.products import service as products
 from vendor_portal.serials import service as serials
 from vendor_portal.serials.service import serials_csv
 
 PAGE_SIZE = 50
+# The terms and subscription lengths the new-order dialog offers, in months.
+TERMS = (1, 3, 6, 12, 24, 36)
 
 
 def order_id(request: web.Request) -> int:
@@ -59,16 +61,20 @@ async def vendor_names(request: web.Request, who: Actor) -> dict[int, str]:
 async def order_list(request: web.Request) -> web.StreamResponse:
     who = actor(request)
     status = request.query.get("status") or None
-    if status not in (None, *orders.STATUSES):
-        status = None
+    filter_error = None
+    found: list[OrderView] = []
     number = page_number(request)
-    found = await orders.list_orders(
-        request.config_dict[DB_POOL],
-        who,
-        status=status,
-        limit=PAGE_SIZE + 1,
-        offset=(number - 1) * PAGE_SIZE,
-    )
+    if status is not None and status not in orders.STATUSES:
+        # Not quietly "all orders": a list that ignored the filter would look filtered.
+        filter_error = gettext("There is no such order status; choose one of the tabs.")
+    else:
+        found = await orders.list_orders(
+            request.config_dict[DB_POOL],
+            who,
+            status=status,
+            limit=PAGE_SIZE + 1,
+            offset=(number - 1) * PAGE_SIZE,
+        )
     return render(
         request,
         "orders/list.html",
@@ -77,9 +83,11 @@ async def order_list(request: web.Request) -> web.StreamResponse:
             "has_next": len(found) > PAGE_SIZE,
             "page_number": number,
             "status": status,
+            "filter_error": filter_error,
             "statuses": orders.STATUSES,
             "vendors": await vendor_names(request, who),
         },
+        status=422 if filter_error else 200,
     )
 
 
@@ -104,6 +112,10 @@ async def _dialog_context(request: web.Request, who: Actor) -> dict[str, Any]:
         "prices": price_list.prices,
         "discount_percent": price_list.discount_percent or 0,
         "currency": price_list.prices[0].currency if price_list.prices else "RUB",
+        "term_options": [("", gettext("Perpetual"))]
+        + [(str(months), gettext("%(count)s months", count=months)) for months in TERMS],
+        "updates_options": [("", gettext("None"))]
+        + [(str(months), gettext("%(count)s months", count=months)) for months in TERMS],
     }
 
 
@@ -122,12 +134,18 @@ def _line_requests(form: Form, context: dict[str, Any]) -> list[LineRequest]:
         # Every feature ticked (the default) orders the product's full set, as the API does
         # when no features are named.
         features = None if set(chosen) == set(product.features) else chosen
+    terms = {
+        name: form.integer(name, minimum=0, maximum=orders.MAX_TERM_MONTHS, required=False) or None
+        for name in ("term_months", "updates_months")
+    }
     lines = []
     for price in context["prices"]:
         field = f"qty_{price.license_type}"
         quantity = form.integer(field, minimum=0, maximum=orders.MAX_LINE_QUANTITY, required=False)
         if quantity:
-            lines.append(LineRequest(product_code, price.license_type, quantity, features))
+            # Trials have no term or subscription: the choice applies to the full licenses.
+            asked = terms if price.kind == "full" else {}
+            lines.append(LineRequest(product_code, price.license_type, quantity, features, **asked))
     if form.ok and not lines:
         form.refuse(gettext("Enter the number of serial numbers of at least one license type."))
     return lines
@@ -140,28 +158,72 @@ class ConfirmLine:
     unit_price: int
     amount: int
     features: list[str]
+    term_months: int | None = None
+    updates_months: int | None = None
 
 
 def _confirm_lines(quote: Quote) -> list[ConfirmLine]:
     return [
-        ConfirmLine(line.license_type, line.quantity, line.unit_price, line.amount, line.features)
+        ConfirmLine(
+            line.license_type,
+            line.quantity,
+            line.unit_price,
+            line.amount,
+            line.features,
+            line.term_months,
+            line.updates_months,
+        )
         for line in quote.lines
     ]
 
 
 @vendor_required
+@single_submission()
 async def order_new(request: web.Request) -> web.StreamResponse:
     """Step one: quantities per license type; step two: the confirmation with Back and Submit.
     Both steps are the same form posted again, so Back returns every value as typed."""
-    who = actor(request)
-    context = await _dialog_context(request, who)
-    form = Form()
-    if context["products"]:
-        first = context["products"][0]
-        form = Form.of(
-            {"product": first.code}
-            | {f"feature:{p.code}:{name}": "on" for p in context["products"] for name in p.features}
+    return await _order_dialog(request, None)
+
+
+@vendor_required
+async def order_edit(request: web.Request) -> web.StreamResponse:
+    """The same dialog for an order still placed (not invoiced): its lines replaced and priced
+    anew, as ``PUT /v1/orders/{id}`` does. Another vendor's order is not found."""
+    view = await orders.get_order(request.config_dict[DB_POOL], actor(request), order_id(request))
+    return await _order_dialog(request, view)
+
+
+def _prefilled(context: dict[str, Any], view: OrderView | None) -> Form:
+    """The dialog as it opens: the first product with all its features, or the order's lines."""
+    if view is not None:
+        first = view.lines[0]
+        values = {"product": first.product} | {
+            f"qty_{line.license_type}": str(line.quantity) for line in view.lines
+        }
+        return Form.of(
+            values | {f"feature:{first.product}:{name}": "on" for name in first.features}
         )
+    if not context["products"]:
+        return Form()
+    return Form.of(
+        {"product": context["products"][0].code}
+        | {f"feature:{p.code}:{name}": "on" for p in context["products"] for name in p.features}
+    )
+
+
+async def _order_dialog(request: web.Request, view: OrderView | None) -> web.StreamResponse:
+    who = actor(request)
+    pool = request.config_dict[DB_POOL]
+    context = await _dialog_context(request, who)
+    context["editing"] = view.order if view is not None else None
+    if view is not None and (
+        view.order.status != "placed" or len({line.product for line in view.lines}) != 1
+    ):
+        # Invoiced orders are fixed; an order of several products (placed through the API)
+        # does not fit the dialog's one product.
+        flash(request, gettext("This order can no longer be changed here."), "warning")
+        raise redirect(url(f"orders/{view.order.id}"))
+    form = _prefilled(context, view)
     step = "edit"
     quote: Quote | None = None
     if request.method == "POST":
@@ -171,16 +233,20 @@ async def order_new(request: web.Request) -> web.StreamResponse:
         if action != "back" and form.ok:
             try:
                 if action == "submit":
-                    view = await orders.place_order(request.config_dict[DB_POOL], who, lines)
-                    flash(
-                        request,
-                        gettext(
+                    if view is None:
+                        placed = await orders.place_order(pool, who, lines)
+                        message = gettext(
                             "Order No. %(number)s is placed. We will send the invoice shortly.",
-                            number=view.order.number,
-                        ),
-                    )
-                    raise redirect(url(f"orders/{view.order.id}"))
-                quote = await quote_order(request.config_dict[DB_POOL], who, lines)
+                            number=placed.order.number,
+                        )
+                    else:
+                        placed = await orders.update_order(pool, who, view.order.id, lines)
+                        message = gettext(
+                            "Order No. %(number)s is changed.", number=placed.order.number
+                        )
+                    flash(request, message)
+                    raise redirect(url(f"orders/{placed.order.id}"))
+                quote = await quote_order(pool, who, lines)
                 step = "confirm"
             except ProductNotFound as error:
                 form.refuse(error, "product")
@@ -212,7 +278,7 @@ async def _card(
             "order": view.order,
             "vendor": vendor,
             "balance": balance,
-            "quantity": sum(line.quantity for line in view.lines),
+            "quantity": view.quantity,
             "due": max(0, view.order.total - view.order.paid),
             "form": form or Form(),
             "people": {f"user:{user.id}": user.email for user in users},
@@ -228,6 +294,7 @@ async def order_card(request: web.Request) -> web.StreamResponse:
 
 
 @login_required
+@single_submission()
 async def order_action(request: web.Request) -> web.StreamResponse:
     """The buttons of the order card: cancel, pay from the balance, and the staff's invoice and
     payment. A refused action shows the card again with the reason."""
@@ -237,6 +304,7 @@ async def order_action(request: web.Request) -> web.StreamResponse:
     form = await Form.read(request)
     action = request.match_info["action"]
     trial_days = request.config_dict[SETTINGS].trial_days
+    base_url = request.config_dict[SETTINGS].base_url
     message = ""
     try:
         if action == "cancel":
@@ -245,13 +313,15 @@ async def order_action(request: web.Request) -> web.StreamResponse:
                 await orders.cancel_order(pool, who, number, reason)
                 message = gettext("The order is cancelled.")
         elif action == "invoice":
-            view = await orders.invoice_order(pool, who, number, trial_days=trial_days)
+            view = await orders.invoice_order(
+                pool, who, number, trial_days=trial_days, base_url=base_url
+            )
             message = gettext(
                 "Invoice No. %(invoice)s is issued.", invoice=view.order.invoice_number
             )
         elif action == "pay-from-balance":
             view, _ = await orders.record_payment(
-                pool, who, number, method="balance", trial_days=trial_days
+                pool, who, number, method="balance", trial_days=trial_days, base_url=base_url
             )
             message = gettext("The order is paid from the prepaid balance.")
         elif action == "payment":
@@ -266,6 +336,7 @@ async def order_action(request: web.Request) -> web.StreamResponse:
                     reference=reference,
                     amount=amount,
                     trial_days=trial_days,
+                    base_url=base_url,
                 )
                 message = (
                     gettext("The payment is recorded.")
@@ -299,27 +370,5 @@ async def order_serials_csv(request: web.Request) -> web.StreamResponse:
         charset="utf-8",
         headers={
             "Content-Disposition": (f'attachment; filename="order-{view.order.number}-serials.csv"')
-        },
-    )
-
-
-@login_required
-async def invoice(request: web.Request) -> web.StreamResponse:
-    pool = request.config_dict[DB_POOL]
-    who = actor(request)
-    view = await orders.get_order(pool, who, order_id(request))
-    if view.order.invoice_number is None:
-        raise web.HTTPNotFound()
-    vendor = await accounts.get_vendor(pool, who, view.order.vendor_id)
-    return render(
-        request,
-        "documents/invoice.html",
-        {
-            "view": view,
-            "order": view.order,
-            "vendor": vendor,
-            "due": max(0, view.order.total - view.order.paid),
-            "issuer": request.config_dict[SETTINGS].issuer,
-            "is_staff": page(request).is_staff,
         },
     )

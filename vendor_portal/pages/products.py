@@ -20,6 +20,7 @@ from vendor_portal.pages.context import (
 )
 from vendor_portal.pages.forms import Form
 from vendor_portal.pages.i18n import gettext
+from vendor_portal.pages.once import single_submission
 from vendor_portal.products import service as products
 
 MAX_PRODUCTS_SHOWN = 500
@@ -51,6 +52,7 @@ async def product_list(request: web.Request) -> web.StreamResponse:
 
 
 @vendor_required
+@single_submission()
 async def product_new(request: web.Request) -> web.StreamResponse:
     form = Form()
     if request.method == "POST":

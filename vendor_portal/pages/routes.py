@@ -5,14 +5,19 @@ from __future__ import annotations
 from aiohttp import web
 
 from vendor_portal.pages import (
+    account,
     auth,
     dashboard,
+    docs,
+    documents,
     keys,
     machines,
     offline,
     orders,
     people,
+    prices,
     products,
+    renewals,
     serials,
     staff,
 )
@@ -39,6 +44,7 @@ def add_routes(app: web.Application) -> None:
     _form(router, "/password-reset", auth.reset_password, "reset")
     router.add_get("/profile", auth.profile, name="profile")
     router.add_post("/profile/password", auth.change_password, name="password")
+    router.add_post("/profile/time-zone", auth.set_time_zone, name="time_zone")
     router.add_post("/profile/api-keys", auth.create_api_key, name="api_keys")
     router.add_post(r"/profile/api-keys/{key_id}/revoke", auth.revoke_api_key, name="revoke_key")
 
@@ -52,6 +58,13 @@ def add_routes(app: web.Application) -> None:
     )
 
     router.add_get("/dashboard", dashboard.dashboard, name="dashboard")
+    router.add_get("/balance/history", account.balance_history, name="balance_history")
+    router.add_get("/audit", account.audit_log, name="audit")
+
+    router.add_get("/docs", docs.docs_index, name="docs")
+    router.add_get("/docs/api", docs.docs_api, name="docs_api")
+    router.add_get("/docs/sdk", docs.docs_sdk, name="docs_sdk")
+    router.add_get("/docs/protocol", docs.docs_protocol, name="docs_protocol")
 
     router.add_get("/products", products.product_list, name="products")
     _form(router, "/products/new", products.product_new, "product_new")
@@ -65,9 +78,24 @@ def add_routes(app: web.Application) -> None:
     router.add_get("/orders", orders.order_list, name="orders")
     _form(router, "/orders/new", orders.order_new, "order_new")
     router.add_get(r"/orders/{order_id:[0-9]+}", orders.order_card, name="order")
+    # Before the card's actions, whose "{action}" would take "edit" too.
+    _form(router, r"/orders/{order_id:[0-9]+}/edit", orders.order_edit, "order_edit")
     router.add_post(r"/orders/{order_id:[0-9]+}/{action}", orders.order_action, name="order_action")
     router.add_get(r"/orders/{order_id:[0-9]+}/serials.csv", orders.order_serials_csv, name="csv")
-    router.add_get(r"/orders/{order_id:[0-9]+}/invoice", orders.invoice, name="invoice")
+    router.add_get(r"/orders/{order_id:[0-9]+}/invoice", documents.invoice, name="invoice")
+    router.add_get(r"/orders/{order_id:[0-9]+}/act", documents.act, name="act")
+    _form(router, "/balance", documents.balance, "balance")
+    router.add_get(
+        r"/balance/prepayments/{number:[0-9]+}", documents.prepayment_invoice, name="prepayment"
+    )
+    _form(router, "/company", documents.company, "company")
+    router.add_get("/prices", prices.prices, name="prices")
+    router.add_post("/prices/{what}", prices.change, name="prices_change")
+    router.add_post(r"/staff/vendors/{vendor_id:[0-9]+}/tier", staff.vendor_tier, name="tier")
+    router.add_post(
+        r"/staff/vendors/{vendor_id:[0-9]+}/prepayment", staff.vendor_prepayment, name="prepaid"
+    )
+    _form(router, "/renewals", renewals.renewals, "renewals")
 
     router.add_get("/serials", serials.serial_list, name="serials")
     _form(router, "/serials/group", serials.group_work, "group")

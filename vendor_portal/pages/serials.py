@@ -19,6 +19,7 @@ from vendor_portal.pages.orders import page_number, vendor_names
 from vendor_portal.products import service as products
 from vendor_portal.serials import service as serials
 from vendor_portal.serials.queries import SerialFilters
+from vendor_portal.serials.service import SerialPage
 
 PAGE_SIZE = 50
 LICENSE_TYPES = ("SP1", "SP3", "SP5", "TRIAL30K", "TRIAL100K")
@@ -66,16 +67,28 @@ async def serial_list(request: web.Request) -> web.StreamResponse:
     order_id = None
     if form["order"].strip():
         order_id = form.integer("order", minimum=1, maximum=parsing.MAX_BIGINT)
+    # A filter value that is not one of the choices is refused at its field, never quietly
+    # dropped: a list that ignored it would look filtered while it is not.
+    for name, allowed in (
+        ("product", codes),
+        ("type", LICENSE_TYPES),
+        ("status", serials.STATUSES),
+        ("usage", serials.USAGES),
+    ):
+        if form[name]:
+            form.choice(name, allowed)
     filters = SerialFilters(
         order_id=order_id,
-        product=form["product"] if form["product"] in codes else None,
-        license_type=form["type"] if form["type"] in LICENSE_TYPES else None,
-        status=form["status"] if form["status"] in serials.STATUSES else None,
-        usage=form["usage"] if form["usage"] in serials.USAGES else None,
+        product=form["product"] or None,
+        license_type=form["type"] or None,
+        status=form["status"] or None,
+        usage=form["usage"] or None,
         search=search,
     )
     number = page_number(request)
-    found = await serials.list_serials(pool, who, filters, PAGE_SIZE, (number - 1) * PAGE_SIZE)
+    found = SerialPage(items=[], total=0, limit=PAGE_SIZE, offset=0)
+    if form.ok:
+        found = await serials.list_serials(pool, who, filters, PAGE_SIZE, (number - 1) * PAGE_SIZE)
     query_without_page = {key: value for key, value in form.values.items() if value}
     return render(
         request,

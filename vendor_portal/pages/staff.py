@@ -5,17 +5,20 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from activation_server.appkeys import DB_POOL
+from activation_server.appkeys import DB_POOL, SETTINGS
 from activation_server.errors import ApiError
 from vendor_portal import parsing
 from vendor_portal.accounts import service as accounts
 from vendor_portal.balances import service as balances
-from vendor_portal.errors import VendorNotFound
+from vendor_portal.errors import PrepaymentNotFound, VendorNotFound
 from vendor_portal.orders import service as orders
 from vendor_portal.pages.context import actor, flash, redirect, render, staff_required, url
 from vendor_portal.pages.forms import Form
 from vendor_portal.pages.i18n import gettext, money
+from vendor_portal.pages.messages import explain
+from vendor_portal.pages.once import single_submission
 from vendor_portal.pages.orders import vendor_names
+from vendor_portal.pricing import service as pricing
 from vendor_portal.products import service as products
 
 MAX_SHOWN = 200
@@ -71,7 +74,14 @@ async def _vendor_page(
             "users": users,
             "orders": vendor_orders,
             "products": vendor_products,
-            "form": form or Form.of({"discount": vendor.discount_percent}),
+            "form": form
+            or Form.of({"discount": vendor.discount_percent, "tier": vendor.partner_tier or ""}),
+            "tier_options": [("", gettext("None (the discount above)"))]
+            + [
+                (tier.code, f"{tier.name} — {tier.discount_percent} %")
+                for tier in (await pricing.price_list(pool, who)).tiers
+            ],
+            "prepayments": await balances.list_prepayments(pool, who, vendor_id),
         },
         status=status,
     )
@@ -83,6 +93,7 @@ async def vendor_card(request: web.Request) -> web.StreamResponse:
 
 
 @staff_required
+@single_submission()
 async def vendor_top_up(request: web.Request) -> web.StreamResponse:
     pool = request.config_dict[DB_POOL]
     vendor_id = _vendor_id(request)
@@ -92,7 +103,12 @@ async def vendor_top_up(request: web.Request) -> web.StreamResponse:
     if form.ok and amount is not None:
         try:
             entry, changed = await balances.top_up(
-                pool, actor(request), vendor_id, amount, reference
+                pool,
+                actor(request),
+                vendor_id,
+                amount,
+                reference,
+                base_url=request.config_dict[SETTINGS].base_url,
             )
         except VendorNotFound:
             raise
@@ -133,6 +149,56 @@ async def vendor_discount(request: web.Request) -> web.StreamResponse:
                     "The discount is %(percent)s %% for orders placed from now on.",
                     percent=percent,
                 ),
+            )
+            raise redirect(url(f"staff/vendors/{vendor_id}"))
+    return await _vendor_page(request, vendor_id, form, 422)
+
+
+@staff_required
+async def vendor_tier(request: web.Request) -> web.StreamResponse:
+    pool = request.config_dict[DB_POOL]
+    vendor_id = _vendor_id(request)
+    form = await Form.read(request)
+    tier = form["tier"] or None
+    try:
+        await pricing.assign_tier(pool, actor(request), vendor_id, tier)
+    except VendorNotFound:
+        raise
+    except ApiError as error:
+        form.refuse(explain(error), "tier")
+        return await _vendor_page(request, vendor_id, form, 422)
+    flash(request, gettext("The partner status is saved; the discount follows it."))
+    raise redirect(url(f"staff/vendors/{vendor_id}"))
+
+
+@staff_required
+async def vendor_prepayment(request: web.Request) -> web.StreamResponse:
+    """The bank's payment of a prepayment invoice, recorded against its number."""
+    pool = request.config_dict[DB_POOL]
+    vendor_id = _vendor_id(request)
+    form = await Form.read(request)
+    number = form.integer("invoice_number", minimum=1, maximum=10**15)
+    reference = form.text("prepayment_reference", max_length=100)
+    if form.ok and number is not None:
+        try:
+            invoice = await balances.get_prepayment(pool, actor(request), number)
+            if invoice.vendor_id != vendor_id:
+                raise PrepaymentNotFound()
+            _, changed = await balances.pay_prepayment(
+                pool,
+                actor(request),
+                number,
+                reference,
+                base_url=request.config_dict[SETTINGS].base_url,
+            )
+        except ApiError as error:
+            form.refuse(explain(error), "invoice_number")
+        else:
+            flash(
+                request,
+                gettext("Prepayment invoice No. %(number)s is paid.", number=number)
+                if changed
+                else gettext("This payment was recorded before; nothing changed."),
             )
             raise redirect(url(f"staff/vendors/{vendor_id}"))
     return await _vendor_page(request, vendor_id, form, 422)

@@ -80,9 +80,13 @@ async def post_bulk(request: web.Request) -> web.Response:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidRequest("The list is not UTF-8 text.") from None
+    query_action = request.query.get("action")
+    if query_action is not None and query_action not in service.BULK_ACTIONS:
+        # Checked whatever the body's type, so a JSON body does not hide a wrong query value.
+        raise InvalidRequest(f"The action must be one of: {', '.join(service.BULK_ACTIONS)}.")
     action: object
     if request.content_type in ("text/csv", "text/plain"):
-        action = request.query.get("action", "check")
+        action = query_action or "check"
         entries = service.split_list(text)
     else:
         body = parse_json(text)

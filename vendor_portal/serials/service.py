@@ -285,9 +285,13 @@ class BulkResult:
         }
 
 
-def split_list(text: str) -> list[tuple[int, str]]:
+_OTHER_SEPARATORS = re.compile(r"[;\t]")
+
+
+def split_list(text: str, limit: int = MAX_BULK_LINES) -> list[tuple[int, str]]:
     """The entries of a pasted list or an uploaded CSV: the first non-empty cell of each row,
-    with its line number; empty rows and a header row named 'serial' are skipped."""
+    with its line number; empty rows and a header row named 'serial' are skipped. Cells may
+    also be separated by semicolons or tabs (spreadsheets export both)."""
     entries: list[tuple[int, str]] = []
     # newline="" leaves line ends to the csv module, which knows a lone "\r" as one too.
     rows = csv.reader(io.StringIO(text, newline=""))
@@ -296,13 +300,16 @@ def split_list(text: str) -> list[tuple[int, str]]:
             cells = [cell.strip() for cell in row if cell.strip()]
             if not cells:
                 continue
-            if number == 1 and cells[0].lower() in ("serial", "serial number", "serials"):
+            first = _OTHER_SEPARATORS.split(cells[0], maxsplit=1)[0].strip().strip('"').strip()
+            if not first:
                 continue
-            entries.append((number, cells[0][:100]))
+            if number == 1 and first.lower() in ("serial", "serial number", "serials"):
+                continue
+            entries.append((number, first[:100]))
     except csv.Error as exc:
         raise InvalidRequest(f"The list is not readable as CSV: {exc}.") from None
-    if len(entries) > MAX_BULK_LINES:
-        raise InvalidRequest(f"A list has at most {MAX_BULK_LINES} serials.")
+    if len(entries) > limit:
+        raise InvalidRequest(f"A list has at most {limit} serials.")
     return entries
 
 

@@ -3,15 +3,23 @@
 (function () {
   "use strict";
   var form = document.getElementById("order-form");
-  if (!form) { return; }
+  // Without a product the dialog has no lines to price (it offers to create a product).
+  if (!form || !form.querySelector("tr[data-line]")) { return; }
   var currency = form.dataset.currency;
   var discountPercent = parseInt(form.dataset.discount || "0", 10);
   var locale = form.dataset.locale || document.documentElement.lang || "en";
+  var word = form.dataset.currencyWord;
   var money;
-  try {
-    money = new Intl.NumberFormat(locale, { style: "currency", currency: currency });
-  } catch (error) {
-    money = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  if (word) {
+    // The server writes this currency with a word after the number ("11 000,00 руб.").
+    var plain = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    money = { format: function (value) { return plain.format(value) + "\u00a0" + word; } };
+  } else {
+    try {
+      money = new Intl.NumberFormat(locale, { style: "currency", currency: currency });
+    } catch (error) {
+      money = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    }
   }
   var count = new Intl.NumberFormat(locale);
   var pieces = form.dataset.piecesLabel || "";
@@ -39,8 +47,11 @@
     var discount = Math.floor((subtotal * discountPercent + 50) / 100);
     var discountCell = form.querySelector("[data-discount-amount]");
     if (discountCell) { discountCell.textContent = discount > 0 ? "−" + format(discount) : ""; }
-    form.querySelector("[data-total-quantity]").textContent = count.format(total) + (pieces ? " " + pieces : "");
-    form.querySelector("[data-total]").textContent = format(subtotal - discount);
+    // The table's total row and the phone's always-visible total bar show the same figures.
+    form.querySelectorAll("[data-total-quantity]").forEach(function (cell) {
+      cell.textContent = count.format(total) + (pieces ? " " + pieces : "");
+    });
+    form.querySelectorAll("[data-total]").forEach(function (cell) { cell.textContent = format(subtotal - discount); });
   }
 
   function showFeatures() {

@@ -60,8 +60,9 @@ async def test_a_passphrase_encrypts_the_key_and_a_wrong_one_is_refused(
     try:
         keyring, vendor_id = await _vendor_keyring(connection, tmp_path, "correct horse")
         data = (tmp_path / f"{keyring.current_kid(vendor_id)}.pem").read_bytes()
-        assert b"BEGIN PRIVATE KEY" not in data
+        assert b"PRIVATE KEY" not in data
         assert json.loads(data)["format"] == KEY_FILE_FORMAT
+        assert b'"kdf"' in data and b'"scrypt"' in data
         with pytest.raises(SigningKeyError, match="PASSPHRASE"):
             (await Keyring.load(connection, tmp_path, "wrong")).signer(vendor_id)
         with pytest.raises(SigningKeyError, match="not in"):

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import asyncpg
 from aiohttp.test_utils import TestClient
@@ -26,6 +28,7 @@ def _extracted() -> set[str]:
     """Every msgid of the page handlers and templates, as ``pybabel extract`` finds them."""
     method_map = [
         ("vendor_portal/pages/**.py", "python"),
+        ("vendor_portal/mail/**.py", "python"),
         ("vendor_portal/templates/**.html", "jinja2"),
     ]
     options = {"vendor_portal/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
@@ -121,9 +124,13 @@ async def test_russian_pages_write_money_dates_and_statuses_the_russian_way(
         {"product": "ACME", "qty_SP1": "50", "feature:ACME:export": "on", "action": "submit"},
     )
     assert "Заказ №1 размещён." in card
-    assert "11 000,00 ₽" in card and "Размещен" in card
+    # Seed 004's cabinet: "11 000,00 руб." and orders dated 01.04.2015.
+    assert "11 000,00 руб." in card and "Размещен" in card
     listing = await portal.get("/portal/orders")
     assert "Дата размещения" in listing and "Количество номеров" in listing
+    async with pool.acquire() as connection:
+        placed = await connection.fetchval("SELECT created_at FROM orders")
+    assert f'data-label="Дата размещения">{placed:%d.%m.%Y}<' in listing
     refused = await portal.post("/portal/products/new", {"code": "", "name": ""}, status=422)
     assert "Заполните это поле." in refused
 
@@ -161,3 +168,43 @@ async def test_the_language_follows_the_user_to_another_browser(
         assert '<html lang="ru">' in second.last and "Обзор" in second.last
     finally:
         await other_browser.close()
+
+
+async def test_times_follow_the_time_zone_guessed_at_sign_up_and_set_in_the_profile(
+    client: TestClient, pool: asyncpg.Pool
+) -> None:
+    portal = Portal(client)
+    await portal.get("/portal/signup")
+    await portal.post(
+        "/portal/signup",
+        {
+            "company": "Far East Soft",
+            "kind": "individual",
+            "email": "owner@far-east.example",
+            "password": "long enough secret",
+            "password_repeat": "long enough secret",
+            "time_zone": "Asia/Vladivostok",
+        },
+    )
+    async with pool.acquire() as connection:
+        zone = await connection.fetchval(
+            "SELECT time_zone FROM users WHERE email = 'owner@far-east.example'"
+        )
+        await connection.execute(
+            "UPDATE users SET confirmed_at = now() WHERE email = 'owner@far-east.example'"
+        )
+        created = await connection.fetchval(
+            "SELECT at FROM audit_log WHERE action = 'account.registered'"
+        )
+    assert zone == "Asia/Vladivostok"
+    await portal.login("owner@far-east.example", "long enough secret")
+    local = created.astimezone(ZoneInfo("Asia/Vladivostok"))
+    log = await portal.get("/portal/audit")
+    assert f"{local:%H:%M}" in log and "Times: Asia/Vladivostok" in log
+    # An unknown zone is refused; a known one is kept and shown.
+    text = await portal.post("/portal/profile/time-zone", {"time_zone": "Mars/Olympus"})
+    assert "Choose a time zone from the list." in text
+    text = await portal.post("/portal/profile/time-zone", {"time_zone": "UTC"})
+    assert "Times are now shown in UTC." in text
+    log = await portal.get("/portal/audit")
+    assert f"{created.astimezone(UTC):%H:%M}" in log
