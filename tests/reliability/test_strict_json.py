@@ -160,6 +160,15 @@ async def _json_routes(
     key = await (
         await client.post("/v1/api-keys", json={"name": "k"}, headers=vendor.headers)
     ).json()
+    serial = await factory.serial("SP1", product="ACME")
+    machine = await (
+        await client.post("/v1/activations", json={"serial": serial, "fingerprint": "a" * 64})
+    ).json()
+    prepayment = await (
+        await client.post(
+            "/v1/balance/prepayment-invoices", json={"amount": 100}, headers=vendor.headers
+        )
+    ).json()
     values = {
         "{vendor_id}": str(vendor.vendor_id),
         "{user_id}": str(vendor.user_id),
@@ -167,7 +176,9 @@ async def _json_routes(
         "{key_id}": str(key["id"]),
         "{code}": "ACME",
         "{license_type}": "SP1",
-        "{serial}": await factory.serial("SP1", product="ACME"),
+        "{serial}": serial,
+        "{activation_id}": machine["activation_id"],
+        "{number}": str(prepayment["number"]),
     }
     found = []
     for resource in app.router.resources():

@@ -1,5 +1,6 @@
 """Handlers of a vendor's signing keys: GET/POST /v1/signing-keys, POST
-/v1/signing-keys/promote (staff name the vendor with ``?vendor_id=``)."""
+/v1/signing-keys/promote (staff name the vendor with ``?vendor_id=``). Neither takes options,
+but a body that is sent is held to the API's JSON rules like any other."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ async def get_signing_keys(request: web.Request) -> web.Response:
 
 async def post_signing_key(request: web.Request) -> web.Response:
     actor = await current_actor(request)
+    await parsing.read_optional_json(request)
     body = await service.add_next_key(
         request.app[DB_POOL], request.app[KEYRING], actor, _vendor_id(request)
     )
@@ -33,6 +35,7 @@ async def post_signing_key(request: web.Request) -> web.Response:
 
 async def post_promote(request: web.Request) -> web.Response:
     actor = await current_actor(request)
+    await parsing.read_optional_json(request)
     body = await service.promote_next_key(
         request.app[DB_POOL], request.app[KEYRING], actor, _vendor_id(request)
     )

@@ -116,6 +116,8 @@ async def post_release(request: web.Request) -> web.Response:
         activation_id = UUID(request.match_info["activation_id"])
     except ValueError:
         raise ActivationNotFound("No such activation.") from None
+    # No options yet, but a body that is sent is still held to the API's JSON rules.
+    await parsing.read_optional_json(request)
     released = await service.release_activation(
         request.app[DB_POOL], actor, activation_id, client_address(request)
     )
