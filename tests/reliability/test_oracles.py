@@ -162,22 +162,33 @@ async def test_a_payment_reference_of_another_vendor_is_not_revealed(
 async def test_the_refusal_of_a_taken_product_code_names_no_one(
     client: TestClient, vendor: Any, other_vendor: Any
 ) -> None:
+    """Product codes are unique per vendor: another vendor's code is free to take, so it tells
+    nothing of who has it; a vendor's own duplicate is refused without naming anyone."""
     await product(client, other_vendor, "THEIRS")
     await product(client, vendor, "MINE")
+    taken = await client.post(
+        "/v1/products", json={"code": "THEIRS", "name": "x", "features": []}, headers=vendor.headers
+    )
+    assert taken.status == 201, await taken.text()
+    assert (await taken.json())["vendor_id"] == vendor.vendor_id
     answers = []
-    for code in ("THEIRS", "MINE"):
+    for code in ("MINE", "THEIRS"):
         response = await client.post(
             "/v1/products",
             json={"code": code, "name": "x", "features": []},
             headers=vendor.headers,
         )
         answers.append((response.status, await response.json()))
-    # Taken by another vendor or by this one: the same answer, which says nothing of who.
+    # Both are now this vendor's own: the same refusal, which says nothing of who.
     assert answers[0] == answers[1]
     status, body = answers[0]
     assert status == 409
-    assert "exist" not in body["error"]["message"]
-    assert "global" not in body["error"]["message"]
+    assert body["error"]["code"] == "PRODUCT_CODE_TAKEN"
+    message = body["error"]["message"]
+    assert "global" not in message
+    for who in (other_vendor, vendor):
+        assert str(who.vendor_id) not in message
+        assert who.email not in message
 
 
 async def test_another_vendors_ids_answer_exactly_as_ids_that_do_not_exist(
