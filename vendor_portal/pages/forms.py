@@ -120,9 +120,10 @@ class Form:
             return None
         raw = raw.replace(",", ".")
         whole, _, fraction = raw.partition(".")
+        # ASCII digits only: str.isdigit() also takes "²" and other digits int() refuses.
         if (
-            not whole.isdigit()
-            or (fraction and not fraction.isdigit())
+            not (whole.isascii() and whole.isdigit())
+            or (fraction and not (fraction.isascii() and fraction.isdigit()))
             or len(fraction) > 2
             or len(whole) > 13
         ):
