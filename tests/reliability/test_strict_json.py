@@ -167,6 +167,8 @@ async def _json_routes(
         "{key_id}": str(key["id"]),
         "{code}": "ACME",
         "{license_type}": "SP1",
+        # The body is read before the invoice is looked up, so any well-formed number will do.
+        "{number}": "1",
         "{serial}": await factory.serial("SP1", product="ACME"),
     }
     found = []
