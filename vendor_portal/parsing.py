@@ -132,6 +132,12 @@ def optional_query_int(query: Mapping[str, str], name: str) -> int | None:
     return value
 
 
+def ascii_digits(raw: str) -> bool:
+    """True for a non-empty run of ASCII digits: ``str.isdigit`` also takes ``²`` and ``٣``,
+    which ``int`` then refuses or reads as another number."""
+    return raw.isascii() and raw.isdigit()
+
+
 def ascii_number(raw: str) -> int | None:
     """The integer that ``raw`` writes in ASCII digits (an optional minus first), else None."""
     if not _NUMBER.fullmatch(raw):

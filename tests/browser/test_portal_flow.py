@@ -179,7 +179,7 @@ def test_vendor_signs_up_orders_pays_downloads_and_sees_an_activation(
     screenshot(vendor, "14-license-certificate-print")
     vendor.emulate_media(media="screen")
 
-    vendor.get_by_role("link", name="Dashboard").click()
+    vendor.get_by_role("link", name="Overview").click()
     expect(vendor.locator("[data-test=activity-chart] rect[data-count='1']")).to_have_count(1)
     screenshot(vendor, "15-dashboard")
 

@@ -86,6 +86,10 @@ class SessionTokens:
             options={"require": ["exp", "iat", "sub", "aud", "iss"]},
         )
         subject, version = claims.get("sub"), claims.get("ver")
-        if not isinstance(subject, str) or not subject.isdigit() or not isinstance(version, int):
+        if (
+            not isinstance(subject, str)
+            or not (subject.isascii() and subject.isdigit())
+            or not isinstance(version, int)
+        ):
             raise jwt.InvalidTokenError("malformed claims")
         return SessionClaims(int(subject), version)

@@ -18,6 +18,7 @@ from activation_server.activations.requests import is_storable_text
 from activation_server.errors import ApiError
 from vendor_portal.pages.i18n import gettext
 from vendor_portal.pages.messages import explain
+from vendor_portal.parsing import ascii_digits
 
 # Fields that are never sent back to the browser, even when the form is refused: every
 # password field (and its repetition), and the CSRF token, which the page renders itself.
@@ -95,7 +96,7 @@ class Form:
             if required:
                 self.fail(name, gettext("Fill this in."))
             return None
-        if not raw.isdigit() or len(raw) > 15:
+        if not ascii_digits(raw) or len(raw) > 15:
             self.fail(name, gettext("Enter a whole number."))
             return None
         value = int(raw)
@@ -120,10 +121,9 @@ class Form:
             return None
         raw = raw.replace(",", ".")
         whole, _, fraction = raw.partition(".")
-        # ASCII digits only: str.isdigit() also takes "²" and other digits int() refuses.
         if (
-            not (whole.isascii() and whole.isdigit())
-            or (fraction and not (fraction.isascii() and fraction.isdigit()))
+            not ascii_digits(whole)
+            or (fraction and not ascii_digits(fraction))
             or len(fraction) > 2
             or len(whole) > 13
         ):

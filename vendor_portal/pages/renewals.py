@@ -11,6 +11,7 @@ from vendor_portal.pages.context import actor, flash, redirect, render, url, ven
 from vendor_portal.pages.forms import Form
 from vendor_portal.pages.i18n import gettext
 from vendor_portal.pages.messages import explain
+from vendor_portal.parsing import ascii_digits
 from vendor_portal.renewals import service
 from vendor_portal.renewals.service import RenewalQuote
 
@@ -19,7 +20,7 @@ MONTHS = (12, 24, 36)
 
 def _months(form: Form) -> int:
     raw = form["months"]
-    return int(raw) if raw.isdigit() and int(raw) in MONTHS else service.DEFAULT_MONTHS
+    return int(raw) if ascii_digits(raw) and int(raw) in MONTHS else service.DEFAULT_MONTHS
 
 
 async def _upload_text(request: web.Request, form: Form) -> str:

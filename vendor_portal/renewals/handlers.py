@@ -37,7 +37,7 @@ async def _read(request: web.Request, json_body: bool) -> dict[str, Any]:
 
 def _months(body: dict[str, Any], request: web.Request) -> int:
     raw = body.get("months", request.query.get("months"))
-    if isinstance(raw, str) and raw.isdigit():
+    if isinstance(raw, str) and parsing.ascii_digits(raw):
         body = {"months": int(raw)}
     months = parsing.integer(body, "months", required=False, minimum=1, maximum=service.MAX_MONTHS)
     return service.DEFAULT_MONTHS if months is None else months
