@@ -14,13 +14,12 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from activation_server import health, metrics
-from activation_server.activations import handlers as activation_handlers
+from activation_server import health, metrics, openapi
 from activation_server.appkeys import DB_POOL, FAILURE_LIMITER, KEYRING, SETTINGS
 from activation_server.db.embedded import embedded_database_url
 from activation_server.db.migrate import migrate
 from activation_server.db.pool import UNAVAILABLE_ERRORS, create_pool
-from activation_server.keys import handlers as key_handlers
+from activation_server.declare import add_routes
 from activation_server.keys.keyring import Keyring
 from activation_server.middleware import api_middleware
 from activation_server.ratelimit.limiter import FailureLimiter
@@ -109,13 +108,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app.cleanup_ctx.extend([metrics.publish_periodically, _database, _keyring, _limiter])
-    app.router.add_post("/v1/activations", activation_handlers.post_activation)
-    app.router.add_post("/v1/validations", activation_handlers.post_validation)
-    app.router.add_post("/v1/deactivations", activation_handlers.post_deactivation)
-    app.router.add_post("/v1/check-ins", activation_handlers.post_check_in)
-    app.router.add_post("/v1/offline-activations", activation_handlers.post_offline_activation)
-    app.router.add_get("/v1/keys", key_handlers.get_keys)
-    app.router.add_get("/v1/vendors/{public_id}/keys", key_handlers.get_vendor_keys)
+    add_routes(app.router, openapi.ENDPOINTS)
     app.router.add_get("/healthz", health.get_healthz)
     app.router.add_get("/readyz", health.get_readyz)
     app.router.add_get("/metrics", metrics.get_metrics)

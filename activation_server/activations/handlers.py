@@ -1,5 +1,6 @@
-"""Handlers of the activation API: POST /v1/activations, /validations, /deactivations and
-/offline-activations. Parse, call the service, shape the answer."""
+"""Handlers of the activation API: POST /v1/activations, /validations, /deactivations,
+/check-ins and /offline-activations. Each receives its body decoded as its declaration in
+:mod:`activation_server.activations.endpoints` says; check, call the service, shape the answer."""
 
 from __future__ import annotations
 
@@ -10,15 +11,22 @@ from activation_server.activations import service
 from activation_server.activations.guard import limited
 from activation_server.activations.requests import (
     ActivationRequest,
-    parse_activation,
+    activation_request,
+    checked_license,
+    license_token,
+    offline_activation_request,
     parse_fingerprint,
-    parse_license,
-    parse_offline_activation,
     parse_serial,
+)
+from activation_server.activations.schemas import (
+    ActivationBody,
+    LicenseBody,
+    OfflineActivationBody,
+    ValidationBody,
 )
 from activation_server.appkeys import DB_POOL, KEYRING, SETTINGS
 from activation_server.errors import ApiError, InvalidRequest
-from activation_server.http import client_address, read_json_object
+from activation_server.http import client_address
 
 
 async def _activate(request: web.Request, activation: ActivationRequest, via: str) -> web.Response:
@@ -41,28 +49,29 @@ async def _activate(request: web.Request, activation: ActivationRequest, via: st
     return web.json_response(result.to_json(), status=201 if result.created else 200)
 
 
-async def post_activation(request: web.Request) -> web.Response:
-    body = await read_json_object(request)
+async def post_activation(request: web.Request, body: ActivationBody) -> web.Response:
     try:
-        activation = parse_activation(body)
+        activation = activation_request(body)
     except ApiError as exc:
         metrics.record_activation(exc.code)
         raise
     return await _activate(request, activation, "online")
 
 
-async def post_offline_activation(request: web.Request) -> web.Response:
-    body = await read_json_object(request)
-    return await _activate(request, parse_offline_activation(body), "offline")
+async def post_offline_activation(
+    request: web.Request, body: OfflineActivationBody
+) -> web.Response:
+    return await _activate(request, offline_activation_request(body), "offline")
 
 
-async def post_validation(request: web.Request) -> web.Response:
-    body = await read_json_object(request)
+async def post_validation(request: web.Request, body: ValidationBody) -> web.Response:
     pool = request.app[DB_POOL]
-    if "license" in body:
-        verdict = await service.validate_license(pool, request.app[KEYRING], parse_license(body))
-    elif "serial" in body or "fingerprint" in body:
-        serial, fingerprint = body.get("serial"), body.get("fingerprint")
+    serial, fingerprint = body.serial, body.fingerprint
+    if isinstance(body.license, str):
+        verdict = await service.validate_license(
+            pool, request.app[KEYRING], checked_license(body.license)
+        )
+    elif isinstance(serial, str) or isinstance(fingerprint, str):
         if not isinstance(serial, str) or not isinstance(fingerprint, str):
             raise InvalidRequest(
                 "Send either 'license', or both 'serial' and 'fingerprint' as strings."
@@ -75,12 +84,11 @@ async def post_validation(request: web.Request) -> web.Response:
     return web.json_response(verdict.to_json())
 
 
-async def post_check_in(request: web.Request) -> web.Response:
-    body = await read_json_object(request)
+async def post_check_in(request: web.Request, body: LicenseBody) -> web.Response:
     result = await service.check_in(
         request.app[DB_POOL],
         request.app[KEYRING],
-        parse_license(body),
+        license_token(body),
         issuer=request.app[SETTINGS].issuer,
     )
     return web.json_response(result.to_json())
@@ -98,12 +106,11 @@ async def _validate_machine(
     return await limited(request, attempt, failed=lambda verdict: verdict.code == "NOT_ACTIVATED")
 
 
-async def post_deactivation(request: web.Request) -> web.Response:
-    body = await read_json_object(request)
+async def post_deactivation(request: web.Request, body: LicenseBody) -> web.Response:
     result = await service.deactivate(
         request.app[DB_POOL],
         request.app[KEYRING],
-        parse_license(body),
+        license_token(body),
         address=client_address(request),
     )
     return web.json_response(result.to_json())
