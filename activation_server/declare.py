@@ -32,7 +32,7 @@ Handler = Callable[..., Awaitable[web.StreamResponse]]
 
 # An exponent of three digits or more may overflow a float (1e309 is infinity); msgspec skips an
 # unknown field's number without reading it, so such a body goes through the strict parser too.
-_LONG_EXPONENT = re.compile(rb"[eE][+-]?[0-9]{3}")
+_LONG_EXPONENT = re.compile(rb"[0-9][eE][+-]?[0-9]{3}")
 _REF = "#/components/schemas/{name}"
 
 
@@ -126,13 +126,20 @@ def convert(body: Mapping[str, Any], kind: type[StructT]) -> StructT:
 
 def _explain(message: str) -> str:
     """msgspec's ``Expected `str`, got `null` - at `$.serial``` in the API's words."""
-    if message.startswith("Expected `object`") and " - at " not in message:
-        return "The request body must be a JSON object."
-    text, _, where = message.partition(" - at `$.")
-    if where:
-        name = where.rstrip("`")
-        return f"The field '{name}' is not valid: {text[0].lower()}{text[1:]}."
-    return f"The request body is not valid: {text[0].lower()}{text[1:]}."
+    text, _, where = message.partition(" - at `$")
+    where = where.rstrip("`").lstrip(".")
+    missing = _MISSING.fullmatch(text)
+    if missing is not None:
+        name = f"{where}.{missing[1]}" if where else missing[1]
+        return f"The field '{name}' is required."
+    if not where:
+        if text.startswith("Expected `object`"):
+            return "The request body must be a JSON object."
+        return f"The request body is not valid: {text[0].lower()}{text[1:]}."
+    return f"The field '{where}' is not valid: {text[0].lower()}{text[1:]}."
+
+
+_MISSING = re.compile(r"Object missing required field `([^`]*)`")
 
 
 def handler_of(endpoint: Endpoint) -> Handler:
