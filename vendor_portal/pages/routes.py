@@ -63,6 +63,7 @@ def add_routes(app: web.Application) -> None:
 
     router.add_get("/docs", docs.docs_index, name="docs")
     router.add_get("/docs/api", docs.docs_api, name="docs_api")
+    router.add_get("/docs/reference", docs.docs_reference, name="docs_reference")
     router.add_get("/docs/sdk", docs.docs_sdk, name="docs_sdk")
     router.add_get("/docs/protocol", docs.docs_protocol, name="docs_protocol")
 
