@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 from aiohttp import web
-from aiohttp.typedefs import Handler
 
 from activation_server.appkeys import DB_POOL, SETTINGS
 from activation_server.errors import ApiError
@@ -22,16 +21,17 @@ from vendor_portal.appkeys import PORTAL, Portal
 from vendor_portal.audit import handlers as audit
 from vendor_portal.balances import handlers as balances
 from vendor_portal.documents import handlers as documents
-from vendor_portal.idempotency.handlers import idempotent
 from vendor_portal.keys import handlers as keys
 from vendor_portal.mail import notices, sender
 from vendor_portal.mail.sender import Mailer
 from vendor_portal.openapi import handlers as openapi
 from vendor_portal.orders import handlers as orders
 from vendor_portal.pages.app import create_pages_app
+from vendor_portal.pages.routes import add_routes as add_page_routes
 from vendor_portal.pricing import handlers as pricing
 from vendor_portal.products import handlers as products
 from vendor_portal.renewals import handlers as renewals
+from vendor_portal.routing import Routes
 from vendor_portal.serials import handlers as serials
 
 log = logging.getLogger(__name__)
@@ -90,16 +90,8 @@ async def _renewal_reminders(app: web.Application) -> AsyncIterator[None]:
             await task
 
 
-# Calls that need no account (sign-up, sign-in, links from mail) have no user to keep keys for.
-_UNAUTHENTICATED = "/v1/auth/"
-
-
-def add_api_routes(router: web.UrlDispatcher) -> None:
-    def add(method: str, path: str, handler: Handler) -> None:
-        if method != "GET" and not path.startswith(_UNAUTHENTICATED):
-            handler = idempotent(handler)
-        router.add_route(method, path, handler)
-
+def add_api_routes(routes: Routes) -> None:
+    add = routes.api
     add("POST", "/v1/auth/register", accounts.post_register)
     add("GET", "/v1/auth/confirm", accounts.get_confirm)
     add("POST", "/v1/auth/confirm", accounts.post_confirm)
@@ -167,6 +159,9 @@ def add_api_routes(router: web.UrlDispatcher) -> None:
 def setup_portal(app: web.Application) -> None:
     app.cleanup_ctx.append(_portal_state)
     app.cleanup_ctx.append(_renewal_reminders)
-    add_api_routes(app.router)
+    pages = create_pages_app(app[SETTINGS])
+    routes = Routes(app.router, pages.router)
+    add_api_routes(routes)
+    add_page_routes(routes)
     app.router.add_get("/", _root)
-    app.add_subapp("/portal/", create_pages_app(app[SETTINGS]))
+    app.add_subapp("/portal/", pages)
