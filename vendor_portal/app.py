@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import asyncpg
 from aiohttp import web
@@ -29,7 +29,7 @@ from vendor_portal.orders import handlers as orders
 from vendor_portal.pages.app import create_pages_app
 from vendor_portal.pages.routes import add_routes as add_page_routes
 from vendor_portal.pricing import handlers as pricing
-from vendor_portal.products import handlers as products
+from vendor_portal.products import routes as products
 from vendor_portal.renewals import handlers as renewals
 from vendor_portal.routing import Routes
 from vendor_portal.serials import handlers as serials
@@ -126,10 +126,6 @@ def add_api_routes(routes: Routes) -> None:
     add("PUT", "/v1/price-list/{license_type}", pricing.put_price)
     add("PUT", "/v1/partner-tiers/{code}", pricing.put_tier)
     add("PUT", "/v1/vendors/{vendor_id}/partner-tier", pricing.put_vendor_tier)
-    add("GET", "/v1/products", products.get_products)
-    add("POST", "/v1/products", products.post_product)
-    add("GET", "/v1/products/{code}", products.get_product)
-    add("PATCH", "/v1/products/{code}", products.patch_product)
     add("GET", "/v1/orders", orders.get_orders)
     add("POST", "/v1/orders", orders.post_order)
     add("GET", "/v1/orders/{order_id}", orders.get_order)
@@ -156,6 +152,10 @@ def add_api_routes(routes: Routes) -> None:
     add("GET", "/v1/openapi.json", openapi.get_openapi)
 
 
+# Each feature adds its own API endpoints and pages.
+_FEATURES: tuple[Callable[[Routes], None], ...] = (products.setup,)
+
+
 def setup_portal(app: web.Application) -> None:
     app.cleanup_ctx.append(_portal_state)
     app.cleanup_ctx.append(_renewal_reminders)
@@ -163,5 +163,7 @@ def setup_portal(app: web.Application) -> None:
     routes = Routes(app.router, pages.router)
     add_api_routes(routes)
     add_page_routes(routes)
+    for setup in _FEATURES:
+        setup(routes)
     app.router.add_get("/", _root)
     app.add_subapp("/portal/", pages)

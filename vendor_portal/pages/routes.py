@@ -14,7 +14,6 @@ from vendor_portal.pages import (
     orders,
     people,
     prices,
-    products,
     renewals,
     serials,
     staff,
@@ -58,9 +57,6 @@ def add_routes(routes: Routes) -> None:
     router.add_get("/docs/sdk", docs.docs_sdk, name="docs_sdk")
     router.add_get("/docs/protocol", docs.docs_protocol, name="docs_protocol")
 
-    router.add_get("/products", products.product_list, name="products")
-    _form("/products/new", products.product_new, "product_new")
-    _form("/products/{code}/edit", products.product_edit, "product_edit")
 
     router.add_get("/machines", machines.machine_list, name="machines")
     router.add_post("/machines/{activation_id}/release", machines.machine_release, name="release")
