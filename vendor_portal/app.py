@@ -21,7 +21,7 @@ from vendor_portal.appkeys import PORTAL, Portal
 from vendor_portal.audit import handlers as audit
 from vendor_portal.balances import handlers as balances
 from vendor_portal.documents import handlers as documents
-from vendor_portal.keys import handlers as keys
+from vendor_portal.keys import routes as keys
 from vendor_portal.mail import notices, sender
 from vendor_portal.mail.sender import Mailer
 from vendor_portal.openapi import handlers as openapi
@@ -145,15 +145,12 @@ def add_api_routes(routes: Routes) -> None:
     add("POST", "/v1/serials/{serial}/features", serials.post_serial_features)
     add("POST", "/v1/orders/{order_id}/features", serials.post_order_features)
     add("POST", "/v1/activations/{activation_id}/release", serials.post_release)
-    add("GET", "/v1/signing-keys", keys.get_signing_keys)
-    add("POST", "/v1/signing-keys", keys.post_signing_key)
-    add("POST", "/v1/signing-keys/promote", keys.post_promote)
     add("GET", "/v1/audit", audit.get_audit)
     add("GET", "/v1/openapi.json", openapi.get_openapi)
 
 
 # Each feature adds its own API endpoints and pages.
-_FEATURES: tuple[Callable[[Routes], None], ...] = (products.setup,)
+_FEATURES: tuple[Callable[[Routes], None], ...] = (products.setup, keys.setup)
 
 
 def setup_portal(app: web.Application) -> None:
