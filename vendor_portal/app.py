@@ -22,6 +22,7 @@ from vendor_portal.audit import handlers as audit
 from vendor_portal.balances import handlers as balances
 from vendor_portal.documents import handlers as documents
 from vendor_portal.keys import routes as keys
+from vendor_portal.machines import routes as machines
 from vendor_portal.mail import notices, sender
 from vendor_portal.mail.sender import Mailer
 from vendor_portal.openapi import handlers as openapi
@@ -150,7 +151,7 @@ def add_api_routes(routes: Routes) -> None:
 
 
 # Each feature adds its own API endpoints and pages.
-_FEATURES: tuple[Callable[[Routes], None], ...] = (products.setup, keys.setup)
+_FEATURES: tuple[Callable[[Routes], None], ...] = (products.setup, keys.setup, machines.setup)
 
 
 def setup_portal(app: web.Application) -> None:

@@ -8,7 +8,6 @@ from vendor_portal.pages import (
     dashboard,
     docs,
     documents,
-    machines,
     offline,
     orders,
     people,
@@ -55,9 +54,6 @@ def add_routes(routes: Routes) -> None:
     router.add_get("/docs/api", docs.docs_api, name="docs_api")
     router.add_get("/docs/sdk", docs.docs_sdk, name="docs_sdk")
     router.add_get("/docs/protocol", docs.docs_protocol, name="docs_protocol")
-
-    router.add_get("/machines", machines.machine_list, name="machines")
-    router.add_post("/machines/{activation_id}/release", machines.machine_release, name="release")
 
     router.add_get("/orders", orders.order_list, name="orders")
     _form("/orders/new", orders.order_new, "order_new")
