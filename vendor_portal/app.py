@@ -20,6 +20,7 @@ from vendor_portal.accounts.tokens import SessionTokens, load_secret
 from vendor_portal.appkeys import PORTAL, Portal
 from vendor_portal.audit import handlers as audit
 from vendor_portal.balances import handlers as balances
+from vendor_portal.dashboard import routes as dashboard
 from vendor_portal.documents import handlers as documents
 from vendor_portal.keys import routes as keys
 from vendor_portal.machines import routes as machines
@@ -151,7 +152,12 @@ def add_api_routes(routes: Routes) -> None:
 
 
 # Each feature adds its own API endpoints and pages.
-_FEATURES: tuple[Callable[[Routes], None], ...] = (products.setup, keys.setup, machines.setup)
+_FEATURES: tuple[Callable[[Routes], None], ...] = (
+    dashboard.setup,
+    products.setup,
+    keys.setup,
+    machines.setup,
+)
 
 
 def setup_portal(app: web.Application) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from vendor_portal.pages import (
     account,
     auth,
-    dashboard,
     docs,
     documents,
     offline,
@@ -46,7 +45,6 @@ def add_routes(routes: Routes) -> None:
         name="colleague_status",
     )
 
-    router.add_get("/dashboard", dashboard.dashboard, name="dashboard")
     router.add_get("/balance/history", account.balance_history, name="balance_history")
     router.add_get("/audit", account.audit_log, name="audit")
 
