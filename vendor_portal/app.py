@@ -21,12 +21,12 @@ from vendor_portal.appkeys import PORTAL, Portal
 from vendor_portal.audit import handlers as audit
 from vendor_portal.balances import handlers as balances
 from vendor_portal.dashboard import routes as dashboard
+from vendor_portal.docs import routes as docs
 from vendor_portal.documents import handlers as documents
 from vendor_portal.keys import routes as keys
 from vendor_portal.machines import routes as machines
 from vendor_portal.mail import notices, sender
 from vendor_portal.mail.sender import Mailer
-from vendor_portal.openapi import handlers as openapi
 from vendor_portal.orders import handlers as orders
 from vendor_portal.pages.app import create_pages_app
 from vendor_portal.pages.routes import add_routes as add_page_routes
@@ -148,7 +148,6 @@ def add_api_routes(routes: Routes) -> None:
     add("POST", "/v1/orders/{order_id}/features", serials.post_order_features)
     add("POST", "/v1/activations/{activation_id}/release", serials.post_release)
     add("GET", "/v1/audit", audit.get_audit)
-    add("GET", "/v1/openapi.json", openapi.get_openapi)
 
 
 # Each feature adds its own API endpoints and pages.
@@ -157,6 +156,7 @@ _FEATURES: tuple[Callable[[Routes], None], ...] = (
     products.setup,
     keys.setup,
     machines.setup,
+    docs.setup,
 )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from vendor_portal.pages import (
     account,
     auth,
-    docs,
     documents,
     offline,
     orders,
@@ -47,11 +46,6 @@ def add_routes(routes: Routes) -> None:
 
     router.add_get("/balance/history", account.balance_history, name="balance_history")
     router.add_get("/audit", account.audit_log, name="audit")
-
-    router.add_get("/docs", docs.docs_index, name="docs")
-    router.add_get("/docs/api", docs.docs_api, name="docs_api")
-    router.add_get("/docs/sdk", docs.docs_sdk, name="docs_sdk")
-    router.add_get("/docs/protocol", docs.docs_protocol, name="docs_protocol")
 
     router.add_get("/orders", orders.order_list, name="orders")
     _form("/orders/new", orders.order_new, "order_new")
