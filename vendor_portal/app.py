@@ -27,7 +27,7 @@ from vendor_portal.keys import routes as keys
 from vendor_portal.machines import routes as machines
 from vendor_portal.mail import notices, sender
 from vendor_portal.mail.sender import Mailer
-from vendor_portal.orders import handlers as orders
+from vendor_portal.orders import routes as orders
 from vendor_portal.pages.app import create_pages_app
 from vendor_portal.pages.routes import add_routes as add_page_routes
 from vendor_portal.pricing import handlers as pricing
@@ -128,14 +128,6 @@ def add_api_routes(routes: Routes) -> None:
     add("PUT", "/v1/price-list/{license_type}", pricing.put_price)
     add("PUT", "/v1/partner-tiers/{code}", pricing.put_tier)
     add("PUT", "/v1/vendors/{vendor_id}/partner-tier", pricing.put_vendor_tier)
-    add("GET", "/v1/orders", orders.get_orders)
-    add("POST", "/v1/orders", orders.post_order)
-    add("GET", "/v1/orders/{order_id}", orders.get_order)
-    add("PUT", "/v1/orders/{order_id}", orders.put_order)
-    add("POST", "/v1/orders/{order_id}/invoice", orders.post_invoice)
-    add("POST", "/v1/orders/{order_id}/payments", orders.post_payment)
-    add("POST", "/v1/orders/{order_id}/cancel", orders.post_cancel)
-    add("GET", "/v1/orders/{order_id}/serials", orders.get_order_serials)
     add("POST", "/v1/renewals/quote", renewals.post_quote)
     add("POST", "/v1/renewals", renewals.post_renewal_order)
     add("GET", "/v1/serials", serials.get_serials)
@@ -154,6 +146,7 @@ def add_api_routes(routes: Routes) -> None:
 _FEATURES: tuple[Callable[[Routes], None], ...] = (
     dashboard.setup,
     products.setup,
+    orders.setup,
     keys.setup,
     machines.setup,
     docs.setup,

@@ -7,7 +7,6 @@ from vendor_portal.pages import (
     auth,
     documents,
     offline,
-    orders,
     people,
     prices,
     renewals,
@@ -47,13 +46,6 @@ def add_routes(routes: Routes) -> None:
     router.add_get("/balance/history", account.balance_history, name="balance_history")
     router.add_get("/audit", account.audit_log, name="audit")
 
-    router.add_get("/orders", orders.order_list, name="orders")
-    _form("/orders/new", orders.order_new, "order_new")
-    router.add_get(r"/orders/{order_id:[0-9]+}", orders.order_card, name="order")
-    # Before the card's actions, whose "{action}" would take "edit" too.
-    _form(r"/orders/{order_id:[0-9]+}/edit", orders.order_edit, "order_edit")
-    router.add_post(r"/orders/{order_id:[0-9]+}/{action}", orders.order_action, name="order_action")
-    router.add_get(r"/orders/{order_id:[0-9]+}/serials.csv", orders.order_serials_csv, name="csv")
     router.add_get(r"/orders/{order_id:[0-9]+}/invoice", documents.invoice, name="invoice")
     router.add_get(r"/orders/{order_id:[0-9]+}/act", documents.act, name="act")
     _form("/balance", documents.balance, "balance")
