@@ -22,7 +22,7 @@ from vendor_portal.audit import handlers as audit
 from vendor_portal.balances import handlers as balances
 from vendor_portal.dashboard import routes as dashboard
 from vendor_portal.docs import routes as docs
-from vendor_portal.documents import handlers as documents
+from vendor_portal.documents import routes as documents
 from vendor_portal.keys import routes as keys
 from vendor_portal.machines import routes as machines
 from vendor_portal.mail import notices, sender
@@ -121,8 +121,6 @@ def add_api_routes(routes: Routes) -> None:
     add("POST", "/v1/balance/prepayment-invoices", balances.post_prepayment)
     add("GET", "/v1/balance/prepayment-invoices", balances.get_prepayments)
     add("POST", "/v1/prepayment-invoices/{number}/payments", balances.post_prepayment_payment)
-    add("GET", "/v1/company", documents.get_company)
-    add("PUT", "/v1/company", documents.put_company)
     add("GET", "/v1/price-list", pricing.get_price_list)
     add("PUT", "/v1/price-list/subscriptions/{license_type}", pricing.put_subscription_price)
     add("PUT", "/v1/price-list/{license_type}", pricing.put_price)
@@ -147,6 +145,7 @@ _FEATURES: tuple[Callable[[Routes], None], ...] = (
     dashboard.setup,
     products.setup,
     orders.setup,
+    documents.setup,
     keys.setup,
     machines.setup,
     docs.setup,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from vendor_portal.pages import (
     account,
     auth,
-    documents,
     offline,
     people,
     prices,
@@ -46,13 +45,6 @@ def add_routes(routes: Routes) -> None:
     router.add_get("/balance/history", account.balance_history, name="balance_history")
     router.add_get("/audit", account.audit_log, name="audit")
 
-    router.add_get(r"/orders/{order_id:[0-9]+}/invoice", documents.invoice, name="invoice")
-    router.add_get(r"/orders/{order_id:[0-9]+}/act", documents.act, name="act")
-    _form("/balance", documents.balance, "balance")
-    router.add_get(
-        r"/balance/prepayments/{number:[0-9]+}", documents.prepayment_invoice, name="prepayment"
-    )
-    _form("/company", documents.company, "company")
     router.add_get("/prices", prices.prices, name="prices")
     router.add_post("/prices/{what}", prices.change, name="prices_change")
     router.add_post(r"/staff/vendors/{vendor_id:[0-9]+}/tier", staff.vendor_tier, name="tier")
