@@ -18,8 +18,8 @@ from vendor_portal.accounts import handlers as accounts
 from vendor_portal.accounts.passwords import Passwords
 from vendor_portal.accounts.tokens import SessionTokens, load_secret
 from vendor_portal.appkeys import PORTAL, Portal
-from vendor_portal.audit import handlers as audit
-from vendor_portal.balances import handlers as balances
+from vendor_portal.audit import routes as audit
+from vendor_portal.balances import routes as balances
 from vendor_portal.dashboard import routes as dashboard
 from vendor_portal.docs import routes as docs
 from vendor_portal.documents import routes as documents
@@ -115,12 +115,6 @@ def add_api_routes(routes: Routes) -> None:
     add("GET", "/v1/vendors", accounts.get_vendors)
     add("GET", "/v1/vendors/{vendor_id}", accounts.get_vendor)
     add("PATCH", "/v1/vendors/{vendor_id}", accounts.patch_vendor)
-    add("GET", "/v1/vendors/{vendor_id}/balance", balances.get_balance)
-    add("POST", "/v1/vendors/{vendor_id}/top-ups", balances.post_top_up)
-    add("GET", "/v1/balance", balances.get_own_balance)
-    add("POST", "/v1/balance/prepayment-invoices", balances.post_prepayment)
-    add("GET", "/v1/balance/prepayment-invoices", balances.get_prepayments)
-    add("POST", "/v1/prepayment-invoices/{number}/payments", balances.post_prepayment_payment)
     add("GET", "/v1/price-list", pricing.get_price_list)
     add("PUT", "/v1/price-list/subscriptions/{license_type}", pricing.put_subscription_price)
     add("PUT", "/v1/price-list/{license_type}", pricing.put_price)
@@ -137,7 +131,6 @@ def add_api_routes(routes: Routes) -> None:
     add("POST", "/v1/serials/{serial}/features", serials.post_serial_features)
     add("POST", "/v1/orders/{order_id}/features", serials.post_order_features)
     add("POST", "/v1/activations/{activation_id}/release", serials.post_release)
-    add("GET", "/v1/audit", audit.get_audit)
 
 
 # Each feature adds its own API endpoints and pages.
@@ -146,6 +139,8 @@ _FEATURES: tuple[Callable[[Routes], None], ...] = (
     products.setup,
     orders.setup,
     documents.setup,
+    balances.setup,
+    audit.setup,
     keys.setup,
     machines.setup,
     docs.setup,

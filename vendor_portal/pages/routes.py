@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from vendor_portal.pages import (
-    account,
     auth,
     offline,
     people,
@@ -41,9 +40,6 @@ def add_routes(routes: Routes) -> None:
         people.colleague_status,
         name="colleague_status",
     )
-
-    router.add_get("/balance/history", account.balance_history, name="balance_history")
-    router.add_get("/audit", account.audit_log, name="audit")
 
     router.add_get("/prices", prices.prices, name="prices")
     router.add_post("/prices/{what}", prices.change, name="prices_change")
