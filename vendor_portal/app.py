@@ -30,7 +30,7 @@ from vendor_portal.mail.sender import Mailer
 from vendor_portal.orders import routes as orders
 from vendor_portal.pages.app import create_pages_app
 from vendor_portal.pages.routes import add_routes as add_page_routes
-from vendor_portal.pricing import handlers as pricing
+from vendor_portal.pricing import routes as pricing
 from vendor_portal.products import routes as products
 from vendor_portal.renewals import handlers as renewals
 from vendor_portal.routing import Routes
@@ -115,11 +115,6 @@ def add_api_routes(routes: Routes) -> None:
     add("GET", "/v1/vendors", accounts.get_vendors)
     add("GET", "/v1/vendors/{vendor_id}", accounts.get_vendor)
     add("PATCH", "/v1/vendors/{vendor_id}", accounts.patch_vendor)
-    add("GET", "/v1/price-list", pricing.get_price_list)
-    add("PUT", "/v1/price-list/subscriptions/{license_type}", pricing.put_subscription_price)
-    add("PUT", "/v1/price-list/{license_type}", pricing.put_price)
-    add("PUT", "/v1/partner-tiers/{code}", pricing.put_tier)
-    add("PUT", "/v1/vendors/{vendor_id}/partner-tier", pricing.put_vendor_tier)
     add("POST", "/v1/renewals/quote", renewals.post_quote)
     add("POST", "/v1/renewals", renewals.post_renewal_order)
     add("GET", "/v1/serials", serials.get_serials)
@@ -141,6 +136,7 @@ _FEATURES: tuple[Callable[[Routes], None], ...] = (
     documents.setup,
     balances.setup,
     audit.setup,
+    pricing.setup,
     keys.setup,
     machines.setup,
     docs.setup,

@@ -6,7 +6,6 @@ from vendor_portal.pages import (
     auth,
     offline,
     people,
-    prices,
     renewals,
     serials,
     staff,
@@ -41,8 +40,6 @@ def add_routes(routes: Routes) -> None:
         name="colleague_status",
     )
 
-    router.add_get("/prices", prices.prices, name="prices")
-    router.add_post("/prices/{what}", prices.change, name="prices_change")
     router.add_post(r"/staff/vendors/{vendor_id:[0-9]+}/tier", staff.vendor_tier, name="tier")
     router.add_post(
         r"/staff/vendors/{vendor_id:[0-9]+}/prepayment", staff.vendor_prepayment, name="prepaid"
