@@ -32,7 +32,7 @@ from vendor_portal.pages.app import create_pages_app
 from vendor_portal.pages.routes import add_routes as add_page_routes
 from vendor_portal.pricing import routes as pricing
 from vendor_portal.products import routes as products
-from vendor_portal.renewals import handlers as renewals
+from vendor_portal.renewals import routes as renewals
 from vendor_portal.routing import Routes
 from vendor_portal.serials import handlers as serials
 
@@ -115,8 +115,6 @@ def add_api_routes(routes: Routes) -> None:
     add("GET", "/v1/vendors", accounts.get_vendors)
     add("GET", "/v1/vendors/{vendor_id}", accounts.get_vendor)
     add("PATCH", "/v1/vendors/{vendor_id}", accounts.patch_vendor)
-    add("POST", "/v1/renewals/quote", renewals.post_quote)
-    add("POST", "/v1/renewals", renewals.post_renewal_order)
     add("GET", "/v1/serials", serials.get_serials)
     add("POST", "/v1/serials/bulk", serials.post_bulk)
     add("GET", "/v1/serials/{serial}", serials.get_serial)
@@ -137,6 +135,7 @@ _FEATURES: tuple[Callable[[Routes], None], ...] = (
     balances.setup,
     audit.setup,
     pricing.setup,
+    renewals.setup,
     keys.setup,
     machines.setup,
     docs.setup,

@@ -6,7 +6,6 @@ from vendor_portal.pages import (
     auth,
     offline,
     people,
-    renewals,
     serials,
     staff,
 )
@@ -44,7 +43,6 @@ def add_routes(routes: Routes) -> None:
     router.add_post(
         r"/staff/vendors/{vendor_id:[0-9]+}/prepayment", staff.vendor_prepayment, name="prepaid"
     )
-    _form("/renewals", renewals.renewals, "renewals")
 
     router.add_get("/serials", serials.serial_list, name="serials")
     _form("/serials/group", serials.group_work, "group")
