@@ -35,6 +35,7 @@ from vendor_portal.products import routes as products
 from vendor_portal.renewals import routes as renewals
 from vendor_portal.routing import Routes
 from vendor_portal.serials import handlers as serials
+from vendor_portal.staff import routes as staff
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +137,7 @@ _FEATURES: tuple[Callable[[Routes], None], ...] = (
     audit.setup,
     pricing.setup,
     renewals.setup,
+    staff.setup,
     keys.setup,
     machines.setup,
     docs.setup,

@@ -7,7 +7,6 @@ from vendor_portal.pages import (
     offline,
     people,
     serials,
-    staff,
 )
 from vendor_portal.routing import Routes
 
@@ -39,24 +38,11 @@ def add_routes(routes: Routes) -> None:
         name="colleague_status",
     )
 
-    router.add_post(r"/staff/vendors/{vendor_id:[0-9]+}/tier", staff.vendor_tier, name="tier")
-    router.add_post(
-        r"/staff/vendors/{vendor_id:[0-9]+}/prepayment", staff.vendor_prepayment, name="prepaid"
-    )
-
     router.add_get("/serials", serials.serial_list, name="serials")
     _form("/serials/group", serials.group_work, "group")
     router.add_get("/serials/{serial}", serials.serial_card, name="serial")
     router.add_get("/serials/{serial}/certificate", serials.certificate, name="certificate")
     router.add_post("/serials/{serial}/{action}", serials.serial_status, name="serial_status")
-
-    router.add_get("/staff/orders", staff.incoming, name="incoming")
-    router.add_get("/staff/vendors", staff.vendor_list, name="vendors")
-    router.add_get(r"/staff/vendors/{vendor_id:[0-9]+}", staff.vendor_card, name="vendor")
-    router.add_post(r"/staff/vendors/{vendor_id:[0-9]+}/top-up", staff.vendor_top_up, name="top_up")
-    router.add_post(
-        r"/staff/vendors/{vendor_id:[0-9]+}/discount", staff.vendor_discount, name="discount"
-    )
 
     _form("/activate", offline.offline_activation, "offline")
     router.add_post("/activate/license", offline.offline_license_download, name="offline_license")
