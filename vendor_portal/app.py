@@ -14,7 +14,7 @@ from aiohttp import web
 from activation_server.appkeys import DB_POOL, SETTINGS
 from activation_server.errors import ApiError
 from activation_server.ratelimit.limiter import FailureLimiter
-from vendor_portal.accounts import handlers as accounts
+from vendor_portal.accounts import routes as accounts
 from vendor_portal.accounts.passwords import Passwords
 from vendor_portal.accounts.tokens import SessionTokens, load_secret
 from vendor_portal.appkeys import PORTAL, Portal
@@ -95,27 +95,6 @@ async def _renewal_reminders(app: web.Application) -> AsyncIterator[None]:
 
 def add_api_routes(routes: Routes) -> None:
     add = routes.api
-    add("POST", "/v1/auth/register", accounts.post_register)
-    add("GET", "/v1/auth/confirm", accounts.get_confirm)
-    add("POST", "/v1/auth/confirm", accounts.post_confirm)
-    add("POST", "/v1/auth/token", accounts.post_token)
-    add("POST", "/v1/auth/password-reset", accounts.post_password_reset)
-    add("POST", "/v1/auth/password-reset/confirm", accounts.post_password_reset_confirm)
-    add("POST", "/v1/auth/password", accounts.post_password)
-    add("GET", "/v1/me", accounts.get_me)
-    add("GET", "/v1/api-keys", accounts.get_api_keys)
-    add("POST", "/v1/api-keys", accounts.post_api_key)
-    add("DELETE", "/v1/api-keys/{key_id}", accounts.delete_api_key)
-    add("GET", "/v1/users", accounts.get_users)
-    add("POST", "/v1/users", accounts.post_user)
-    add("GET", "/v1/users/{user_id}", accounts.get_user)
-    add("POST", "/v1/users/{user_id}/disable", accounts.post_disable_user)
-    add("POST", "/v1/users/{user_id}/enable", accounts.post_enable_user)
-    add("GET", "/v1/colleagues", accounts.get_colleagues)
-    add("POST", "/v1/colleagues", accounts.post_colleague)
-    add("GET", "/v1/vendors", accounts.get_vendors)
-    add("GET", "/v1/vendors/{vendor_id}", accounts.get_vendor)
-    add("PATCH", "/v1/vendors/{vendor_id}", accounts.patch_vendor)
     add("GET", "/v1/serials", serials.get_serials)
     add("POST", "/v1/serials/bulk", serials.post_bulk)
     add("GET", "/v1/serials/{serial}", serials.get_serial)
@@ -129,6 +108,7 @@ def add_api_routes(routes: Routes) -> None:
 
 # Each feature adds its own API endpoints and pages.
 _FEATURES: tuple[Callable[[Routes], None], ...] = (
+    accounts.setup,
     dashboard.setup,
     products.setup,
     orders.setup,

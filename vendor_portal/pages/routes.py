@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from vendor_portal.pages import (
-    auth,
     offline,
-    people,
     serials,
 )
 from vendor_portal.routing import Routes
@@ -14,29 +12,6 @@ from vendor_portal.routing import Routes
 def add_routes(routes: Routes) -> None:
     router = routes.pages_router
     _form = routes.form
-    router.add_get("/", auth.index, name="index")
-    router.add_post("/language", auth.set_language, name="language")
-
-    _form("/signup", auth.signup, "signup")
-    _form("/confirm", auth.confirm, "confirm")
-    _form("/login", auth.login, "login")
-    router.add_post("/logout", auth.logout, name="logout")
-    _form("/password-forgotten", auth.forgot_password, "forgot")
-    _form("/password-reset", auth.reset_password, "reset")
-    router.add_get("/profile", auth.profile, name="profile")
-    router.add_post("/profile/password", auth.change_password, name="password")
-    router.add_post("/profile/time-zone", auth.set_time_zone, name="time_zone")
-    router.add_post("/profile/api-keys", auth.create_api_key, name="api_keys")
-    router.add_post(r"/profile/api-keys/{key_id}/revoke", auth.revoke_api_key, name="revoke_key")
-
-    router.add_get("/sessions", people.session_list, name="sessions")
-    router.add_post(r"/sessions/{session_id}/end", people.session_end, name="session_end")
-    _form("/colleagues", people.colleague_list, "colleagues")
-    router.add_post(
-        r"/colleagues/{user_id}/{action:disable|enable}",
-        people.colleague_status,
-        name="colleague_status",
-    )
 
     router.add_get("/serials", serials.serial_list, name="serials")
     _form("/serials/group", serials.group_work, "group")
