@@ -48,19 +48,21 @@ def build_portal(app: web.Application) -> Portal:
     settings = app[SETTINGS]
     return Portal(
         passwords=Passwords.from_settings(settings),
-        tokens=SessionTokens(load_secret(settings), settings.issuer, settings.access_token_seconds),
+        tokens=SessionTokens(
+            load_secret(settings), settings.issuer, settings.portal.access_token_seconds
+        ),
         mailer=Mailer(
-            settings.smtp_url,
-            settings.mail_from,
-            retry_seconds=settings.mail_retry_seconds,
-            poll_seconds=settings.mail_poll_seconds,
+            settings.portal.smtp_url,
+            settings.portal.mail_from,
+            retry_seconds=settings.portal.mail_retry_seconds,
+            poll_seconds=settings.portal.mail_poll_seconds,
         ),
         login_limiter=FailureLimiter(
-            "login", settings.login_rate_limit, settings.login_rate_window_seconds
+            "login", settings.portal.login_rate_limit, settings.portal.login_rate_window_seconds
         ),
         base_url=settings.base_url,
-        address_login_limit=settings.login_address_rate_limit,
-        account_login_limit=settings.login_account_rate_limit,
+        address_login_limit=settings.portal.login_address_rate_limit,
+        account_login_limit=settings.portal.login_account_rate_limit,
     )
 
 
@@ -75,7 +77,7 @@ async def _renewal_reminders(app: web.Application) -> AsyncIterator[None]:
     """Every so often, the 30-day reminders of ending subscriptions (each end is claimed once,
     so several workers share the work without telling anybody twice)."""
     settings = app[SETTINGS]
-    seconds = settings.reminder_interval_seconds
+    seconds = settings.portal.reminder_interval_seconds
 
     async def loop() -> None:
         while True:

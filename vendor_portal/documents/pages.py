@@ -112,7 +112,7 @@ async def _order_document(request: web.Request, view: OrderView, kind: str) -> D
         currency=order.currency,
         lines=_lines(view),
         total=order.total,
-        vat_percent=settings.vat_percent,
+        vat_percent=settings.portal.vat_percent,
         language=current_language(),
         subtotal=order.subtotal,
         discount=order.discount,
@@ -187,7 +187,7 @@ async def prepayment_invoice(request: web.Request) -> web.StreamResponse:
             )
         ],
         total=invoice.amount,
-        vat_percent=settings.vat_percent,
+        vat_percent=settings.portal.vat_percent,
         language=current_language(),
         invoice_number=invoice.number,
         notes=[

@@ -267,7 +267,6 @@ async def _card(
             "vendor": vendor,
             "balance": balance,
             "quantity": view.quantity,
-            "due": max(0, view.order.total - view.order.paid),
             "form": form or Form(),
             "people": {f"user:{user.id}": user.email for user in users},
         },

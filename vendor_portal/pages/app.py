@@ -95,7 +95,7 @@ async def headers_middleware(request: web.Request, handler: Handler) -> web.Stre
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if request.app[PAGE_SETTINGS].cookie_secure:
+    if request.app[PAGE_SETTINGS].portal.cookie_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
 
@@ -316,7 +316,7 @@ def _write_cookies(
 ) -> None:
     if response.prepared:
         return
-    secure = settings.cookie_secure
+    secure = settings.portal.cookie_secure
     common: dict[str, Any] = {"path": COOKIE_PATH, "secure": secure, "httponly": True}
     if fresh_csrf:
         # Strict: the token cookie is never sent along with a request that another site starts.
