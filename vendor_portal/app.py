@@ -27,6 +27,7 @@ from vendor_portal.keys import routes as keys
 from vendor_portal.machines import routes as machines
 from vendor_portal.mail import notices, sender
 from vendor_portal.mail.sender import Mailer
+from vendor_portal.offline import routes as offline
 from vendor_portal.orders import routes as orders
 from vendor_portal.pages.app import create_pages_app
 from vendor_portal.pages.routes import add_routes as add_page_routes
@@ -122,6 +123,7 @@ _FEATURES: tuple[Callable[[Routes], None], ...] = (
     staff.setup,
     keys.setup,
     machines.setup,
+    offline.setup,
     docs.setup,
 )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from vendor_portal.pages import (
-    offline,
     serials,
 )
 from vendor_portal.routing import Routes
@@ -18,6 +17,3 @@ def add_routes(routes: Routes) -> None:
     router.add_get("/serials/{serial}", serials.serial_card, name="serial")
     router.add_get("/serials/{serial}/certificate", serials.certificate, name="certificate")
     router.add_post("/serials/{serial}/{action}", serials.serial_status, name="serial_status")
-
-    _form("/activate", offline.offline_activation, "offline")
-    router.add_post("/activate/license", offline.offline_license_download, name="offline_license")
