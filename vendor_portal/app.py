@@ -160,6 +160,7 @@ def add_api_routes(router: web.UrlDispatcher) -> None:
     add("GET", "/v1/signing-keys", keys.get_signing_keys)
     add("POST", "/v1/signing-keys", keys.post_signing_key)
     add("POST", "/v1/signing-keys/promote", keys.post_promote)
+    add("POST", "/v1/revocation-lists", keys.post_revocation_list)
     add("GET", "/v1/audit", audit.get_audit)
     add("GET", "/v1/openapi.json", openapi.get_openapi)
 

@@ -72,6 +72,7 @@ def add_routes(app: web.Application) -> None:
 
     router.add_get("/machines", machines.machine_list, name="machines")
     router.add_post("/machines/{activation_id}/release", machines.machine_release, name="release")
+    router.add_post("/machines/revocation-list", machines.revocation_list, name="revocation_list")
     router.add_get("/keys", keys.key_list, name="keys")
     router.add_post("/keys/{action}", keys.key_action, name="key_action")
 
