@@ -314,8 +314,9 @@ def check_claims(
         ) from None
     if not isinstance(features, list) or not all(isinstance(item, str) for item in features):
         raise LicenseError(errors.LICENSE_CORRUPT, "The license's feature list is unreadable.")
-    if license_type in (LEASE, REFUSAL):
-        raise LicenseError(errors.LICENSE_CORRUPT, "This is a lease or a refusal, not a license.")
+    if license_type not in LICENSE_TYPES:
+        # A lease, a refusal or a revocation list is signed by the same keys: none is a license.
+        raise LicenseError(errors.LICENSE_CORRUPT, f"This is a {license_type}, not a license.")
     audiences = [audience] if isinstance(audience, str) else audience
     if not isinstance(audiences, list) or product not in audiences:
         raise LicenseError(
@@ -364,6 +365,7 @@ def check_claims(
 
 LEASE = "lease"
 REFUSAL = "refusal"
+LICENSE_TYPES = ("full", "trial")
 
 
 def _policy(value: object) -> tuple[int, int]:
