@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from activation_server.activations import service as activations
-from activation_server.appkeys import DB_POOL, KEYRING
+from activation_server.appkeys import ACTIVATIONS, DB_POOL
 from activation_server.keys import keyring as keys
 from activation_server.keys import queries as key_queries
 from activation_server.revocations import lists
@@ -49,7 +49,7 @@ class Vendor:
                 self.product,
             )
             async with pool.acquire() as connection:
-                await server.app[KEYRING].ensure(connection, vendor_id)
+                await server.app[ACTIVATIONS].keyring.ensure(connection, vendor_id)
                 public_id = await key_queries.public_id(connection, vendor_id)
             assert public_id is not None
             return vendor_id, public_id
@@ -63,7 +63,7 @@ class Vendor:
         return result
 
     def jwks(self) -> dict[str, Any]:
-        jwks: dict[str, Any] = self.server.app[KEYRING].vendor_jwks(self.vendor_id)
+        jwks: dict[str, Any] = self.server.app[ACTIVATIONS].keyring.vendor_jwks(self.vendor_id)
         return jwks
 
     def revocation_list(self) -> lists.IssuedList:
@@ -71,7 +71,7 @@ class Vendor:
         server = self.server
 
         async def issue() -> lists.IssuedList:
-            keyring = server.app[KEYRING]
+            keyring = server.app[ACTIVATIONS].keyring
             async with server.app[DB_POOL].acquire() as connection:
                 signer = await keyring.ensure(connection, self.vendor_id)
                 async with connection.transaction():
@@ -106,7 +106,7 @@ class Vendor:
 
     def add_next_key(self) -> None:
         async def run() -> None:
-            keyring = self.server.app[KEYRING]
+            keyring = self.server.app[ACTIVATIONS].keyring
             async with self.server.app[DB_POOL].acquire() as connection:
                 await keys.add_next_key(
                     connection, keyring.directory, keyring.passphrase, self.vendor_id
@@ -117,7 +117,7 @@ class Vendor:
 
     def promote(self) -> None:
         async def run() -> None:
-            keyring = self.server.app[KEYRING]
+            keyring = self.server.app[ACTIVATIONS].keyring
             async with self.server.app[DB_POOL].acquire() as connection:
                 assert await keys.promote(connection, self.vendor_id) is not None
                 await keyring.refresh(connection)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from activation_server.appkeys import DB_POOL, KEYRING, SETTINGS
+from activation_server.appkeys import ACTIVATIONS, DB_POOL, SETTINGS
 from vendor_portal import parsing
 from vendor_portal.auth import current_actor
 from vendor_portal.keys import service
@@ -20,7 +20,7 @@ def _vendor_id(request: web.Request) -> int | None:
 async def get_signing_keys(request: web.Request) -> web.Response:
     actor = await current_actor(request)
     body = await service.signing_keys(
-        request.app[DB_POOL], request.app[KEYRING], actor, _vendor_id(request)
+        request.app[DB_POOL], request.app[ACTIVATIONS].keyring, actor, _vendor_id(request)
     )
     return web.json_response(body)
 
@@ -29,7 +29,7 @@ async def post_signing_key(request: web.Request) -> web.Response:
     actor = await current_actor(request)
     await parsing.read_optional_json(request)
     body = await service.add_next_key(
-        request.app[DB_POOL], request.app[KEYRING], actor, _vendor_id(request)
+        request.app[DB_POOL], request.app[ACTIVATIONS].keyring, actor, _vendor_id(request)
     )
     return web.json_response(body, status=201)
 
@@ -38,7 +38,7 @@ async def post_promote(request: web.Request) -> web.Response:
     actor = await current_actor(request)
     await parsing.read_optional_json(request)
     body = await service.promote_next_key(
-        request.app[DB_POOL], request.app[KEYRING], actor, _vendor_id(request)
+        request.app[DB_POOL], request.app[ACTIVATIONS].keyring, actor, _vendor_id(request)
     )
     return web.json_response(body)
 
@@ -50,7 +50,7 @@ async def post_revocation_list(request: web.Request) -> web.Response:
     await parsing.read_optional_json(request)
     issued = await service.revocation_list(
         request.app[DB_POOL],
-        request.app[KEYRING],
+        request.app[ACTIVATIONS].keyring,
         actor,
         _vendor_id(request),
         issuer=request.app[SETTINGS].issuer,

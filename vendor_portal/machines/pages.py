@@ -8,7 +8,7 @@ from uuid import UUID
 
 from aiohttp import web
 
-from activation_server.appkeys import DB_POOL, KEYRING, SETTINGS
+from activation_server.appkeys import ACTIVATIONS, DB_POOL, SETTINGS
 from activation_server.errors import ActivationNotFound, ApiError
 from activation_server.http import client_address
 from vendor_portal.keys import service as keys
@@ -73,7 +73,7 @@ async def revocation_list(request: web.Request) -> web.StreamResponse:
         return await _page(request, form, status=422)
     issued = await keys.revocation_list(
         request.config_dict[DB_POOL],
-        request.config_dict[KEYRING],
+        request.config_dict[ACTIVATIONS].keyring,
         actor(request),
         issuer=request.config_dict[SETTINGS].issuer,
     )
