@@ -62,8 +62,13 @@ def test_each_state_allows_its_actions(
 
 @pytest.mark.parametrize(
     ("status", "paid", "due"),
-    [("placed", 0, 1000), ("invoiced", 0, 1000), ("invoiced", 400, 600), ("fulfilled", 1000, 0),
-     ("cancelled", 400, 0)],
+    [
+        ("placed", 0, 1000),
+        ("invoiced", 0, 1000),
+        ("invoiced", 400, 600),
+        ("fulfilled", 1000, 0),
+        ("cancelled", 400, 0),
+    ],
 )
 def test_the_amount_due(status: str, paid: int, due: int) -> None:
     assert replace(BASE, status=status, paid=paid).due == due
@@ -80,4 +85,4 @@ def test_no_order_template_restates_the_state_machine() -> None:
         text = page.read_text()
         for restated in ("order.total - order.paid", "order.status in ("):
             assert restated not in text, (page.name, restated)
-        assert "{% if order.status == \"placed\" or" not in text, page.name
+        assert '{% if order.status == "placed" or' not in text, page.name
