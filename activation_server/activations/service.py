@@ -17,7 +17,7 @@ from typing import Any
 import asyncpg
 import jwt
 
-from activation_server.activations import queries
+from activation_server.activations import binding, queries
 from activation_server.activations.batching import (
     ActivationBatcher,
     activation_state,
@@ -68,6 +68,9 @@ class Activation:
     created: bool
     lease: str | None = None
     updates_until: datetime | None = None
+    # The hardware components that changed when this machine's activation moved to it (tolerant
+    # binding); None when it did not move.
+    changed_components: list[str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         body = {
@@ -83,6 +86,8 @@ class Activation:
         }
         if self.lease is not None:
             body["lease"] = self.lease
+        if self.changed_components is not None:
+            body["changed_components"] = self.changed_components
         return body
 
 
@@ -228,10 +233,25 @@ async def activate(
             address=address,
             new_id=time_ordered_uuid(),
             via=via,
+            tolerant=request.components is not None,
         )
+        changed: list[str] | None = None
         try:
             # Concurrent activations of this process share one statement and transaction.
             outcome = await batcher.activate(params)
+            if (
+                outcome is not None
+                and request.components is not None
+                and outcome.binding_tolerance > 0
+                and outcome.existing_id is None
+                and _refusal(outcome, request) is None
+            ):
+                bound = await binding.bind(
+                    pool, params, request.components, outcome.binding_tolerance
+                )
+                if bound is None:
+                    continue
+                outcome, changed = bound.outcome, bound.changed
         except _RETRYABLE:
             continue
         if outcome is None:
@@ -272,6 +292,7 @@ async def activate(
                 created=False,
                 kept=outcome.existing_license,
                 batcher=batcher,
+                changed=changed,
             )
         if outcome.used >= outcome.activation_limit:
             raise ActivationLimitReached(outcome.activation_limit, outcome.used)
@@ -294,6 +315,7 @@ def _activation(
     created: bool,
     kept: str | None = None,
     batcher: ActivationBatcher | None = None,
+    changed: list[str] | None = None,
 ) -> Activation:
     expires_at = earliest(expires_at, outcome.valid_until)
     claims = license_claims(
@@ -334,6 +356,7 @@ def _activation(
         created=created,
         updates_until=outcome.updates_until,
         lease=_lease(signer, claims, features, outcome.check_in_days, outcome.grace_days),
+        changed_components=changed,
     )
 
 
