@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient
 
+from activation_server.activations import queries
 from activation_server.activations.binding import changed_components, same_machine
 from client_sdk.fingerprint import COMPONENT_NAMES
 from tests.conftest import Account, Factory
@@ -269,37 +272,31 @@ async def test_the_policy_is_bounded_in_the_vendor_api(client: TestClient, vendo
         assert answer.status == 400, (bad, await answer.text())
 
 
-FIVE = {name: name * 2 for name in COMPONENT_NAMES}
-
-
-@pytest.mark.parametrize(
-    ("stored", "sent", "tolerance", "expected"),
-    [
-        (FIVE, FIVE, 0, []),
-        (FIVE, {**FIVE, "disk": "x"}, 0, None),
-        (FIVE, {**FIVE, "disk": "x"}, 1, ["disk"]),
-        (FIVE, {**FIVE, "disk": "x", "mac": "y"}, 1, None),
-        (FIVE, {**FIVE, "disk": "x", "mac": "y"}, 2, ["disk", "mac"]),
-        # A component only one side has counts as changed.
-        (FIVE, {k: v for k, v in FIVE.items() if k != "cpu"}, 1, ["cpu"]),
-        # One component: it can never change, whatever the tolerance.
-        ({"os_install": "a"}, {"os_install": "b"}, 2, None),
-        # Three components: two changed leave fewer than changed.
-        (
-            {"os_install": "a", "disk": "b", "mac": "c"},
-            {"os_install": "a", "disk": "x", "mac": "y"},
-            2,
-            None,
-        ),
-        (
-            {"os_install": "a", "disk": "b", "mac": "c"},
-            {"os_install": "a", "disk": "x", "mac": "c"},
-            2,
-            ["disk"],
-        ),
-    ],
+VECTORS = json.loads(
+    (Path(__file__).resolve().parents[3] / "docs" / "protocol-vectors.json").read_text()
 )
-def test_the_matching_rule(
-    stored: dict[str, str], sent: dict[str, str], tolerance: int, expected: list[str] | None
+
+
+@pytest.mark.parametrize("case", VECTORS["fingerprint_components"]["matching"])
+def test_the_matching_rule_of_the_protocol_vectors(case: dict[str, Any]) -> None:
+    assert same_machine(case["stored"], case["sent"], case["tolerance"]) == case["changed"]
+
+
+async def test_the_near_machine_look_up_keeps_to_the_hash_index_on_a_fresh_table(
+    pool: asyncpg.Pool, factory: Factory
 ) -> None:
-    assert same_machine(stored, sent, tolerance) == expected
+    """Prepared on never-analyzed tables with the generic plan forced (as test_plans does for
+    the hot statements): candidates come from the hash index, activations by key, never by a
+    scan or by the serial's index, which walks a whole trial pool."""
+    await factory.serial("TRIAL30K")
+    async with pool.acquire() as connection, connection.transaction():
+        await connection.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        await connection.execute(f"PREPARE near (text, jsonb) AS {queries.NEAR_MACHINES}")
+        plan = "\n".join(
+            row[0] for row in await connection.fetch("EXPLAIN EXECUTE near(NULL, NULL)")
+        )
+        await connection.execute("DEALLOCATE near")
+    assert "Seq Scan on activation" not in plan, plan
+    assert "activations_serial_idx" not in plan, plan
+    assert "activation_components_hashes" in plan, plan
+    assert "activations_pkey" in plan, plan
