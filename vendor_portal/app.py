@@ -6,11 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import asyncpg
 from aiohttp import web
-from aiohttp.typedefs import Handler
 
 from activation_server.appkeys import DB_POOL, SETTINGS
 from activation_server.errors import ApiError
@@ -21,17 +20,20 @@ from vendor_portal.accounts.tokens import SessionTokens, load_secret
 from vendor_portal.appkeys import PORTAL, Portal
 from vendor_portal.audit import handlers as audit
 from vendor_portal.balances import handlers as balances
-from vendor_portal.documents import handlers as documents
-from vendor_portal.idempotency.handlers import idempotent
-from vendor_portal.keys import handlers as keys
+from vendor_portal.dashboard import routes as dashboard
+from vendor_portal.docs import routes as docs
+from vendor_portal.documents import routes as documents
+from vendor_portal.keys import routes as keys
+from vendor_portal.machines import routes as machines
 from vendor_portal.mail import notices, sender
 from vendor_portal.mail.sender import Mailer
-from vendor_portal.openapi import handlers as openapi
-from vendor_portal.orders import handlers as orders
+from vendor_portal.orders import routes as orders
 from vendor_portal.pages.app import create_pages_app
+from vendor_portal.pages.routes import add_routes as add_page_routes
 from vendor_portal.pricing import handlers as pricing
-from vendor_portal.products import handlers as products
+from vendor_portal.products import routes as products
 from vendor_portal.renewals import handlers as renewals
+from vendor_portal.routing import Routes
 from vendor_portal.serials import handlers as serials
 
 log = logging.getLogger(__name__)
@@ -45,19 +47,21 @@ def build_portal(app: web.Application) -> Portal:
     settings = app[SETTINGS]
     return Portal(
         passwords=Passwords.from_settings(settings),
-        tokens=SessionTokens(load_secret(settings), settings.issuer, settings.access_token_seconds),
+        tokens=SessionTokens(
+            load_secret(settings), settings.issuer, settings.portal.access_token_seconds
+        ),
         mailer=Mailer(
-            settings.smtp_url,
-            settings.mail_from,
-            retry_seconds=settings.mail_retry_seconds,
-            poll_seconds=settings.mail_poll_seconds,
+            settings.portal.smtp_url,
+            settings.portal.mail_from,
+            retry_seconds=settings.portal.mail_retry_seconds,
+            poll_seconds=settings.portal.mail_poll_seconds,
         ),
         login_limiter=FailureLimiter(
-            "login", settings.login_rate_limit, settings.login_rate_window_seconds
+            "login", settings.portal.login_rate_limit, settings.portal.login_rate_window_seconds
         ),
         base_url=settings.base_url,
-        address_login_limit=settings.login_address_rate_limit,
-        account_login_limit=settings.login_account_rate_limit,
+        address_login_limit=settings.portal.login_address_rate_limit,
+        account_login_limit=settings.portal.login_account_rate_limit,
     )
 
 
@@ -72,7 +76,7 @@ async def _renewal_reminders(app: web.Application) -> AsyncIterator[None]:
     """Every so often, the 30-day reminders of ending subscriptions (each end is claimed once,
     so several workers share the work without telling anybody twice)."""
     settings = app[SETTINGS]
-    seconds = settings.reminder_interval_seconds
+    seconds = settings.portal.reminder_interval_seconds
 
     async def loop() -> None:
         while True:
@@ -90,16 +94,8 @@ async def _renewal_reminders(app: web.Application) -> AsyncIterator[None]:
             await task
 
 
-# Calls that need no account (sign-up, sign-in, links from mail) have no user to keep keys for.
-_UNAUTHENTICATED = "/v1/auth/"
-
-
-def add_api_routes(router: web.UrlDispatcher) -> None:
-    def add(method: str, path: str, handler: Handler) -> None:
-        if method != "GET" and not path.startswith(_UNAUTHENTICATED):
-            handler = idempotent(handler)
-        router.add_route(method, path, handler)
-
+def add_api_routes(routes: Routes) -> None:
+    add = routes.api
     add("POST", "/v1/auth/register", accounts.post_register)
     add("GET", "/v1/auth/confirm", accounts.get_confirm)
     add("POST", "/v1/auth/confirm", accounts.post_confirm)
@@ -127,25 +123,11 @@ def add_api_routes(router: web.UrlDispatcher) -> None:
     add("POST", "/v1/balance/prepayment-invoices", balances.post_prepayment)
     add("GET", "/v1/balance/prepayment-invoices", balances.get_prepayments)
     add("POST", "/v1/prepayment-invoices/{number}/payments", balances.post_prepayment_payment)
-    add("GET", "/v1/company", documents.get_company)
-    add("PUT", "/v1/company", documents.put_company)
     add("GET", "/v1/price-list", pricing.get_price_list)
     add("PUT", "/v1/price-list/subscriptions/{license_type}", pricing.put_subscription_price)
     add("PUT", "/v1/price-list/{license_type}", pricing.put_price)
     add("PUT", "/v1/partner-tiers/{code}", pricing.put_tier)
     add("PUT", "/v1/vendors/{vendor_id}/partner-tier", pricing.put_vendor_tier)
-    add("GET", "/v1/products", products.get_products)
-    add("POST", "/v1/products", products.post_product)
-    add("GET", "/v1/products/{code}", products.get_product)
-    add("PATCH", "/v1/products/{code}", products.patch_product)
-    add("GET", "/v1/orders", orders.get_orders)
-    add("POST", "/v1/orders", orders.post_order)
-    add("GET", "/v1/orders/{order_id}", orders.get_order)
-    add("PUT", "/v1/orders/{order_id}", orders.put_order)
-    add("POST", "/v1/orders/{order_id}/invoice", orders.post_invoice)
-    add("POST", "/v1/orders/{order_id}/payments", orders.post_payment)
-    add("POST", "/v1/orders/{order_id}/cancel", orders.post_cancel)
-    add("GET", "/v1/orders/{order_id}/serials", orders.get_order_serials)
     add("POST", "/v1/renewals/quote", renewals.post_quote)
     add("POST", "/v1/renewals", renewals.post_renewal_order)
     add("GET", "/v1/serials", serials.get_serials)
@@ -157,16 +139,29 @@ def add_api_routes(router: web.UrlDispatcher) -> None:
     add("POST", "/v1/serials/{serial}/features", serials.post_serial_features)
     add("POST", "/v1/orders/{order_id}/features", serials.post_order_features)
     add("POST", "/v1/activations/{activation_id}/release", serials.post_release)
-    add("GET", "/v1/signing-keys", keys.get_signing_keys)
-    add("POST", "/v1/signing-keys", keys.post_signing_key)
-    add("POST", "/v1/signing-keys/promote", keys.post_promote)
     add("GET", "/v1/audit", audit.get_audit)
-    add("GET", "/v1/openapi.json", openapi.get_openapi)
+
+
+# Each feature adds its own API endpoints and pages.
+_FEATURES: tuple[Callable[[Routes], None], ...] = (
+    dashboard.setup,
+    products.setup,
+    orders.setup,
+    documents.setup,
+    keys.setup,
+    machines.setup,
+    docs.setup,
+)
 
 
 def setup_portal(app: web.Application) -> None:
     app.cleanup_ctx.append(_portal_state)
     app.cleanup_ctx.append(_renewal_reminders)
-    add_api_routes(app.router)
+    pages = create_pages_app(app[SETTINGS])
+    routes = Routes(app.router, pages.router)
+    add_api_routes(routes)
+    add_page_routes(routes)
+    for setup in _FEATURES:
+        setup(routes)
     app.router.add_get("/", _root)
-    app.add_subapp("/portal/", create_pages_app(app[SETTINGS]))
+    app.add_subapp("/portal/", pages)

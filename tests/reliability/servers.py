@@ -24,8 +24,8 @@ import asyncpg
 import psutil
 
 from activation_server.catalog import queries as catalog
-from activation_server.serials.issuing import issue_serials
 from tests.conftest import free_port
+from tests.conftest import issue as issue_with
 
 SERVER_EXECUTABLE = Path(sys.executable).with_name("activation-server")
 TEST_SECRET = "reliability-test-secret-" + "s" * 32
@@ -167,14 +167,7 @@ async def issue(
                 record = await catalog.insert_product(
                     connection, vendor, product, f"Product {product}", ["export", "print"]
                 )
-            return await issue_serials(
-                connection,
-                product_id=record.id,
-                license_type=license_type,
-                quantity=quantity,
-                features=record.features,
-                activation_limit=limit,
-            )
+            return await issue_with(connection, record, license_type, quantity, limit=limit)
     finally:
         await connection.close()
 

@@ -108,7 +108,7 @@ async def test_without_smtp_mail_goes_to_the_outbox(client, pool):
 
 
 async def test_login_is_throttled_per_account(client, vendor, settings):
-    for _ in range(settings.login_rate_limit):
+    for _ in range(settings.portal.login_rate_limit):
         wrong = await client.post(
             "/v1/auth/token", json={"email": vendor.email, "password": "wrong password"}
         )
@@ -119,12 +119,12 @@ async def test_login_is_throttled_per_account(client, vendor, settings):
     assert blocked.status == 429
     assert int(blocked.headers["Retry-After"]) > 0
     audit = await ok(await client.get("/v1/audit?action=login.failed", headers=vendor.headers))
-    assert len(audit["items"]) == settings.login_rate_limit
+    assert len(audit["items"]) == settings.portal.login_rate_limit
 
 
 @pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 async def test_tokens_are_pinned_to_hs256_audience_and_expiry(client, vendor, settings):
-    secret = settings.secret_key
+    secret = settings.portal.secret_key
     now = int(time.time())
     claims = {
         "iss": settings.issuer,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from activation_server.appkeys import DB_POOL, KEYRING
+from activation_server.appkeys import ACTIVATIONS, DB_POOL
 from vendor_portal import parsing
 from vendor_portal.auth import current_actor
 from vendor_portal.keys import service
@@ -19,7 +19,7 @@ def _vendor_id(request: web.Request) -> int | None:
 async def get_signing_keys(request: web.Request) -> web.Response:
     actor = await current_actor(request)
     body = await service.signing_keys(
-        request.app[DB_POOL], request.app[KEYRING], actor, _vendor_id(request)
+        request.app[DB_POOL], request.app[ACTIVATIONS].keyring, actor, _vendor_id(request)
     )
     return web.json_response(body)
 
@@ -28,7 +28,7 @@ async def post_signing_key(request: web.Request) -> web.Response:
     actor = await current_actor(request)
     await parsing.read_optional_json(request)
     body = await service.add_next_key(
-        request.app[DB_POOL], request.app[KEYRING], actor, _vendor_id(request)
+        request.app[DB_POOL], request.app[ACTIVATIONS].keyring, actor, _vendor_id(request)
     )
     return web.json_response(body, status=201)
 
@@ -37,6 +37,6 @@ async def post_promote(request: web.Request) -> web.Response:
     actor = await current_actor(request)
     await parsing.read_optional_json(request)
     body = await service.promote_next_key(
-        request.app[DB_POOL], request.app[KEYRING], actor, _vendor_id(request)
+        request.app[DB_POOL], request.app[ACTIVATIONS].keyring, actor, _vendor_id(request)
     )
     return web.json_response(body)

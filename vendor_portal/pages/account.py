@@ -11,7 +11,7 @@ from vendor_portal.balances import service as balances
 from vendor_portal.pages.context import actor, login_required, render, vendor_required
 from vendor_portal.pages.forms import Form
 from vendor_portal.pages.i18n import gettext
-from vendor_portal.pages.orders import page_number, vendor_names
+from vendor_portal.pages.lists import page_number, vendor_names
 
 PAGE_SIZE = 50
 # The audit log's actions a reader may filter by; anything else is refused, not ignored.

@@ -1,8 +1,8 @@
 """Offline activation: paste the activation request code, get the license text to paste back.
 
-The installation key → registration key flow of the seeds. The page runs the very rules of
-``POST /v1/offline-activations`` (:func:`activation_server.activations.service.activate`), with
-the same failed-attempt limit per address, and explains each refusal in words.
+The installation key → registration key flow of the seeds. The page calls the activation
+service's one entry point, as ``POST /v1/offline-activations`` does (failed-attempt limit per
+address included), and explains each refusal in words.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from typing import Any
 from aiohttp import web
 
 from activation_server.activations import service
-from activation_server.activations.guard import limited
 from activation_server.activations.requests import parse_offline_activation
-from activation_server.appkeys import DB_POOL, KEYRING, SETTINGS
+from activation_server.appkeys import ACTIVATIONS
 from activation_server.errors import ApiError, InvalidRequest
+from activation_server.http import client_address
 from client_sdk.offline import MAX_CODE_CHARS, MalformedRequestCode, OfflineRequest, decode_request
 from vendor_portal.pages.context import render
 from vendor_portal.pages.forms import Form
@@ -42,20 +42,9 @@ def _decoded(code: str) -> OfflineRequest | None:
 
 
 async def _activate(request: web.Request, code: str) -> service.Activation:
-    """Exactly what ``POST /v1/offline-activations`` does, limiter included."""
-    activation = parse_offline_activation({"request": code})
-
-    async def attempt(address: str | None) -> service.Activation:
-        return await service.activate(
-            request.config_dict[DB_POOL],
-            request.config_dict[KEYRING],
-            activation,
-            issuer=request.config_dict[SETTINGS].issuer,
-            address=address,
-            via="offline",
-        )
-
-    return await limited(request, attempt)
+    return await request.config_dict[ACTIVATIONS].activate(
+        parse_offline_activation({"request": code}), address=client_address(request), via="offline"
+    )
 
 
 def license_text(result: service.Activation) -> str:

@@ -29,7 +29,9 @@ SUBSCRIPTION_FIELDS = ("update_first", "update_renewal", "term_month")
 async def _page(request: web.Request, form: Form | None = None, status: int = 200) -> web.Response:
     who = actor(request)
     price_list = await pricing.price_list(
-        request.config_dict[DB_POOL], who, request.config_dict[SETTINGS].early_renewal_percent
+        request.config_dict[DB_POOL],
+        who,
+        request.config_dict[SETTINGS].portal.early_renewal_percent,
     )
     tier = next((t for t in price_list.tiers if t.code == price_list.partner_tier), None)
     return render(

@@ -39,7 +39,7 @@ async def _upload_text(request: web.Request, form: Form) -> str:
 async def renewals(request: web.Request) -> web.StreamResponse:
     """One page, three steps: the upload, the priced list with its check boxes, the order."""
     pool = request.config_dict[DB_POOL]
-    early = request.config_dict[SETTINGS].early_renewal_percent
+    early = request.config_dict[SETTINGS].portal.early_renewal_percent
     who = actor(request)
     form = Form.of({"months": service.DEFAULT_MONTHS})
     quote: RenewalQuote | None = None

@@ -15,7 +15,7 @@ from vendor_portal.accounts import service as accounts
 from vendor_portal.pages.context import actor, flash, login_required, redirect, render, url
 from vendor_portal.pages.forms import Form
 from vendor_portal.pages.i18n import N_, gettext
-from vendor_portal.pages.orders import page_number, vendor_names
+from vendor_portal.pages.lists import page_number, vendor_names
 from vendor_portal.products import service as products
 from vendor_portal.serials import service as serials
 from vendor_portal.serials.queries import SerialFilters

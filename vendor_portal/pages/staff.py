@@ -15,9 +15,9 @@ from vendor_portal.orders import service as orders
 from vendor_portal.pages.context import actor, flash, redirect, render, staff_required, url
 from vendor_portal.pages.forms import Form
 from vendor_portal.pages.i18n import gettext, money
+from vendor_portal.pages.lists import vendor_names
 from vendor_portal.pages.messages import explain
 from vendor_portal.pages.once import single_submission
-from vendor_portal.pages.orders import vendor_names
 from vendor_portal.pricing import service as pricing
 from vendor_portal.products import service as products
 

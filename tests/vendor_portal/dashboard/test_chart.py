@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from itertools import pairwise
 
-from vendor_portal.activity.queries import DayCount
-from vendor_portal.pages.dashboard import chart
+from vendor_portal.dashboard.pages import chart
+from vendor_portal.dashboard.queries import DayCount
 
 
 def test_every_tick_is_one_step_above_the_last_and_the_top_covers_the_tallest_bar():

@@ -29,6 +29,7 @@ from vendor_portal.pages.context import (
 )
 from vendor_portal.pages.forms import Form
 from vendor_portal.pages.i18n import gettext
+from vendor_portal.pages.lists import page_number, vendor_names
 from vendor_portal.pages.messages import explain
 from vendor_portal.pages.once import single_submission
 from vendor_portal.pricing import service as pricing
@@ -43,18 +44,6 @@ TERMS = (1, 3, 6, 12, 24, 36)
 
 def order_id(request: web.Request) -> int:
     return parsing.path_id(request.match_info["order_id"], OrderNotFound)
-
-
-def page_number(request: web.Request) -> int:
-    number = parsing.ascii_number(request.query.get("page", "1"))
-    return number if number is not None and 0 < number < 100_000 else 1
-
-
-async def vendor_names(request: web.Request, who: Actor) -> dict[int, str]:
-    if not who.is_staff:
-        return {}
-    found = await accounts.list_vendors(request.config_dict[DB_POOL], who, 100_000, 0)
-    return {vendor.id: vendor.name for vendor in found}
 
 
 @login_required
@@ -279,7 +268,6 @@ async def _card(
             "vendor": vendor,
             "balance": balance,
             "quantity": view.quantity,
-            "due": max(0, view.order.total - view.order.paid),
             "form": form or Form(),
             "people": {f"user:{user.id}": user.email for user in users},
         },

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from vendor_portal.activity import queries
-from vendor_portal.activity.queries import DayCount, NearLimit, Totals
 from vendor_portal.actor import Actor
+from vendor_portal.dashboard import queries
+from vendor_portal.dashboard.queries import DayCount, NearLimit, Totals
 
 DAYS = 30
 # A serial counts as close to its limit from this share of its activations on.

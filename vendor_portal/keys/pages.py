@@ -6,7 +6,7 @@ import json
 
 from aiohttp import web
 
-from activation_server.appkeys import DB_POOL, KEYRING
+from activation_server.appkeys import ACTIVATIONS, DB_POOL
 from activation_server.errors import ApiError
 from vendor_portal.appkeys import PORTAL
 from vendor_portal.keys import service
@@ -17,7 +17,7 @@ from vendor_portal.pages.i18n import gettext
 
 async def _page(request: web.Request, form: Form, status: int = 200) -> web.StreamResponse:
     found = await service.signing_keys(
-        request.config_dict[DB_POOL], request.config_dict[KEYRING], actor(request)
+        request.config_dict[DB_POOL], request.config_dict[ACTIVATIONS].keyring, actor(request)
     )
     base = request.config_dict[PORTAL].base_url or f"{request.scheme}://{request.host}"
     return render(
@@ -46,7 +46,7 @@ async def key_action(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound()
     form = await Form.read(request)
     if form.ok:
-        pool, keyring = request.config_dict[DB_POOL], request.config_dict[KEYRING]
+        pool, keyring = request.config_dict[DB_POOL], request.config_dict[ACTIVATIONS].keyring
         try:
             if action == "next":
                 await service.add_next_key(pool, keyring, actor(request))

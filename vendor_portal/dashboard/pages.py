@@ -9,9 +9,9 @@ from datetime import date
 from aiohttp import web
 
 from activation_server.appkeys import DB_POOL
-from vendor_portal.activity import service as activity
-from vendor_portal.activity.queries import DayCount
 from vendor_portal.balances import service as balances
+from vendor_portal.dashboard import service as activity
+from vendor_portal.dashboard.queries import DayCount
 from vendor_portal.orders import service as orders
 from vendor_portal.pages.context import actor, login_required, page, render
 from vendor_portal.pages.i18n import day, ngettext

@@ -12,7 +12,7 @@ from vendor_portal.documents.model import Document
 from vendor_portal.documents.queries import Requisites
 from vendor_portal.pages.i18n import day, gettext, money, number
 
-FONTS = Path(__file__).resolve().parents[1] / "documents" / "fonts"
+FONTS = Path(__file__).resolve().parent / "fonts"
 FAMILY = "DejaVu"
 
 

@@ -13,13 +13,14 @@ from activation_server.appkeys import DB_POOL, SETTINGS
 from activation_server.errors import ApiError
 from vendor_portal import parsing
 from vendor_portal.balances import service as balances
+from vendor_portal.documents import pdf
 from vendor_portal.documents import service as requisites
 from vendor_portal.documents.model import Document, DocumentLine, seller
 from vendor_portal.documents.queries import REQUISITE_COLUMNS
 from vendor_portal.errors import PrepaymentNotFound
 from vendor_portal.orders import service as orders
+from vendor_portal.orders.pages import order_id
 from vendor_portal.orders.service import OrderView
-from vendor_portal.pages import document_pdf as pdf
 from vendor_portal.pages.context import (
     actor,
     flash,
@@ -33,7 +34,6 @@ from vendor_portal.pages.context import (
 from vendor_portal.pages.forms import Form
 from vendor_portal.pages.i18n import current_language, gettext
 from vendor_portal.pages.messages import explain, license_type_name
-from vendor_portal.pages.orders import order_id
 
 
 def _serial_line_name(line: Any) -> str:
@@ -112,7 +112,7 @@ async def _order_document(request: web.Request, view: OrderView, kind: str) -> D
         currency=order.currency,
         lines=_lines(view),
         total=order.total,
-        vat_percent=settings.vat_percent,
+        vat_percent=settings.portal.vat_percent,
         language=current_language(),
         subtotal=order.subtotal,
         discount=order.discount,
@@ -187,7 +187,7 @@ async def prepayment_invoice(request: web.Request) -> web.StreamResponse:
             )
         ],
         total=invoice.amount,
-        vat_percent=settings.vat_percent,
+        vat_percent=settings.portal.vat_percent,
         language=current_language(),
         invoice_number=invoice.number,
         notes=[
@@ -226,7 +226,7 @@ async def company(request: web.Request) -> web.StreamResponse:
                 raise redirect(url("company"))
     return render(
         request,
-        "auth/company.html",
+        "documents/company.html",
         {"form": form, "company": current},
         status=200 if form.ok else 422,
     )
