@@ -26,6 +26,7 @@ def product_json(product: Product) -> dict[str, Any]:
         "check_in_days": product.check_in_days,
         "grace_days": product.grace_days,
         "transfer_budget": product.transfer_budget,
+        "binding_tolerance": product.binding_tolerance,
     }
 
 
@@ -110,14 +111,23 @@ async def update_product(
     check_in_days: int | None = None,
     grace_days: int | None = None,
     transfer_budget: int | None = None,
+    binding_tolerance: int | None = None,
 ) -> Product:
     """Renames a product, replaces its features or sets its check-in policy. Serials issued
     already keep their features: a license once sold is not narrowed behind the customer's
-    back. A new policy reaches each machine with its next license (activation or check-in)."""
+    back. A new policy reaches each machine with its next license (activation or check-in); a
+    binding tolerance, the activations made from then on (they keep their components)."""
     async with pool.acquire() as connection, connection.transaction():
         product = await visible_product(connection, actor, code, vendor_id)
         updated = await queries.update_product(
-            connection, product.id, name, features, check_in_days, grace_days, transfer_budget
+            connection,
+            product.id,
+            name,
+            features,
+            check_in_days,
+            grace_days,
+            transfer_budget,
+            binding_tolerance,
         )
         await audit.record(
             connection,
@@ -132,6 +142,7 @@ async def update_product(
                 "check_in_days": check_in_days,
                 "grace_days": grace_days,
                 "transfer_budget": transfer_budget,
+                "binding_tolerance": binding_tolerance,
             },
         )
     return updated

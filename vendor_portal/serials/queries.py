@@ -70,8 +70,10 @@ SELECT a.id, a.fingerprint, a.features, a.client, host(a.address) AS address, a.
        a.created_at, a.last_seen_at, a.expires_at, a.deactivated_at,
        c.last_at AS last_check_in_at,
        (SELECT t.by FROM transfers t WHERE t.activation_id = a.id ORDER BY t.at DESC LIMIT 1)
-           AS released_by
+           AS released_by,
+       b.changed AS components_changed, b.changed_at AS components_changed_at
 FROM activations a LEFT JOIN check_ins c ON c.activation_id = a.id
+LEFT JOIN activation_components b ON b.activation_id = a.id
 WHERE a.serial = $1 ORDER BY a.created_at, a.id LIMIT $2 OFFSET $3
 """
 SELECT_ACTIVATION_VENDOR = """
@@ -83,9 +85,11 @@ WHERE a.id = $1
 # a part of the host name the application reported.
 SELECT_MACHINES = """
 SELECT a.id, a.serial, p.code AS product, a.fingerprint, a.client, a.created_at, a.last_seen_at,
-       c.last_at AS last_check_in_at
+       c.last_at AS last_check_in_at,
+       b.changed AS components_changed, b.changed_at AS components_changed_at
 FROM activations a
 LEFT JOIN check_ins c ON c.activation_id = a.id
+LEFT JOIN activation_components b ON b.activation_id = a.id
 JOIN serials s ON s.serial = a.serial
 JOIN products p ON p.id = s.product_id
 WHERE p.vendor_id = $1 AND a.deactivated_at IS NULL
@@ -180,6 +184,10 @@ class ActivationRow:
     last_check_in_at: datetime | None = None
     # Who freed it: the machine itself or the vendor.
     released_by: str | None = None
+    # The hardware components that changed when the activation last moved to its machine (a
+    # tolerant binding), and when.
+    components_changed: list[str] | None = None
+    components_changed_at: datetime | None = None
 
 
 async def serials(
@@ -243,6 +251,9 @@ class MachineRow:
     created_at: datetime
     last_seen_at: datetime
     last_check_in_at: datetime | None
+    # As in ActivationRow.
+    components_changed: list[str] | None = None
+    components_changed_at: datetime | None = None
 
     @property
     def host(self) -> str | None:

@@ -91,6 +91,8 @@ def activation_json(row: ActivationRow) -> dict[str, Any]:
         "deactivated_at": iso(row.deactivated_at),
         "last_check_in_at": iso(row.last_check_in_at),
         "released_by": row.released_by,
+        "components_changed": row.components_changed if row.components_changed_at else None,
+        "components_changed_at": iso(row.components_changed_at),
     }
 
 
