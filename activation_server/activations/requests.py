@@ -23,6 +23,7 @@ from activation_server.activations.schemas import (
 )
 from activation_server.declare import convert
 from activation_server.errors import InvalidRequest, SerialMalformed
+from client_sdk.fingerprint import COMPONENT_NAMES
 from client_sdk.offline import MalformedRequestCode, decode_request
 from client_sdk.serial import MalformedSerial, canonicalize
 
@@ -37,6 +38,8 @@ class ActivationRequest:
     product: str | None = None
     features: list[str] | None = None
     client: dict[str, Any] = field(default_factory=dict)
+    # One hash per hardware component, by name (tolerant binding); None: not sent.
+    components: dict[str, str] | None = None
 
 
 def is_storable_text(value: str) -> bool:
@@ -61,6 +64,28 @@ def parse_fingerprint(value: str) -> str:
     if not FINGERPRINT.fullmatch(value):
         raise InvalidRequest("The field 'fingerprint' must be 64 lowercase hexadecimal characters.")
     return value
+
+
+def parse_components(value: dict[str, str] | None) -> dict[str, str] | None:
+    """``fingerprint_components``: an object of component names to 64-hex hashes."""
+    if value is None:
+        return None
+    if not value:
+        raise InvalidRequest(
+            "The field 'fingerprint_components' must be an object of component hashes by name."
+        )
+    unknown = sorted(name[:32] for name in value if name not in COMPONENT_NAMES)
+    if unknown:
+        raise InvalidRequest(
+            f"Unknown fingerprint components {unknown[:3]!r}: the names are "
+            f"{', '.join(COMPONENT_NAMES)}."
+        )
+    for name, digest in value.items():
+        if not FINGERPRINT.fullmatch(digest):
+            raise InvalidRequest(
+                f"The fingerprint component '{name}' must be 64 lowercase hexadecimal characters."
+            )
+    return dict(value)
 
 
 def _features(value: list[str] | None) -> list[str] | None:
@@ -117,6 +142,7 @@ def activation_request(body: ActivationBody) -> ActivationRequest:
         product=product,
         features=_features(body.features),
         client=_client(body.client),
+        components=parse_components(body.fingerprint_components),
     )
 
 

@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from client_sdk.fingerprint import COMPONENT_NAMES
+
 FINGERPRINT_PATTERN = "^[0-9a-f]{64}$"
 FEATURE_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 MAX_FEATURES = 64
@@ -52,6 +54,22 @@ Client = Annotated[
     dict[str, Any],
     Meta(description="Free metadata (app version, OS, host), at most 2 KiB as UTF-8 JSON."),
 ]
+Components = Annotated[
+    dict[str, str],
+    Meta(
+        description=(
+            "One hash per hardware component (docs/protocol.md): a product with a "
+            "binding_tolerance keeps the activation of a machine whose few components changed."
+        ),
+        extra_json_schema={
+            "properties": {
+                name: {"type": "string", "pattern": FINGERPRINT_PATTERN} for name in COMPONENT_NAMES
+            },
+            "additionalProperties": False,
+            "minProperties": 1,
+        },
+    ),
+]
 License = Annotated[
     str, Meta(max_length=MAX_LICENSE_CHARS, description="The license token (a JWT).")
 ]
@@ -66,6 +84,7 @@ class ActivationBody(msgspec.Struct, kw_only=True):
     product: Annotated[str, Meta(max_length=64)] | None = None
     features: Features | None = None
     client: Client | None = None
+    fingerprint_components: Components | None = None
 
 
 class OfflineActivationBody(msgspec.Struct, kw_only=True):
@@ -106,6 +125,16 @@ class Activation(msgspec.Struct, kw_only=True):
     expires_at: Time | None
     updates_until: Time | None = None
     license: str
+    changed_components: (
+        Annotated[
+            list[str],
+            Meta(
+                description="When the activation moved to this machine (tolerant binding).",
+                extra_json_schema={"items": {"enum": list(COMPONENT_NAMES)}},
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
     lease: Annotated[str, Meta(description="A signed lease, when check-ins are due.")] | (
         UnsetType
     ) = UNSET

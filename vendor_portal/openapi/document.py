@@ -26,6 +26,13 @@ FEATURES = {
 LICENSE_TYPE = {"type": "string", "enum": ["SP1", "SP3", "SP5", "TRIAL30K", "TRIAL100K"]}
 LIST_TEXT = {"description": "One serial per line, or CSV whose first column holds them."}
 ORDER_STATUS = {"type": "string", "enum": ["placed", "invoiced", "fulfilled", "cancelled"]}
+TOLERANCE = {
+    "type": "integer",
+    "minimum": 0,
+    "maximum": 2,
+    "description": "Hardware components that may change before a machine counts as new "
+    "(0: exact binding); more than half of a machine's components must stay.",
+}
 
 
 def ref(name: str) -> Schema:
@@ -136,6 +143,16 @@ def schemas() -> dict[str, Schema]:
                         },
                     ),
                 },
+            },
+        ),
+        "RevocationList": obj(
+            ["sequence", "issued_at", "serials", "activations", "token"],
+            {
+                "sequence": {"type": "integer", "minimum": 1},
+                "issued_at": {"type": "string", "format": "date-time"},
+                "serials": {"type": "integer", "minimum": 0},
+                "activations": {"type": "integer", "minimum": 0},
+                "token": {"type": "string"},
             },
         ),
         "TokenRequest": obj(
@@ -258,6 +275,7 @@ def schemas() -> dict[str, Schema]:
                 "check_in_days": {"type": "integer", "minimum": 0, "maximum": 3650},
                 "grace_days": {"type": "integer", "minimum": 0, "maximum": 3650},
                 "transfer_budget": {"type": ["integer", "null"], "minimum": 0},
+                "binding_tolerance": TOLERANCE,
             },
         ),
         "ProductCreate": obj(
@@ -279,6 +297,7 @@ def schemas() -> dict[str, Schema]:
                 "grace_days": {"type": "integer", "minimum": 0, "maximum": 3650},
                 # Deactivations and releases per serial per 365 days (409 past it).
                 "transfer_budget": {"type": "integer", "minimum": 0, "maximum": 100000},
+                "binding_tolerance": TOLERANCE,
             },
         },
         "PriceList": obj(
@@ -698,6 +717,16 @@ def paths() -> dict[str, Any]:
             "keys",
             (200, ref("SigningKeys")),
             errors=(400, 401, 404, 409),
+            params=staff_vendor,
+        )
+    }
+    p["/v1/revocation-lists"] = {
+        "post": operation(
+            "A new signed revocation list of the vendor (numbered after the last one): the "
+            "blocked and ended serials and the released and deactivated machines, for "
+            "applications that never go online (docs/protocol.md)",
+            "keys",
+            (201, ref("RevocationList")),
             params=staff_vendor,
         )
     }
