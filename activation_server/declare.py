@@ -6,33 +6,27 @@ list of them (the body is decoded into its declared type before the handler sees
 :func:`openapi` writes the document from the same list, so what is parsed and what is
 documented cannot drift apart.
 
-Bodies are ``msgspec.Struct`` types decoded by ``msgspec.json`` in strict mode (no "1" for 1, no
-1.0 for 1). The strict-JSON rules of :func:`activation_server.http.parse_json` (no NaN,
-Infinity, 1e999, lone surrogate, NUL, nesting past 32) still apply: a body that could break one
-is read by that parser first; an ordinary one (no bracket run, no escape, no long exponent)
-cannot, and goes to msgspec alone, which is what keeps the hot path fast.
+Bodies are ``msgspec.Struct`` types, read by :mod:`activation_server.bodies`: msgspec in strict
+mode (no "1" for 1), under the strict-JSON rules of ``parse_json`` (no NaN, Infinity, 1e999,
+lone surrogate, NUL, nesting past 32).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import msgspec
 from aiohttp import web
 
-from activation_server.errors import ApiError, InvalidRequest
-from activation_server.http import MAX_JSON_DEPTH, parse_json, read_body
+from activation_server.bodies import decode, decoder
+from activation_server.errors import ApiError
+from activation_server.http import read_body
 
 Schema = dict[str, Any]
-StructT = TypeVar("StructT", bound=msgspec.Struct)
 Handler = Callable[..., Awaitable[web.StreamResponse]]
 
-# An exponent of three digits or more may overflow a float (1e309 is infinity); msgspec skips an
-# unknown field's number without reading it, so such a body goes through the strict parser too.
-_LONG_EXPONENT = re.compile(rb"[0-9][eE][+-]?[0-9]{3}")
 _REF = "#/components/schemas/{name}"
 
 
@@ -88,58 +82,6 @@ class Endpoint:
     params: tuple[Param, ...] = ()
     public: bool = False
     deprecated: bool = False
-
-
-def decoder(kind: type[msgspec.Struct]) -> msgspec.json.Decoder[Any]:
-    return msgspec.json.Decoder(kind, strict=True)
-
-
-def decode(raw: bytes, reader: msgspec.json.Decoder[Any]) -> Any:
-    """A body decoded into the reader's type under the strict-JSON rules, or 400
-    ``INVALID_REQUEST`` saying what is wrong and where."""
-    if not raw.strip():
-        raise InvalidRequest("The request body is empty: send a JSON object.")
-    if (
-        b"\\u" in raw
-        or raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH
-        or _LONG_EXPONENT.search(raw)
-    ):
-        # parse_json raises on whatever the strict rules refuse; what it lets by is ordinary.
-        if not isinstance(parse_json(raw), dict):
-            raise InvalidRequest("The request body must be a JSON object.")
-    try:
-        return reader.decode(raw)
-    except msgspec.ValidationError as exc:
-        raise InvalidRequest(_explain(str(exc))) from None
-    except (msgspec.DecodeError, RecursionError):
-        raise InvalidRequest("The request body is not valid JSON.") from None
-
-
-def convert(body: Mapping[str, Any], kind: type[StructT]) -> StructT:
-    """A body already read as JSON (a form's, a decoded code's) checked as ``kind``, with the
-    refusals that :func:`decode` gives."""
-    try:
-        return msgspec.convert(body, kind, strict=True)
-    except msgspec.ValidationError as exc:
-        raise InvalidRequest(_explain(str(exc))) from None
-
-
-def _explain(message: str) -> str:
-    """msgspec's ``Expected `str`, got `null` - at `$.serial``` in the API's words."""
-    text, _, where = message.partition(" - at `$")
-    where = where.rstrip("`").lstrip(".")
-    missing = _MISSING.fullmatch(text)
-    if missing is not None:
-        name = f"{where}.{missing[1]}" if where else missing[1]
-        return f"The field '{name}' is required."
-    if not where:
-        if text.startswith("Expected `object`"):
-            return "The request body must be a JSON object."
-        return f"The request body is not valid: {text[0].lower()}{text[1:]}."
-    return f"The field '{where}' is not valid: {text[0].lower()}{text[1:]}."
-
-
-_MISSING = re.compile(r"Object missing required field `([^`]*)`")
 
 
 def handler_of(endpoint: Endpoint) -> Handler:

@@ -21,7 +21,7 @@ from activation_server.activations.schemas import (
     LicenseBody,
     OfflineActivationBody,
 )
-from activation_server.declare import convert
+from activation_server.bodies import convert
 from activation_server.errors import InvalidRequest, SerialMalformed
 from client_sdk.fingerprint import COMPONENT_NAMES
 from client_sdk.offline import MalformedRequestCode, decode_request

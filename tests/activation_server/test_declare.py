@@ -10,7 +10,7 @@ import msgspec
 import pytest
 
 from activation_server.activations.schemas import ActivationBody, ValidationBody
-from activation_server.declare import convert, decode, decoder
+from activation_server.bodies import convert, decode, decoder
 from activation_server.errors import InvalidRequest
 from activation_server.openapi import ENDPOINTS, document
 
