@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot
 from tests.conftest import LiveServer
 
 
@@ -39,6 +38,5 @@ def test_redoc_draws_every_operation_of_the_served_document(
     drawn = page.locator("[data-item-id*='/operation/'], [data-item-id*='/paths/']").count()
     operations = sum(len(item) for item in document["paths"].values())
     assert drawn == operations, (drawn, operations)
-    screenshot(page, "40-api-reference")
     assert hosts - {""} == {urlsplit(portal_server.url).netloc}, hosts
     assert all("cdn.redoc.ly" in text for text in refused), refused
