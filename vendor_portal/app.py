@@ -1,5 +1,9 @@
 """Mounts the vendor portal onto the activation server's application: the vendor API under
-``/v1/`` beside the activation API, and the portal's pages under ``/portal/``."""
+``/v1/`` beside the activation API, and the portal's pages under ``/portal/``.
+
+The portal is composed of features (``vendor_portal/<feature>/``), each holding its service,
+SQL, API handlers, pages and templates; each adds its addresses through its ``routes.setup``,
+called here in turn."""
 
 from __future__ import annotations
 
@@ -30,12 +34,11 @@ from vendor_portal.mail.sender import Mailer
 from vendor_portal.offline import routes as offline
 from vendor_portal.orders import routes as orders
 from vendor_portal.pages.app import create_pages_app
-from vendor_portal.pages.routes import add_routes as add_page_routes
 from vendor_portal.pricing import routes as pricing
 from vendor_portal.products import routes as products
 from vendor_portal.renewals import routes as renewals
 from vendor_portal.routing import Routes
-from vendor_portal.serials import handlers as serials
+from vendor_portal.serials import routes as serials
 from vendor_portal.staff import routes as staff
 
 log = logging.getLogger(__name__)
@@ -96,19 +99,6 @@ async def _renewal_reminders(app: web.Application) -> AsyncIterator[None]:
             await task
 
 
-def add_api_routes(routes: Routes) -> None:
-    add = routes.api
-    add("GET", "/v1/serials", serials.get_serials)
-    add("POST", "/v1/serials/bulk", serials.post_bulk)
-    add("GET", "/v1/serials/{serial}", serials.get_serial)
-    add("POST", "/v1/serials/{serial}/block", serials.post_block)
-    add("POST", "/v1/serials/{serial}/unblock", serials.post_unblock)
-    add("POST", "/v1/serials/{serial}/transfer-grants", serials.post_transfer_grant)
-    add("POST", "/v1/serials/{serial}/features", serials.post_serial_features)
-    add("POST", "/v1/orders/{order_id}/features", serials.post_order_features)
-    add("POST", "/v1/activations/{activation_id}/release", serials.post_release)
-
-
 # Each feature adds its own API endpoints and pages.
 _FEATURES: tuple[Callable[[Routes], None], ...] = (
     accounts.setup,
@@ -120,6 +110,7 @@ _FEATURES: tuple[Callable[[Routes], None], ...] = (
     audit.setup,
     pricing.setup,
     renewals.setup,
+    serials.setup,
     staff.setup,
     keys.setup,
     machines.setup,
@@ -133,8 +124,6 @@ def setup_portal(app: web.Application) -> None:
     app.cleanup_ctx.append(_renewal_reminders)
     pages = create_pages_app(app[SETTINGS])
     routes = Routes(app.router, pages.router)
-    add_api_routes(routes)
-    add_page_routes(routes)
     for setup in _FEATURES:
         setup(routes)
     app.router.add_get("/", _root)
