@@ -23,7 +23,7 @@ from typing import Any
 
 from client_sdk import errors
 from client_sdk.errors import ActivationError, ClientError, LicenseError
-from client_sdk.fingerprint import FingerprintUnavailable, resolve
+from client_sdk.fingerprint import FingerprintUnavailable, resolve_with_components
 from client_sdk.license import (
     KeyRing,
     Lease,
@@ -113,6 +113,7 @@ class Client:
         self._fingerprint_override = fingerprint
         self._allow_fingerprint_env = allow_fingerprint_env
         self._fingerprint: str | None = None
+        self._components: dict[str, str] | None = None
         self._transport = (
             None
             if server_url is None
@@ -136,7 +137,9 @@ class Client:
         if self._fingerprint is None:
             env_var = FINGERPRINT_ENV if self._allow_fingerprint_env else None
             try:
-                self._fingerprint = resolve(self._fingerprint_override, env_var)
+                self._fingerprint, self._components = resolve_with_components(
+                    self._fingerprint_override, env_var
+                )
             except FingerprintUnavailable as error:
                 raise error_class(
                     errors.FINGERPRINT_UNAVAILABLE,
@@ -159,6 +162,10 @@ class Client:
             "product": self.product,
             "client": self._client_info(),
         }
+        if self._components:
+            # Lets a product with a binding tolerance keep this machine's activation when a
+            # few of its components change.
+            body["fingerprint_components"] = self._components
         if features is not None:
             body["features"] = list(features)
         response = self._post("/v1/activations", body, ActivationError)

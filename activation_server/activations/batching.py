@@ -186,20 +186,7 @@ class ActivationBatcher(Coalescer[queries.ActivationParams, queries.ActivateOutc
         licenses, self.licenses = self.licenses, []
         async with self.pool.acquire() as connection:
             if len(batch) == 1 and not licenses:
-                params = batch[0]
-                return [
-                    await queries.activate(
-                        connection,
-                        serial=params.serial,
-                        fingerprint=params.fingerprint,
-                        product=params.product,
-                        features=params.features,
-                        client=params.client,
-                        address=params.address,
-                        new_id=params.new_id,
-                        via=params.via,
-                    )
-                ]
+                return [await queries.activate_one(connection, batch[0])]
             return await queries.activate_many(connection, batch, licenses)
 
 

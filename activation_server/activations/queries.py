@@ -30,7 +30,7 @@ SERIAL_TERMS = """
     SELECT s.serial, s.status, (s.valid_until IS NOT NULL AND s.valid_until <= now()) AS expired,
            s.activation_limit, s.used, s.features, s.trial, s.trial_days,
            s.valid_until, s.updates_until, p.code AS product, p.vendor_id, p.check_in_days,
-           p.grace_days
+           p.grace_days, p.binding_tolerance
 """
 
 # Why request "r" (its product and features) may take no slot of serial "i" (SERIAL_TERMS),
@@ -47,6 +47,11 @@ REFUSAL = """
     END
 """
 
+# Whether request "r" waits for the binding step (binding.py) before it may take a slot: the
+# machine sent its components and the product has a binding tolerance, so it may be a machine
+# that holds an activation already under another fingerprint.
+BINDING_FIRST = """r.tolerant AND i.binding_tolerance > 0"""
+
 # The statements are put together from the constant fragments above when this module loads; no
 # value is ever formatted into them.
 ACTIVATE = (
@@ -58,7 +63,7 @@ WITH i AS ("""
     WHERE s.serial = $1
 ),
 r AS (
-    SELECT $3::text AS product, $4::text[] AS features
+    SELECT $3::text AS product, $4::text[] AS features, $9::boolean AS tolerant
 ),
 existing AS (
     -- By the machine index only (see the module's docstring).
@@ -73,6 +78,9 @@ eligible AS (
     + REFUSAL
     + """) IS NULL
       AND NOT EXISTS (SELECT 1 FROM existing)
+      AND NOT ("""
+    + BINDING_FIRST
+    + """)
 ),
 bump AS (
     UPDATE serials SET used = used + 1
@@ -107,7 +115,8 @@ SELECT ("""
        e.expires_at AS existing_expires_at, e.features AS existing_features,
        c.id AS created_id, c.created_at AS created_created_at,
        c.expires_at AS created_expires_at, c.features AS created_features,
-       b.used AS bumped_used, e.license AS existing_license, i.valid_until, i.updates_until
+       b.used AS bumped_used, e.license AS existing_license, i.valid_until, i.updates_until,
+       i.binding_tolerance
 FROM i
 CROSS JOIN r
 LEFT JOIN existing e ON true
@@ -127,9 +136,11 @@ LEFT JOIN bump b ON true
 ACTIVATE_MANY = (
     """
 WITH req AS (
-    SELECT r.n, r.serial, r.fingerprint, r.product, r.features, r.client, r.address, r.id, r.via
+    SELECT r.n, r.serial, r.fingerprint, r.product, r.features, r.client, r.address, r.id, r.via,
+           r.tolerant
     FROM jsonb_to_recordset($1::jsonb) AS r(n integer, serial text, fingerprint text,
-         product text, features text[], client jsonb, address inet, id uuid, via text)
+         product text, features text[], client jsonb, address inet, id uuid, via text,
+         tolerant boolean)
 ),
 -- LATERAL lookups keep to the primary and live-activation indexes whatever the planner guesses
 -- of the batch's size (it cannot see into the JSON document).
@@ -160,6 +171,9 @@ wanted AS (
     + REFUSAL
     + """) IS NULL
       AND NOT EXISTS (SELECT 1 FROM existing e WHERE e.n = r.n)
+      AND NOT ("""
+    + BINDING_FIRST
+    + """)
 ),
 locked AS (
     SELECT s.serial, s.used, s.activation_limit, s.status
@@ -243,7 +257,8 @@ SELECT ("""
        c.id AS created_id, c.created_at AS created_created_at,
        c.expires_at AS created_expires_at, c.features AS created_features,
        g.base + g.rank AS bumped_used,
-       e.license AS existing_license, i.valid_until, i.updates_until, r.n
+       e.license AS existing_license, i.valid_until, i.updates_until, i.binding_tolerance,
+       r.n
 FROM req r
 JOIN info i ON i.serial = r.serial
 LEFT JOIN existing e ON e.n = r.n
@@ -416,6 +431,8 @@ class ActivateOutcome(NamedTuple):
     # A term license's end and an update subscription's end (license claims).
     valid_until: datetime | None
     updates_until: datetime | None
+    # Hardware components that may change before a machine is a new one (0: exact binding).
+    binding_tolerance: int
     # The request's number in its batch (ACTIVATE_MANY only).
     n: int | None = None
 
@@ -479,9 +496,12 @@ async def activate(
     address: str | None,
     new_id: uuid.UUID,
     via: str,
+    tolerant: bool = False,
 ) -> ActivateOutcome | None:
+    """``tolerant``: the machine sent its components and the binding step has not looked for
+    it yet; no slot is taken for it where its product has a binding tolerance."""
     row = await connection.fetchrow(
-        ACTIVATE, serial, fingerprint, product, features, client, address, new_id, via
+        ACTIVATE, serial, fingerprint, product, features, client, address, new_id, via, tolerant
     )
     return ActivateOutcome(*row) if row is not None else None
 
@@ -498,6 +518,26 @@ class ActivationParams:
     address: str | None
     new_id: uuid.UUID
     via: str
+    # See :func:`activate`.
+    tolerant: bool = False
+
+
+async def activate_one(
+    connection: asyncpg.Connection, params: ActivationParams
+) -> ActivateOutcome | None:
+    """:func:`activate` of one request of a batch."""
+    return await activate(
+        connection,
+        serial=params.serial,
+        fingerprint=params.fingerprint,
+        product=params.product,
+        features=params.features,
+        client=params.client,
+        address=params.address,
+        new_id=params.new_id,
+        via=params.via,
+        tolerant=params.tolerant,
+    )
 
 
 async def activate_many(
@@ -523,6 +563,7 @@ async def activate_many(
                 "address": item.address,
                 "id": str(item.new_id),
                 "via": item.via,
+                "tolerant": item.tolerant,
             }
             for index, item in enumerate(batch, 1)
         ],
@@ -605,3 +646,90 @@ async def deactivate(
         await connection.execute(LOCK_SERIAL_OF_ACTIVATION, activation_id)
         row = await connection.fetchrow(DEACTIVATE, activation_id, address, by, actor)
     return DeactivateOutcome(**dict(row)) if row is not None else None
+
+
+# Tolerant binding (see binding.py). The live activations of a serial that share at least one
+# component hash with a machine: each of its components is looked up in the hash index, so the
+# candidates are that machine's own activations however many machines the serial has.
+NEAR_MACHINES = """
+SELECT a.id, a.fingerprint, b.components
+FROM (
+    SELECT DISTINCT h.activation_id
+    FROM jsonb_each($2::jsonb) AS e(name, hash)
+    CROSS JOIN LATERAL (
+        SELECT b.activation_id FROM activation_components b
+        WHERE b.components @> jsonb_build_object(e.name, e.hash)
+    ) h
+) m
+CROSS JOIN LATERAL (SELECT * FROM activations a WHERE a.id = m.activation_id LIMIT 1) a
+JOIN activation_components b ON b.activation_id = a.id
+WHERE a.serial = $1 AND a.deactivated_at IS NULL
+ORDER BY a.id
+"""
+
+# Moves an activation to the machine's new fingerprint and components, only if it still holds
+# the fingerprint the caller read: of two machines that both match it, one moves it and the
+# other finds it moved. The license kept for the old fingerprint is dropped.
+REBIND = """
+WITH moved AS (
+    UPDATE activations SET fingerprint = $3, license = NULL
+    WHERE id = $1 AND fingerprint = $2 AND deactivated_at IS NULL
+    RETURNING id, serial
+),
+kept AS (
+    UPDATE activation_components SET components = $4, changed = $5, changed_at = now()
+    WHERE activation_id = (SELECT id FROM moved)
+),
+audit AS (
+    INSERT INTO audit_log (actor, vendor_id, action, subject, address, details)
+    SELECT 'machine', p.vendor_id, 'activation.rebind', m.serial, $6,
+           jsonb_build_object('activation_id', m.id, 'fingerprint', $3, 'previous', $2,
+                              'changed', $5::text[])
+    FROM moved m JOIN serials s ON s.serial = m.serial JOIN products p ON p.id = s.product_id
+)
+SELECT count(*) FROM moved
+"""
+
+KEEP_COMPONENTS = """
+INSERT INTO activation_components (activation_id, components) VALUES ($1, $2)
+ON CONFLICT (activation_id) DO NOTHING
+"""
+
+
+@dataclass(frozen=True)
+class NearMachine:
+    """A live activation with the components it was bound with."""
+
+    id: uuid.UUID
+    fingerprint: str
+    components: dict[str, str]
+
+
+async def near_machines(
+    connection: asyncpg.Connection, serial: str, components: dict[str, str]
+) -> list[NearMachine]:
+    rows = await connection.fetch(NEAR_MACHINES, serial, components)
+    return [NearMachine(row["id"], row["fingerprint"], dict(row["components"])) for row in rows]
+
+
+async def rebind(
+    connection: asyncpg.Connection,
+    activation_id: uuid.UUID,
+    *,
+    previous: str,
+    fingerprint: str,
+    components: dict[str, str],
+    changed: list[str],
+    address: str | None,
+) -> bool:
+    """Whether the activation moved (False: it no longer holds ``previous``)."""
+    moved = await connection.fetchval(
+        REBIND, activation_id, previous, fingerprint, components, changed, address
+    )
+    return bool(moved)
+
+
+async def keep_components(
+    connection: asyncpg.Connection, activation_id: uuid.UUID, components: dict[str, str]
+) -> None:
+    await connection.execute(KEEP_COMPONENTS, activation_id, components)

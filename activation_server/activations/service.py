@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import asyncpg
 import jwt
 
-from activation_server.activations import queries
+from activation_server.activations import binding, queries
 from activation_server.activations.batching import (
     ActivationBatcher,
     ActivationStates,
@@ -74,6 +74,9 @@ class Activation:
     created: bool
     lease: str | None = None
     updates_until: datetime | None = None
+    # The hardware components that changed when this machine's activation moved to it (tolerant
+    # binding); None when it did not move.
+    changed_components: list[str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         body = {
@@ -89,6 +92,8 @@ class Activation:
         }
         if self.lease is not None:
             body["lease"] = self.lease
+        if self.changed_components is not None:
+            body["changed_components"] = self.changed_components
         return body
 
 
@@ -230,6 +235,7 @@ def _activation(
     created: bool,
     kept: str | None = None,
     batcher: ActivationBatcher | None = None,
+    changed: list[str] | None = None,
 ) -> Activation:
     expires_at = earliest(expires_at, outcome.valid_until)
     claims = license_claims(
@@ -270,6 +276,7 @@ def _activation(
         created=created,
         updates_until=outcome.updates_until,
         lease=_lease(signer, claims, features, outcome.check_in_days, outcome.grace_days),
+        changed_components=changed,
     )
 
 
@@ -483,9 +490,24 @@ class ActivationService:
                 address=address,
                 new_id=time_ordered_uuid(),
                 via=via,
+                tolerant=request.components is not None,
             )
+            changed: list[str] | None = None
             try:
                 outcome = await batcher.activate(params)
+                if (
+                    outcome is not None
+                    and request.components is not None
+                    and outcome.binding_tolerance > 0
+                    and outcome.existing_id is None
+                    and outcome.refusal is None
+                ):
+                    bound = await binding.bind(
+                        self.pool, params, request.components, outcome.binding_tolerance
+                    )
+                    if bound is None:
+                        continue
+                    outcome, changed = bound.outcome, bound.changed
             except _RETRYABLE:
                 continue
             if outcome is None:
@@ -526,6 +548,7 @@ class ActivationService:
                     created=False,
                     kept=outcome.existing_license,
                     batcher=batcher,
+                    changed=changed,
                 )
             if outcome.used >= outcome.activation_limit:
                 raise ActivationLimitReached(outcome.activation_limit, outcome.used)

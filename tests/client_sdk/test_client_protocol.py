@@ -3,6 +3,7 @@ client in another language checks itself against."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 
 from client_sdk import Client, errors
 from client_sdk.errors import LicenseError
-from client_sdk.fingerprint import combine
+from client_sdk.fingerprint import DOMAIN, combine, component_hashes
 from client_sdk.license import (
     KeyRing,
     License,
@@ -53,6 +54,40 @@ def test_fingerprint_recipe() -> None:
     ]
     assert combine(components) == VECTORS["fingerprint"]["expected"]
     assert combine(reversed(components)) == VECTORS["fingerprint"]["expected"]
+
+
+def test_component_hashes() -> None:
+    vector = VECTORS["fingerprint_components"]
+    components = [(label, bytes.fromhex(value)) for label, value in vector["components"]]
+    assert component_hashes(components) == vector["expected"]
+    assert component_hashes(reversed(components)) == vector["expected"]
+    assert combine(components) == vector["fingerprint"]
+
+
+def test_component_hashes_follow_the_written_recipe() -> None:
+    """The recipe as docs/protocol.md writes it, computed here on its own: the vector is not
+    merely what the SDK happens to compute."""
+    vector = VECTORS["fingerprint_components"]
+    names = {
+        "machine-id": "os_install",
+        "dmi-product-uuid": "board",
+        "disk-serial": "disk",
+        "mac": "mac",
+    }
+    grouped: dict[str, list[str]] = {}
+    for label, value in vector["components"]:
+        labelled = hashlib.sha256(
+            DOMAIN + b"/" + label.encode() + b"\x00" + bytes.fromhex(value)
+        ).hexdigest()
+        if label in names:
+            grouped.setdefault(names[label], []).append(labelled + ":" + label)
+    expected = {
+        name: hashlib.sha256(
+            DOMAIN + b"/component/" + name.encode() + b"\x00" + "\n".join(sorted(h)).encode()
+        ).hexdigest()
+        for name, h in grouped.items()
+    }
+    assert expected == vector["expected"]
 
 
 def test_serials() -> None:

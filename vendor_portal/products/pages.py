@@ -1,4 +1,5 @@
-"""Products: the list, a new product, and a product's name and features (modules)."""
+"""Products: the list, a new product, and a product's name, features (modules) and binding
+tolerance."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from vendor_portal.pages.once import single_submission
 from vendor_portal.products import service as products
 
 MAX_PRODUCTS_SHOWN = 500
+BINDING_TOLERANCES = ("0", "1", "2")
 
 
 def _features(form: Form) -> list[str]:
@@ -101,11 +103,22 @@ async def product_edit(request: web.Request) -> web.StreamResponse:
     code = request.match_info["code"][:64]
     vendor_id = parsing.optional_query_int(request.query, "vendor_id")
     product = await products.get_product(pool, actor(request), code, vendor_id)
-    form = Form.of({"name": product.name, "features": " ".join(product.features)})
+    form = Form.of(
+        {
+            "name": product.name,
+            "features": " ".join(product.features),
+            "binding_tolerance": str(product.binding_tolerance),
+        }
+    )
     if request.method == "POST":
         form = await Form.read(request)
         name = form.text("name", max_length=200)
         features = _features(form)
+        # A form without the field (an older page still open) leaves the policy as it is.
+        tolerance = None
+        if "binding_tolerance" in form.values:
+            chosen = form.choice("binding_tolerance", BINDING_TOLERANCES)
+            tolerance = int(chosen) if chosen in BINDING_TOLERANCES else None
         if form.ok:
             try:
                 product = await products.update_product(
@@ -115,6 +128,7 @@ async def product_edit(request: web.Request) -> web.StreamResponse:
                     name=name,
                     features=features,
                     vendor_id=product.vendor_id,
+                    binding_tolerance=tolerance,
                 )
             except ProductNotFound:
                 raise
@@ -126,6 +140,14 @@ async def product_edit(request: web.Request) -> web.StreamResponse:
     return render(
         request,
         "products/form.html",
-        {"form": form, "product": product},
+        {"form": form, "product": product, "tolerances": _tolerance_options()},
         status=200 if form.ok else 422,
     )
+
+
+def _tolerance_options() -> list[tuple[str, str]]:
+    return [
+        ("0", gettext("Exact: any hardware change makes a new machine")),
+        ("1", gettext("1 component of 5 may change")),
+        ("2", gettext("2 components of 5 may change")),
+    ]
