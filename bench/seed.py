@@ -29,9 +29,9 @@ from typing import Any, TextIO
 
 import asyncpg
 
-from activation_server.catalog import queries as catalog
 from activation_server.db.migrate import migrate
-from activation_server.serials.issuing import SerialBatch, issue_serials
+from vendor_portal.products import queries as product_queries
+from vendor_portal.serials.issuing import SerialBatch, issue_serials
 
 PRODUCT = "BENCH"
 FEATURES = ["export", "print", "reports"]
@@ -89,11 +89,13 @@ class Seeded:
 
 
 async def _product(connection: asyncpg.Connection) -> int:
-    existing = await catalog.product_by_code(connection, PRODUCT, None)
+    existing = await product_queries.product_by_code(connection, PRODUCT, None)
     if existing is not None:
         return existing.id
-    vendor = await catalog.insert_vendor(connection, "Bench Vendor")
-    product = await catalog.insert_product(connection, vendor, PRODUCT, "Benchmark", FEATURES)
+    vendor = await product_queries.insert_vendor(connection, "Bench Vendor")
+    product = await product_queries.insert_product(
+        connection, vendor, PRODUCT, "Benchmark", FEATURES
+    )
     return product.id
 
 

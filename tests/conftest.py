@@ -30,16 +30,16 @@ from aiohttp.test_utils import TestClient
 
 from activation_server.activations.service import ActivationService
 from activation_server.appkeys import ACTIVATIONS, DB_POOL
-from activation_server.catalog import queries as catalog
 from activation_server.cli import build_app
 from activation_server.db.migrate import migrate
 from activation_server.db.pool import with_database
 from activation_server.keys.keyring import Keyring
-from activation_server.serials.issuing import SerialBatch, issue_serials
 from activation_server.settings import Settings
 from vendor_portal.accounts import service as accounts
 from vendor_portal.accounts.passwords import Passwords
 from vendor_portal.actor import system_actor
+from vendor_portal.products import queries as product_queries
+from vendor_portal.serials.issuing import SerialBatch, issue_serials
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -187,7 +187,7 @@ def activations(client: TestClient) -> ActivationService:
 
 async def issue(
     connection: asyncpg.Connection,
-    product: catalog.Product,
+    product: product_queries.Product,
     license_type: str,
     quantity: int,
     *,
@@ -226,22 +226,22 @@ class Factory:
 
     async def vendor(self, name: str = "Test Vendor") -> int:
         async with self.pool.acquire() as connection:
-            return await catalog.insert_vendor(connection, name)
+            return await product_queries.insert_vendor(connection, name)
 
     async def product(
         self,
         code: str | None = None,
         features: list[str] | None = None,
         vendor_id: int | None = None,
-    ) -> catalog.Product:
+    ) -> product_queries.Product:
         code = code or f"P{uuid.uuid4().hex[:8].upper()}"
         async with self.pool.acquire() as connection:
-            existing = await catalog.product_by_code(connection, code, vendor_id)
+            existing = await product_queries.product_by_code(connection, code, vendor_id)
             if existing is not None:
                 return existing
             if vendor_id is None:
-                vendor_id = await catalog.insert_vendor(connection, "Test Vendor")
-            return await catalog.insert_product(
+                vendor_id = await product_queries.insert_vendor(connection, "Test Vendor")
+            return await product_queries.insert_product(
                 connection,
                 vendor_id,
                 code,

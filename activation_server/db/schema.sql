@@ -402,6 +402,15 @@ ALTER TABLE public.renewal_lines ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTIT
     CACHE 1
 );
 
+CREATE TABLE public.revocation_lists (
+    vendor_id bigint NOT NULL,
+    sequence bigint NOT NULL,
+    issued_at timestamp with time zone DEFAULT now() NOT NULL,
+    serials integer NOT NULL,
+    activations integer NOT NULL,
+    CONSTRAINT revocation_lists_sequence CHECK ((sequence > 0))
+);
+
 CREATE TABLE public.schema_migrations (
     version integer NOT NULL,
     name text NOT NULL,
@@ -658,6 +667,9 @@ ALTER TABLE ONLY public.renewal_lines
 ALTER TABLE ONLY public.renewal_lines
     ADD CONSTRAINT renewal_lines_position_key UNIQUE (order_id, "position");
 
+ALTER TABLE ONLY public.revocation_lists
+    ADD CONSTRAINT revocation_lists_pkey PRIMARY KEY (vendor_id, sequence);
+
 ALTER TABLE ONLY public.schema_migrations
     ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
 
@@ -822,6 +834,9 @@ ALTER TABLE ONLY public.renewal_lines
 
 ALTER TABLE ONLY public.renewal_lines
     ADD CONSTRAINT renewal_lines_serial_fkey FOREIGN KEY (serial) REFERENCES public.serials(serial);
+
+ALTER TABLE ONLY public.revocation_lists
+    ADD CONSTRAINT revocation_lists_vendor_id_fkey FOREIGN KEY (vendor_id) REFERENCES public.vendors(id);
 
 ALTER TABLE ONLY public.serials
     ADD CONSTRAINT serials_license_type_fkey FOREIGN KEY (license_type) REFERENCES public.license_types(code);

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from client_sdk import errors
+from client_sdk import Client, errors
 from client_sdk.errors import LicenseError
 from client_sdk.fingerprint import DOMAIN, combine, component_hashes
 from client_sdk.license import (
@@ -22,6 +22,8 @@ from client_sdk.license import (
     verify_signature,
 )
 from client_sdk.offline import decode_request, encode_request
+from client_sdk.revocation import REASON_CODES
+from client_sdk.revocation import parse as parse_revocations
 from client_sdk.serial import MalformedSerial, canonicalize
 
 VECTORS: dict[str, Any] = json.loads(
@@ -31,8 +33,8 @@ KEYS = KeyRing.from_jwks(VECTORS["jwks"])
 NOW = float(VECTORS["now"])
 
 
-def _license(now: float = NOW) -> License:
-    token = VECTORS["license"]["token"]
+def _license(now: float = NOW, token: str = VECTORS["license"]["token"]) -> License:
+    """The vectors' license (or ``token``) checked as a license on the vectors' machine."""
     claims, kid = verify_signature(token, KEYS)
     return check_claims(
         claims,
@@ -143,18 +145,40 @@ def test_refusal() -> None:
 def test_refused_tokens(name: str) -> None:
     token = VECTORS["refused"][name]
     with pytest.raises(LicenseError) as refused:
-        claims, kid = verify_signature(token, KEYS)
-        check_claims(
-            claims,
-            token=token,
-            kid=kid,
-            product=VECTORS["product"],
-            fingerprint=VECTORS["fingerprint"]["expected"],
-            now=NOW,
-            not_before=0.0,
-            clock_tolerance=0.0,
-        )
+        _license(token=token)
     assert refused.value.code in (errors.SIGNATURE_INVALID, errors.LICENSE_CORRUPT)
     # The other vendor's license verifies only under that vendor's keys.
     if name == "other_vendor_license":
         verify_signature(token, KeyRing.from_jwks(VECTORS["other_vendor_jwks"]))
+
+
+def test_revocation_list(tmp_path: Path) -> None:
+    vector = VECTORS["revocation_list"]
+    claims, _ = verify_signature(vector["token"], KEYS)
+    assert claims == vector["claims"]
+    revocations = parse_revocations(claims, vector["token"])
+    license = _license()
+    reason = revocations.reason(license.serial, license.activation_id)
+    assert reason == vector["reason"]
+    assert REASON_CODES[reason] == vector["license_refused_with"]
+    # Kept by a client: the newer list stays, the older one is refused.
+    client = Client(
+        None,
+        VECTORS["product"],
+        store_path=tmp_path,
+        public_keys=VECTORS["jwks"],
+        fingerprint=VECTORS["fingerprint"]["expected"],
+        clock=lambda: NOW,
+    )
+    assert client.apply_revocation_list(vector["token"]).sequence == claims["seq"]
+    with pytest.raises(LicenseError) as older:
+        client.apply_revocation_list(vector["older_token"])
+    assert older.value.code == errors.REVOCATION_LIST_OUTDATED
+    assert older.value.details["given"] == vector["older_sequence"]
+    # A license is not a list, and a list is not a license.
+    with pytest.raises(LicenseError) as not_a_list:
+        client.apply_revocation_list(VECTORS["license"]["token"])
+    assert not_a_list.value.code == errors.REVOCATION_LIST_INVALID
+    with pytest.raises(LicenseError) as not_a_license:
+        _license(token=vector["token"])
+    assert not_a_license.value.code == errors.LICENSE_CORRUPT

@@ -230,37 +230,3 @@ async def company(request: web.Request) -> web.StreamResponse:
         {"form": form, "company": current},
         status=200 if form.ok else 422,
     )
-
-
-@vendor_required
-async def balance(request: web.Request) -> web.StreamResponse:
-    pool = request.config_dict[DB_POOL]
-    who = actor(request)
-    assert who.vendor_id is not None
-    form = Form()
-    if request.method == "POST":
-        form = await Form.read(request)
-        amount = form.money("amount")
-        if form.ok and amount is not None:
-            try:
-                invoice = await balances.request_prepayment(pool, who, amount)
-            except ApiError as error:
-                form.refuse(explain(error))
-            else:
-                flash(
-                    request,
-                    gettext(
-                        "Prepayment invoice No. %(number)s is made out.", number=invoice.number
-                    ),
-                )
-                raise redirect(url(f"balance/prepayments/{invoice.number}"))
-    return render(
-        request,
-        "orders/balance.html",
-        {
-            "form": form,
-            "balance": await balances.get_balance(pool, who, who.vendor_id, limit=100),
-            "prepayments": await balances.list_prepayments(pool, who, who.vendor_id),
-        },
-        status=200 if form.ok else 422,
-    )

@@ -13,6 +13,5 @@ def setup(routes: Routes) -> None:
 
     routes.page(r"/orders/{order_id:[0-9]+}/invoice", pages.invoice, "invoice")
     routes.page(r"/orders/{order_id:[0-9]+}/act", pages.act, "act")
-    routes.form("/balance", pages.balance, "balance")
     routes.page(r"/balance/prepayments/{number:[0-9]+}", pages.prepayment_invoice, "prepayment")
     routes.form("/company", pages.company, "company")

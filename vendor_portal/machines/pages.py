@@ -1,5 +1,6 @@
 """Machines: every machine holding an activation of the vendor's serials, searchable by host
-name, with when it was last seen and last checked in, and its release."""
+name, with when it was last seen and last checked in, its release, and the signed revocation
+list that tells offline machines of releases, deactivations and blocks."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from uuid import UUID
 
 from aiohttp import web
 
-from activation_server.appkeys import DB_POOL
+from activation_server.appkeys import ACTIVATIONS, DB_POOL, SETTINGS
 from activation_server.errors import ActivationNotFound, ApiError
 from activation_server.http import client_address
+from vendor_portal.keys import service as keys
 from vendor_portal.pages.context import actor, flash, redirect, render, url, vendor_required
 from vendor_portal.pages.forms import Form
 from vendor_portal.pages.i18n import gettext
@@ -61,3 +63,25 @@ async def machine_release(request: web.Request) -> web.StreamResponse:
             )
             raise redirect(url("machines"))
     return await _page(request, form, status=422)
+
+
+@vendor_required
+async def revocation_list(request: web.Request) -> web.StreamResponse:
+    """A new numbered revocation list, downloaded as the file to ship with the application."""
+    form = await Form.read(request)
+    if not form.ok:
+        return await _page(request, form, status=422)
+    issued = await keys.revocation_list(
+        request.config_dict[DB_POOL],
+        request.config_dict[ACTIVATIONS].keyring,
+        actor(request),
+        issuer=request.config_dict[SETTINGS].issuer,
+    )
+    return web.Response(
+        text=issued.token + "\n",
+        content_type="application/jwt",
+        headers={
+            "Content-Disposition": f'attachment; filename="{issued.filename}"',
+            "Cache-Control": "no-store",
+        },
+    )

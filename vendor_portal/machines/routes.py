@@ -10,3 +10,4 @@ from vendor_portal.routing import Routes
 def setup(routes: Routes) -> None:
     routes.page("/machines", pages.machine_list, "machines")
     routes.action("/machines/{activation_id}/release", pages.machine_release, "release")
+    routes.action("/machines/revocation-list", pages.revocation_list, "revocation_list")

@@ -251,6 +251,16 @@ def schemas() -> dict[str, Schema]:
                 },
             },
         ),
+        "RevocationList": obj(
+            ["sequence", "issued_at", "serials", "activations", "token"],
+            {
+                "sequence": {"type": "integer", "minimum": 1},
+                "issued_at": {"type": "string", "format": "date-time"},
+                "serials": {"type": "integer", "minimum": 0},
+                "activations": {"type": "integer", "minimum": 0},
+                "token": {"type": "string"},
+            },
+        ),
         "TokenRequest": obj(
             ["email", "password"],
             {"email": {"type": "string", "format": "email"}, "password": {"type": "string"}},
@@ -882,6 +892,16 @@ def paths() -> dict[str, Any]:
             "keys",
             (200, ref("SigningKeys")),
             errors=(400, 401, 404, 409),
+            params=staff_vendor,
+        )
+    }
+    p["/v1/revocation-lists"] = {
+        "post": operation(
+            "A new signed revocation list of the vendor (numbered after the last one): the "
+            "blocked and ended serials and the released and deactivated machines, for "
+            "applications that never go online (docs/protocol.md)",
+            "keys",
+            (201, ref("RevocationList")),
             params=staff_vendor,
         )
     }

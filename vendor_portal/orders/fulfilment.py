@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import asyncpg
 
-from activation_server.serials.issuing import SerialBatch, issue_serials
 from vendor_portal.orders import queries
 from vendor_portal.orders.queries import OrderLine
+from vendor_portal.serials.issuing import SerialBatch, issue_serials
 
 
 async def issue_order_serials(

@@ -29,7 +29,7 @@ from vendor_portal.pages.context import (
 )
 from vendor_portal.pages.forms import Form
 from vendor_portal.pages.i18n import gettext
-from vendor_portal.pages.lists import page_number, vendor_names
+from vendor_portal.pages.lists import PAGE_SIZE, page_number, vendor_names
 from vendor_portal.pages.messages import explain
 from vendor_portal.pages.once import single_submission
 from vendor_portal.pricing import service as pricing
@@ -37,7 +37,6 @@ from vendor_portal.products import service as products
 from vendor_portal.serials import service as serials
 from vendor_portal.serials.service import serials_csv
 
-PAGE_SIZE = 50
 # The terms and subscription lengths the new-order dialog offers, in months.
 TERMS = (1, 3, 6, 12, 24, 36)
 

@@ -10,6 +10,8 @@ from vendor_portal import parsing
 from vendor_portal.accounts import service as accounts
 from vendor_portal.actor import Actor
 
+PAGE_SIZE = 50
+
 
 def page_number(request: web.Request) -> int:
     number = parsing.ascii_number(request.query.get("page", "1"))

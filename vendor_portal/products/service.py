@@ -7,14 +7,13 @@ from typing import Any
 
 import asyncpg
 
-from activation_server.catalog import queries as catalog
-from activation_server.catalog.queries import Product
 from activation_server.errors import InvalidRequest
 from vendor_portal.accounts import queries as accounts
 from vendor_portal.actor import Actor, iso
 from vendor_portal.audit import queries as audit
 from vendor_portal.errors import ProductCodeTaken, ProductNotFound, VendorNotFound
 from vendor_portal.products import queries
+from vendor_portal.products.queries import Product
 
 
 def product_json(product: Product) -> dict[str, Any]:
@@ -50,7 +49,7 @@ async def create_product(
         async with pool.acquire() as connection, connection.transaction():
             if await accounts.vendor(connection, vendor_id) is None:
                 raise VendorNotFound()
-            product = await catalog.insert_product(connection, vendor_id, code, name, features)
+            product = await queries.insert_product(connection, vendor_id, code, name, features)
             await audit.record(
                 connection,
                 actor,
@@ -82,7 +81,7 @@ async def visible_product(
     """The actor's product of this code. Staff see every vendor's and name the vendor when two
     vendors use one code."""
     scope = actor.scope()
-    found = await catalog.products_by_code(
+    found = await queries.products_by_code(
         connection, code, scope if scope is not None else vendor_id
     )
     if not found:

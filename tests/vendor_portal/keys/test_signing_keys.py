@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from aiohttp.test_utils import TestClient
 
 from tests.conftest import Account
@@ -85,3 +87,24 @@ async def test_product_codes_are_unique_per_vendor(
         await client.get(f"/v1/products/SAME?vendor_id={vendor.vendor_id}", headers=staff.headers)
     )
     assert named["vendor_id"] == vendor.vendor_id
+
+
+async def test_a_retired_key_is_published_with_when_it_retired(
+    client: TestClient, vendor: Account
+) -> None:
+    await ok(await client.post("/v1/signing-keys", headers=vendor.headers), 201)
+    promoted = await ok(await client.post("/v1/signing-keys/promote", headers=vendor.headers))
+    published = {
+        key["kid"]: key for key in (await ok(await client.get(promoted["jwks_url"])))["keys"]
+    }
+    for key in promoted["keys"]:
+        if key["state"] == "retired":
+            retired_at = datetime.fromisoformat(key["retired_at"]).timestamp()
+            assert published[key["kid"]]["retired_at"] == int(retired_at)
+        else:
+            assert "retired_at" not in published[key["kid"]]
+    assert [key["state"] for key in promoted["keys"]] == ["current", "retired"]
+    # GET /v1/keys says the same of every vendor's retired keys.
+    everyone = {key["kid"]: key for key in (await ok(await client.get("/v1/keys")))["keys"]}
+    retired_kid = promoted["keys"][1]["kid"]
+    assert everyone[retired_kid]["retired_at"] == published[retired_kid]["retired_at"]

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from activation_server.serials import queries
-from activation_server.serials.codec import generate_many
+from vendor_portal.serials import queries
+from vendor_portal.serials.codec import generate_many
 
 COPY_CHUNK = 5000
 

@@ -15,13 +15,12 @@ from vendor_portal.accounts import service as accounts
 from vendor_portal.pages.context import actor, flash, login_required, redirect, render, url
 from vendor_portal.pages.forms import Form
 from vendor_portal.pages.i18n import N_, gettext
-from vendor_portal.pages.lists import page_number, vendor_names
+from vendor_portal.pages.lists import PAGE_SIZE, page_number, vendor_names
 from vendor_portal.products import service as products
 from vendor_portal.serials import service as serials
 from vendor_portal.serials.queries import SerialFilters
 from vendor_portal.serials.service import SerialPage
 
-PAGE_SIZE = 50
 LICENSE_TYPES = ("SP1", "SP3", "SP5", "TRIAL30K", "TRIAL100K")
 USAGE_NAMES = {
     "unused": N_("Not activated yet"),

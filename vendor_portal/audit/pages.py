@@ -1,5 +1,5 @@
-"""The account's own records: the prepaid balance's history (the ledger) and the audit log,
-with the API's access rules (a vendor sees its own part, staff see everything)."""
+"""The audit log's page, with the API's access rules (a vendor sees its own part, staff see
+everything)."""
 
 from __future__ import annotations
 
@@ -7,35 +7,13 @@ from aiohttp import web
 
 from activation_server.appkeys import DB_POOL
 from vendor_portal.audit import service as audit
-from vendor_portal.balances import service as balances
-from vendor_portal.pages.context import actor, login_required, render, vendor_required
+from vendor_portal.pages.context import actor, login_required, render
 from vendor_portal.pages.forms import Form
 from vendor_portal.pages.i18n import gettext
-from vendor_portal.pages.lists import page_number, vendor_names
+from vendor_portal.pages.lists import PAGE_SIZE, page_number, vendor_names
 
-PAGE_SIZE = 50
 # The audit log's actions a reader may filter by; anything else is refused, not ignored.
 AUDIT_ACTION_MAX = 64
-
-
-@vendor_required
-async def balance_history(request: web.Request) -> web.StreamResponse:
-    who = actor(request)
-    assert who.vendor_id is not None
-    number = page_number(request)
-    balance = await balances.get_balance(
-        request.config_dict[DB_POOL], who, who.vendor_id, PAGE_SIZE + 1, (number - 1) * PAGE_SIZE
-    )
-    return render(
-        request,
-        "account/balance.html",
-        {
-            "balance": balance,
-            "entries": balance.ledger[:PAGE_SIZE],
-            "has_next": len(balance.ledger) > PAGE_SIZE,
-            "page_number": number,
-        },
-    )
 
 
 @login_required
@@ -61,7 +39,7 @@ async def audit_log(request: web.Request) -> web.StreamResponse:
         )
     return render(
         request,
-        "account/audit.html",
+        "audit/log.html",
         {
             "form": form,
             "entries": entries[:PAGE_SIZE],

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from activation_server.serials.codec import canonicalize
-from activation_server.serials.issuing import (
+from tests.conftest import Factory
+from vendor_portal.serials.codec import canonicalize
+from vendor_portal.serials.issuing import (
     COPY_CHUNK,
     SerialBatch,
     UnknownLicenseType,
     issue_serials,
 )
-from tests.conftest import Factory
 
 TERMS = """
 SELECT s.serial, s.activation_limit, s.trial, s.transferable, s.trial_days, s.features, s.used,

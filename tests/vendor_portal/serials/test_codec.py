@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from activation_server.serials.codec import MalformedSerial, canonicalize, generate, is_valid
 from client_sdk.serial import ALPHABET, check_symbol, check_value, compact
+from vendor_portal.serials.codec import MalformedSerial, canonicalize, generate, is_valid
 
 VECTORS = ["01234-56789-ABCDE-FGHJS", "ZZZZZ-ZZZZZ-ZZZZZ-ZZZZK", "7KQ2M-4X9PR-T3VW8-ANC5J"]
 

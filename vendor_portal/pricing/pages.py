@@ -36,7 +36,7 @@ async def _page(request: web.Request, form: Form | None = None, status: int = 20
     tier = next((t for t in price_list.tiers if t.code == price_list.partner_tier), None)
     return render(
         request,
-        "orders/prices.html",
+        "pricing/prices.html",
         {
             "price_list": price_list,
             "currency": price_list.prices[0].currency if price_list.prices else "RUB",

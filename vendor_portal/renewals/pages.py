@@ -85,7 +85,7 @@ async def renewals(request: web.Request) -> web.StreamResponse:
             form.refuse(explain(error))
     return render(
         request,
-        "orders/renewals.html",
+        "renewals/renewals.html",
         {
             "form": form,
             "quote": quote,
