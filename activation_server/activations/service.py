@@ -334,6 +334,9 @@ _MESSAGES = {
 
 
 _NOT_ACTIVATED = Validation(False, "NOT_ACTIVATED", _MESSAGES["NOT_ACTIVATED"])
+_MOVED = Validation(
+    False, "DEACTIVATED", "This activation moved to the machine's changed hardware."
+)
 
 
 def _verdict(state: queries.ActivationState) -> Validation:
@@ -582,8 +585,10 @@ class ActivationService:
         state = await self.activation_states.submit(activation_id)
         if state is None:
             return _NOT_ACTIVATED
-        if state.serial != claims.get("sub") or state.fingerprint != claims.get("fp"):
+        if state.serial != claims.get("sub"):
             return Validation(False, "SIGNATURE_INVALID", _MESSAGES["SIGNATURE_INVALID"])
+        if state.fingerprint != claims.get("fp"):
+            return _MOVED
         return _verdict(state)
 
     async def validate_machine(
@@ -626,9 +631,11 @@ class ActivationService:
         if found is None or signer is None:
             return CheckIn(Validation(False, "NOT_ACTIVATED", _MESSAGES["NOT_ACTIVATED"]))
         state = found.state
-        if state.serial != claims.get("sub") or state.fingerprint != claims.get("fp"):
+        if state.serial != claims.get("sub"):
             return CheckIn(Validation(False, "SIGNATURE_INVALID", _MESSAGES["SIGNATURE_INVALID"]))
-        verdict = _verdict(state)
+        # A license this service signed for another fingerprint than the activation's: tolerant
+        # binding moved the activation to a changed machine, so this one holds it no more.
+        verdict = _MOVED if state.fingerprint != claims.get("fp") else _verdict(state)
         days, grace = found.check_in_days, found.grace_days
         if not verdict.valid:
             refusal = signer.sign(refusal_claims(claims, verdict.code, time.time()))

@@ -300,3 +300,25 @@ async def test_the_near_machine_look_up_keeps_to_the_hash_index_on_a_fresh_table
     assert "activations_serial_idx" not in plan, plan
     assert "activation_components_hashes" in plan, plan
     assert "activations_pkey" in plan, plan
+
+
+async def test_the_license_of_the_old_fingerprint_is_refused_at_check_in(
+    client: TestClient, vendor: Account, factory: Factory
+) -> None:
+    await tolerant_product(client, vendor, tolerance=1)
+    await ok(
+        await client.patch(
+            "/v1/products/ACME", json={"check_in_days": 7, "grace_days": 3}, headers=vendor.headers
+        )
+    )
+    serial = await factory.serial("SP1", product="ACME", vendor_id=vendor.vendor_id)
+    before = await ok(await activate(client, serial, machine("lab")), 201)
+    after = await ok(await activate(client, serial, machine("lab", mac="new")), 200)
+    old = await ok(await client.post("/v1/check-ins", json={"license": before["license"]}))
+    assert (old["valid"], old["code"]) == (False, "DEACTIVATED")
+    assert "refusal" in old and "lease" not in old
+    validation = await ok(await client.post("/v1/validations", json={"license": before["license"]}))
+    assert validation["code"] == "DEACTIVATED"
+    new = await ok(await client.post("/v1/check-ins", json={"license": after["license"]}))
+    assert (new["valid"], new["code"]) == (True, "VALID")
+    assert "lease" in new
