@@ -9,6 +9,7 @@ from activation_server import metrics
 from activation_server.activations.requests import (
     ActivationRequest,
     parse_activation,
+    parse_components,
     parse_fingerprint,
     parse_license,
     parse_offline_activation,
@@ -58,7 +59,10 @@ async def post_validation(request: web.Request) -> web.Response:
                 "Send either 'license', or both 'serial' and 'fingerprint' as strings."
             )
         verdict = await activations.validate_machine(
-            parse_serial(serial), parse_fingerprint(fingerprint), address=client_address(request)
+            parse_serial(serial),
+            parse_fingerprint(fingerprint),
+            address=client_address(request),
+            components=parse_components(body.get("fingerprint_components")),
         )
     else:
         raise InvalidRequest("Send either 'license', or both 'serial' and 'fingerprint'.")

@@ -199,6 +199,7 @@ def schemas() -> dict[str, Schema]:
                 "license": {"type": "string", "maxLength": 8192},
                 "serial": {"type": "string", "maxLength": 64},
                 "fingerprint": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                "fingerprint_components": COMPONENTS,
             },
         },
         "Validation": obj(
