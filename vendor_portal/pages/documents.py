@@ -33,6 +33,7 @@ from vendor_portal.pages.context import (
 from vendor_portal.pages.forms import Form
 from vendor_portal.pages.i18n import current_language, gettext
 from vendor_portal.pages.messages import explain, license_type_name
+from vendor_portal.pages.once import single_submission
 from vendor_portal.pages.orders import order_id
 
 
@@ -233,6 +234,7 @@ async def company(request: web.Request) -> web.StreamResponse:
 
 
 @vendor_required
+@single_submission()
 async def balance(request: web.Request) -> web.StreamResponse:
     pool = request.config_dict[DB_POOL]
     who = actor(request)

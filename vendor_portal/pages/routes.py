@@ -101,6 +101,8 @@ def add_routes(app: web.Application) -> None:
     _form(router, "/serials/group", serials.group_work, "group")
     router.add_get("/serials/{serial}", serials.serial_card, name="serial")
     router.add_get("/serials/{serial}/certificate", serials.certificate, name="certificate")
+    # Before the status actions, whose "{action}" would take "transfers" too.
+    router.add_post("/serials/{serial}/transfers", serials.transfer_grant, name="transfers")
     router.add_post("/serials/{serial}/{action}", serials.serial_status, name="serial_status")
 
     router.add_get("/staff/orders", staff.incoming, name="incoming")
