@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from activation_server.serials.codec import generate
 from client_sdk.offline import encode_request
 from tests.browser.conftest import launched_chromium, send_form
 from tests.browser.test_every_page import AXE, LANGUAGES, SHOTS, WIDTHS, Watcher, _axe, _sign_in
@@ -28,6 +27,7 @@ from tests.conftest import LiveServer, fingerprint, make_settings, running_serve
 from tests.reliability.servers import OwnPostgres
 from vendor_portal import app as portal_app
 from vendor_portal.pages.app import create_pages_app
+from vendor_portal.serials.codec import generate
 
 CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
 FAILING_PAGE = "test-only-failure"

@@ -311,8 +311,12 @@ def test_the_expired_form_refusal_is_a_styled_page(portal_server: LiveServer, br
 
 def test_the_walk_visits_every_page_of_the_portal(tmp_path: Path) -> None:
     """Every address the portal answers GET at is walked by some role, or named as no page."""
+    from aiohttp import web
+
     from tests.conftest import make_settings
+    from vendor_portal.app import _FEATURES
     from vendor_portal.pages.app import create_pages_app
+    from vendor_portal.routing import Routes
 
     seeded = Seeded(
         order_id=1, vendor_id=2, serial="S", product="P", placed_order_id=3, prepayment=4
@@ -322,7 +326,11 @@ def test_the_walk_visits_every_page_of_the_portal(tmp_path: Path) -> None:
         for role in ("vendor", "staff", "guest")
         for path in _pages(role, seeded)
     ]
+    # The pages as the service composes them: every feature adds its own.
     app = create_pages_app(make_settings(tmp_path, "postgresql://unused/none"))
+    routes = Routes(web.Application().router, app.router)
+    for setup in _FEATURES:
+        setup(routes)
     missing = []
     for resource in app.router.resources():
         methods = {route.method for route in resource}

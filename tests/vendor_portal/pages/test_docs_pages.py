@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from tests.vendor_portal.pages.portal import Portal
-from vendor_portal.pages.docs import TEXTS
+from vendor_portal.docs.pages import TEXTS
 
 CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
 FENCE = re.compile(r"^```[a-z]*\n.*?^```", re.MULTILINE | re.DOTALL)
