@@ -11,7 +11,7 @@ import asyncpg
 
 from tests.conftest import fingerprint
 from tests.vendor_portal.helpers import ok, pay, product
-from tests.vendor_portal.test_subscriptions import price_list, subscription_price, top_up
+from tests.vendor_portal.renewals.test_subscriptions import price_list, subscription_price, top_up
 from vendor_portal.renewals.service import MAX_UPLOAD_LINES
 
 
