@@ -255,31 +255,33 @@ def _check_page(page: Any, watcher: Watcher, url: str, path: str, label: str) ->
     return problems
 
 
+# A vendor's walk is some 150 pages with axe-core on each: minutes on a busy machine.
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("role", ["vendor", "staff", "guest"])
 def test_every_page_at_both_widths_in_both_languages(
-    portal_server: LiveServer, browser: Any, role: str
+    portal_server: LiveServer, browser: Any, role: str, language: str
 ) -> None:
     seeded = _seed(portal_server)
     problems: list[str] = []
-    for language in LANGUAGES:
-        for width in WIDTHS:
-            context = browser.new_context(
-                viewport={"width": width, "height": 900},
-                locale="ru-RU" if language == "ru" else "en-US",
-            )
-            # axe-core comes with every page the context opens, before the page's own scripts.
-            context.add_init_script(AXE)
-            try:
-                page = context.new_page()
-                page.set_default_timeout(15_000)
-                if role in seeded.logins:
-                    _sign_in(page, portal_server.url, *seeded.logins[role])
-                watcher = Watcher(page)
-                for path in _pages(role, seeded):
-                    label = f"{role} {language} {width} {path}"
-                    problems.extend(_check_page(page, watcher, portal_server.url, path, label))
-            finally:
-                context.close()
+    for width in WIDTHS:
+        context = browser.new_context(
+            viewport={"width": width, "height": 900},
+            locale="ru-RU" if language == "ru" else "en-US",
+        )
+        # axe-core comes with every page the context opens, before the page's own scripts.
+        context.add_init_script(AXE)
+        try:
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            if role in seeded.logins:
+                _sign_in(page, portal_server.url, *seeded.logins[role])
+            watcher = Watcher(page)
+            for path in _pages(role, seeded):
+                label = f"{role} {language} {width} {path}"
+                problems.extend(_check_page(page, watcher, portal_server.url, path, label))
+        finally:
+            context.close()
     assert not problems, "\n".join(problems)
 
 

@@ -48,7 +48,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATE_DIR = PACKAGE_DIR / "templates"
 STATIC_DIR = PACKAGE_DIR / "static"
 # Part of every static address, so a browser fetches the new files after an upgrade.
-STATIC_VERSION = "4"
+STATIC_VERSION = "5"
 
 
 def template_folders() -> list[Path]:
