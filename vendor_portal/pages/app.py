@@ -48,7 +48,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATE_DIR = PACKAGE_DIR / "templates"
 STATIC_DIR = PACKAGE_DIR / "static"
 # Part of every static address, so a browser fetches the new files after an upgrade.
-STATIC_VERSION = "3"
+STATIC_VERSION = "5"
 
 
 def template_folders() -> list[Path]:
@@ -154,7 +154,7 @@ def _error_page(request: web.Request, status: int, message: str, title: str) -> 
         "message": message,
         "title": title,
         "form": None,
-        "retry": status in _RETRYABLE,
+        "retry": status in _RETRYABLE and _reopens(request),
     }
     try:
         response = aiohttp_jinja2.render_template("error.html", request, context, status=status)
@@ -162,6 +162,15 @@ def _error_page(request: web.Request, status: int, message: str, title: str) -> 
         log.exception("the error page itself failed on %s", request.path)
         return web.Response(text=f"{status} {message}", status=status)
     return response
+
+
+def _reopens(request: web.Request) -> bool:
+    """Whether the address can be opened again as it is (a refused form's address shows the
+    form again; an address only for sending, such as a download, does not)."""
+    if request.method == "GET":
+        return True
+    resource = request.match_info.route.resource
+    return resource is not None and any(route.method == "GET" for route in resource)
 
 
 _HTTP_TITLES = {
@@ -285,7 +294,10 @@ async def _handle(
             return web.Response(status=exc.status, headers=exc.headers)
         return _http_error(request, exc)
     except ApiError as error:
-        return _error_page(request, error.status, messages.explain(error), _title(error.status))
+        response = _error_page(request, error.status, messages.explain(error), _title(error.status))
+        # Retry-After of a limit reached says when to come back, in a page as in the API.
+        response.headers.update(error.headers)
+        return response
     except UNAVAILABLE_ERRORS as exc:
         log.warning("database unavailable on %s %s: %r", request.method, request.path, exc)
         unavailable = ServiceUnavailable()
