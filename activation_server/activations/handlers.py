@@ -13,6 +13,7 @@ from activation_server.activations.requests import (
     checked_license,
     license_token,
     offline_activation_request,
+    parse_components,
     parse_fingerprint,
     parse_serial,
 )
@@ -65,7 +66,10 @@ async def post_validation(request: web.Request, body: ValidationBody) -> web.Res
                 "Send either 'license', or both 'serial' and 'fingerprint' as strings."
             )
         verdict = await activations.validate_machine(
-            parse_serial(serial), parse_fingerprint(fingerprint), address=client_address(request)
+            parse_serial(serial),
+            parse_fingerprint(fingerprint),
+            address=client_address(request),
+            components=parse_components(body.fingerprint_components),
         )
     else:
         raise InvalidRequest("Send either 'license', or both 'serial' and 'fingerprint'.")

@@ -108,6 +108,7 @@ class ValidationBody(msgspec.Struct, kw_only=True):
     license: License | UnsetType = UNSET
     serial: Serial | UnsetType = UNSET
     fingerprint: Fingerprint | UnsetType = UNSET
+    fingerprint_components: Components | None = None
 
 
 class Usage(msgspec.Struct):
