@@ -8,6 +8,13 @@ BEGIN
 END
 $$;
 
+CREATE TABLE public.activation_components (
+    activation_id uuid NOT NULL,
+    components jsonb NOT NULL,
+    changed text[] DEFAULT '{}'::text[] NOT NULL,
+    changed_at timestamp with time zone
+);
+
 CREATE TABLE public.activations (
     id uuid NOT NULL,
     serial text NOT NULL,
@@ -342,6 +349,8 @@ CREATE TABLE public.products (
     check_in_days integer DEFAULT 0 NOT NULL,
     grace_days integer DEFAULT 0 NOT NULL,
     transfer_budget integer,
+    binding_tolerance integer DEFAULT 0 NOT NULL,
+    CONSTRAINT products_binding_tolerance CHECK (((binding_tolerance >= 0) AND (binding_tolerance <= 2))),
     CONSTRAINT products_check_in_days CHECK (((check_in_days >= 0) AND (check_in_days <= 3650))),
     CONSTRAINT products_code_format CHECK ((code ~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$'::text)),
     CONSTRAINT products_grace_days CHECK (((grace_days >= 0) AND (grace_days <= 3650))),
@@ -559,6 +568,9 @@ ALTER TABLE public.vendors ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     CACHE 1
 );
 
+ALTER TABLE ONLY public.activation_components
+    ADD CONSTRAINT activation_components_pkey PRIMARY KEY (activation_id);
+
 ALTER TABLE ONLY public.activations
     ADD CONSTRAINT activations_pkey PRIMARY KEY (id);
 
@@ -685,6 +697,8 @@ ALTER TABLE ONLY public.vendors
 ALTER TABLE ONLY public.vendors
     ADD CONSTRAINT vendors_public_id_key UNIQUE (public_id);
 
+CREATE INDEX activation_components_hashes ON public.activation_components USING gin (components jsonb_path_ops);
+
 CREATE INDEX activations_created_brin ON public.activations USING brin (created_at);
 
 CREATE INDEX activations_deactivated_machine_idx ON public.activations USING btree (fingerprint, serial, created_at) WHERE (deactivated_at IS NOT NULL);
@@ -748,6 +762,9 @@ CREATE INDEX users_vendor_idx ON public.users USING btree (vendor_id);
 CREATE TRIGGER audit_log_append_only BEFORE DELETE OR UPDATE ON public.audit_log FOR EACH ROW EXECUTE FUNCTION public.audit_log_refuse_change();
 
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON public.audit_log FOR EACH STATEMENT EXECUTE FUNCTION public.audit_log_refuse_change();
+
+ALTER TABLE ONLY public.activation_components
+    ADD CONSTRAINT activation_components_activation_id_fkey FOREIGN KEY (activation_id) REFERENCES public.activations(id);
 
 ALTER TABLE ONLY public.activations
     ADD CONSTRAINT activations_serial_fkey FOREIGN KEY (serial) REFERENCES public.serials(serial);

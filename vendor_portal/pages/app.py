@@ -58,7 +58,6 @@ def template_folders() -> list[Path]:
 
 
 SIGNER = web.AppKey("portal_signer", Signer)
-PAGE_SETTINGS = web.AppKey("portal_page_settings", Settings)
 
 # A pasted or uploaded list of 10 000 serials is about 250 KiB.
 FORM_BODY_LIMIT = 1024 * 1024
@@ -95,7 +94,7 @@ async def headers_middleware(request: web.Request, handler: Handler) -> web.Stre
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if request.app[PAGE_SETTINGS].portal.cookie_secure:
+    if request.app[SETTINGS].portal.cookie_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
 
@@ -234,7 +233,7 @@ async def page_middleware(request: web.Request, handler: Handler) -> web.StreamR
         # Forms may carry more than the API's bodies: group work posts lists of serials.
         request = request.clone(client_max_size=FORM_BODY_LIMIT)
     signer = request.app[SIGNER]
-    settings = request.app[PAGE_SETTINGS]
+    settings = request.app[SETTINGS]
     csrf_cookie = request.cookies.get(CSRF_COOKIE)
     fresh_csrf = csrf_cookie is None or len(csrf_cookie) > 128
     if fresh_csrf:
@@ -422,7 +421,6 @@ def create_pages_app(settings: Settings) -> web.Application:
     """The pages' application without addresses: each feature adds its own pages to it."""
     app = web.Application(middlewares=[headers_middleware, page_middleware])
     app[SETTINGS] = settings
-    app[PAGE_SETTINGS] = settings
     app[SIGNER] = Signer(load_secret(settings))
     _environment(app)
     app.router.add_static("/static/", STATIC_DIR, name="static", append_version=False)
