@@ -115,7 +115,8 @@ def send_form(page: Any, action: str, fields: dict[str, str]) -> None:
             form.append(input);
         }
         document.body.append(form);
-        form.submit();
+        // After this script returns: the navigation must not cut the evaluation short.
+        setTimeout(() => form.submit(), 0);
     }""",
         [action, fields],
     )
