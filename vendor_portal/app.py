@@ -24,6 +24,7 @@ from vendor_portal.balances import handlers as balances
 from vendor_portal.documents import handlers as documents
 from vendor_portal.idempotency.handlers import idempotent
 from vendor_portal.keys import handlers as keys
+from vendor_portal.licensee import handlers as licensee
 from vendor_portal.mail import notices, sender
 from vendor_portal.mail.sender import Mailer
 from vendor_portal.openapi import handlers as openapi
@@ -154,6 +155,8 @@ def add_api_routes(router: web.UrlDispatcher) -> None:
     add("POST", "/v1/serials/{serial}/block", serials.post_block)
     add("POST", "/v1/serials/{serial}/unblock", serials.post_unblock)
     add("POST", "/v1/serials/{serial}/transfer-grants", serials.post_transfer_grant)
+    add("GET", "/v1/serials/{serial}/licensee", licensee.get_licensee)
+    add("PUT", "/v1/serials/{serial}/licensee", licensee.put_licensee)
     add("POST", "/v1/serials/{serial}/features", serials.post_serial_features)
     add("POST", "/v1/orders/{order_id}/features", serials.post_order_features)
     add("POST", "/v1/activations/{activation_id}/release", serials.post_release)

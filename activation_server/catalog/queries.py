@@ -11,12 +11,12 @@ INSERT_VENDOR = "INSERT INTO vendors (name) VALUES ($1) RETURNING id"
 INSERT_PRODUCT = """
 INSERT INTO products (vendor_id, code, name, features) VALUES ($1, $2, $3, $4)
 RETURNING id, vendor_id, code, name, features, created_at,
-       check_in_days, grace_days, transfer_budget
+       check_in_days, grace_days, transfer_budget, self_service
 """
 # Codes are unique per vendor: with no vendor named, every vendor's product of that code.
 SELECT_PRODUCTS_BY_CODE = """
 SELECT id, vendor_id, code, name, features, created_at,
-       check_in_days, grace_days, transfer_budget FROM products
+       check_in_days, grace_days, transfer_budget, self_service FROM products
 WHERE code = $1 AND ($2::bigint IS NULL OR vendor_id = $2)
 ORDER BY id
 """
@@ -35,6 +35,8 @@ class Product:
     grace_days: int = 0
     # Machines a serial may free (deactivations and releases) per 365 days; None: no limit.
     transfer_budget: int | None = None
+    # Whether the serials' licensees may sign in to the self-service pages.
+    self_service: bool = True
 
 
 async def insert_vendor(connection: asyncpg.Connection, name: str) -> int:

@@ -176,15 +176,9 @@ async def _json_routes(
         "{key_id}": str(key["id"]),
         "{code}": "ACME",
         "{license_type}": "SP1",
-<<<<<<< HEAD
         "{serial}": serial,
         "{activation_id}": machine["activation_id"],
         "{number}": str(prepayment["number"]),
-=======
-        # The body is read before the invoice is looked up, so any well-formed number will do.
-        "{number}": "1",
-        "{serial}": await factory.serial("SP1", product="ACME"),
->>>>>>> main
     }
     found = []
     for resource in app.router.resources():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from vendor_portal.licensee import pages as licensee
 from vendor_portal.pages import (
     account,
     auth,
@@ -101,6 +102,8 @@ def add_routes(app: web.Application) -> None:
     _form(router, "/serials/group", serials.group_work, "group")
     router.add_get("/serials/{serial}", serials.serial_card, name="serial")
     router.add_get("/serials/{serial}/certificate", serials.certificate, name="certificate")
+    # Before the serial's actions, whose "{action}" would take "licensee" too.
+    router.add_post("/serials/{serial}/licensee", licensee.vendor_email, name="licensee_email")
     router.add_post("/serials/{serial}/{action}", serials.serial_status, name="serial_status")
 
     router.add_get("/staff/orders", staff.incoming, name="incoming")
@@ -110,6 +113,8 @@ def add_routes(app: web.Application) -> None:
     router.add_post(
         r"/staff/vendors/{vendor_id:[0-9]+}/discount", staff.vendor_discount, name="discount"
     )
+
+    licensee.add_routes(router)
 
     _form(router, "/activate", offline.offline_activation, "offline")
     router.add_post("/activate/license", offline.offline_license_download, name="offline_license")

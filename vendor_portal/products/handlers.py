@@ -62,10 +62,14 @@ async def patch_product(request: web.Request) -> web.Response:
     check_in_days = parsing.integer(body, "check_in_days", required=False, maximum=MAX_DAYS)
     grace_days = parsing.integer(body, "grace_days", required=False, maximum=MAX_DAYS)
     transfer_budget = parsing.integer(body, "transfer_budget", required=False, maximum=100_000)
-    if all(value is None for value in (name, features, check_in_days, grace_days, transfer_budget)):
+    self_service = body.get("self_service")
+    if self_service is not None and not isinstance(self_service, bool):
+        raise InvalidRequest("The field 'self_service' must be true or false.")
+    changes = (name, features, check_in_days, grace_days, transfer_budget, self_service)
+    if all(value is None for value in changes):
         raise InvalidRequest(
-            "Send 'name', 'features', 'check_in_days', 'grace_days' or 'transfer_budget' (any of "
-            "them) to change."
+            "Send 'name', 'features', 'check_in_days', 'grace_days', 'transfer_budget' or "
+            "'self_service' (any of them) to change."
         )
     product = await service.update_product(
         request.app[DB_POOL],
@@ -77,5 +81,6 @@ async def patch_product(request: web.Request) -> web.Response:
         check_in_days=check_in_days,
         grace_days=grace_days,
         transfer_budget=transfer_budget,
+        self_service=self_service,
     )
     return web.json_response(product_json(product))

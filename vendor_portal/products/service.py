@@ -27,6 +27,7 @@ def product_json(product: Product) -> dict[str, Any]:
         "check_in_days": product.check_in_days,
         "grace_days": product.grace_days,
         "transfer_budget": product.transfer_budget,
+        "self_service": product.self_service,
     }
 
 
@@ -111,14 +112,23 @@ async def update_product(
     check_in_days: int | None = None,
     grace_days: int | None = None,
     transfer_budget: int | None = None,
+    self_service: bool | None = None,
 ) -> Product:
-    """Renames a product, replaces its features or sets its check-in policy. Serials issued
+    """Renames a product, replaces its features, sets its check-in policy or turns licensee
+    self-service on or off. Serials issued
     already keep their features: a license once sold is not narrowed behind the customer's
     back. A new policy reaches each machine with its next license (activation or check-in)."""
     async with pool.acquire() as connection, connection.transaction():
         product = await visible_product(connection, actor, code, vendor_id)
         updated = await queries.update_product(
-            connection, product.id, name, features, check_in_days, grace_days, transfer_budget
+            connection,
+            product.id,
+            name,
+            features,
+            check_in_days,
+            grace_days,
+            transfer_budget,
+            self_service,
         )
         await audit.record(
             connection,
@@ -133,6 +143,7 @@ async def update_product(
                 "check_in_days": check_in_days,
                 "grace_days": grace_days,
                 "transfer_budget": transfer_budget,
+                "self_service": self_service,
             },
         )
     return updated
