@@ -19,7 +19,7 @@ from aiohttp.test_utils import TestClient
 from activation_server.appkeys import DB_POOL
 from activation_server.settings import Settings
 from client_sdk.store import Store
-from tests.conftest import Account, Factory, SmtpServer, fingerprint, make_account
+from tests.conftest import PASSWORD, Account, Factory, SmtpServer, fingerprint, make_account
 from tests.vendor_portal.helpers import ok
 from tests.vendor_portal.pages.portal import Portal
 from vendor_portal.licensee.service import (
@@ -437,3 +437,41 @@ async def test_the_vendor_records_and_removes_the_address_of_its_own_serials_onl
     await _record(client, seller, serial, CUSTOMER)
     assert (await _record(client, seller, serial, None))["email"] is None
     assert (await ok(await client.get(path, headers=seller.headers)))["email"] is None
+
+
+async def test_the_portal_records_the_address_and_turns_self_service_off_and_on(
+    mail_client: TestClient, mail_pool: asyncpg.Pool, seller: Account, rival: Account
+) -> None:
+    client = mail_client
+    factory = Factory(mail_pool)
+    await _product(client, seller, "SELF")
+    serial = await factory.serial("SP1", product="SELF", vendor_id=seller.vendor_id)
+    foreign = await factory.serial("SP1", product="SELF", vendor_id=rival.vendor_id)
+    portal = Portal(client)
+    await portal.login(seller.email, PASSWORD)
+    card = await portal.get(f"/portal/serials/{serial}")
+    assert 'name="licensee_email"' in card and 'value=""' in card
+
+    await portal.post(f"/portal/serials/{serial}/licensee", {"licensee_email": "not an address"})
+    assert "Enter an e-mail address" in portal.last
+    path = f"/v1/serials/{serial}/licensee"
+    assert (await ok(await client.get(path, headers=seller.headers)))["email"] is None
+    await portal.post(f"/portal/serials/{serial}/licensee", {"licensee_email": CUSTOMER})
+    assert f'value="{CUSTOMER}"' in portal.last
+    assert (await ok(await client.get(path, headers=seller.headers)))["email"] == CUSTOMER
+    await portal.post(f"/portal/serials/{serial}/licensee", {"licensee_email": ""})
+    assert (await ok(await client.get(path, headers=seller.headers)))["email"] is None
+    await portal.post(
+        f"/portal/serials/{foreign}/licensee", {"licensee_email": CUSTOMER}, status=404
+    )
+
+    edit = await portal.get("/portal/products/SELF/edit")
+    assert 'name="self_service" value="on" checked' in edit
+    await portal.post("/portal/products/SELF/edit", {"name": "Self CAD", "features": ""})
+    product = await ok(await client.get("/v1/products/SELF", headers=seller.headers))
+    assert product["self_service"] is False
+    await portal.post(
+        "/portal/products/SELF/edit", {"name": "Self CAD", "features": "", "self_service": "on"}
+    )
+    product = await ok(await client.get("/v1/products/SELF", headers=seller.headers))
+    assert product["self_service"] is True

@@ -4,11 +4,11 @@ the serial's machines and transfer budget as its licensee sees them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 import asyncpg
+
+from vendor_portal.serials.queries import MACHINES_FROM, MachineRow
 
 SELECT_SERIAL = """
 SELECT s.serial, p.vendor_id, p.code AS product, p.name AS product_name, p.self_service,
@@ -58,12 +58,13 @@ UPDATE licensee_sessions SET ended_at = now() WHERE token_hash = $1 AND ended_at
 """
 
 # The serial's live machines, first activated first.
-SELECT_MACHINES = """
-SELECT a.id, a.fingerprint, a.client, a.created_at, a.last_seen_at, c.last_at AS last_check_in_at
-FROM activations a LEFT JOIN check_ins c ON c.activation_id = a.id
+SELECT_MACHINES = (
+    MACHINES_FROM
+    + """
 WHERE a.serial = $1 AND a.deactivated_at IS NULL
 ORDER BY a.created_at, a.id
 """
+)
 SELECT_ACTIVATION_SERIAL = "SELECT serial FROM activations WHERE id = $1"
 # What the deactivation counts (activations.queries.DEACTIVATE) to allow or refuse a transfer.
 SELECT_BUDGET = """
@@ -93,21 +94,6 @@ class LicenseeSerial:
 class LicenseeSession:
     serial: str
     via: str
-
-
-@dataclass(frozen=True)
-class Machine:
-    id: UUID
-    fingerprint: str
-    client: dict[str, Any]
-    created_at: datetime
-    last_seen_at: datetime
-    last_check_in_at: datetime | None
-
-    @property
-    def host(self) -> str | None:
-        name = self.client.get("hostname") or self.client.get("host")
-        return str(name) if name else None
 
 
 @dataclass(frozen=True)
@@ -184,8 +170,8 @@ async def end_session(connection: asyncpg.Connection, token_hash: bytes) -> None
     await connection.execute(END_SESSION, token_hash)
 
 
-async def machines(connection: asyncpg.Connection, value: str) -> list[Machine]:
-    return [Machine(**dict(row)) for row in await connection.fetch(SELECT_MACHINES, value)]
+async def machines(connection: asyncpg.Connection, value: str) -> list[MachineRow]:
+    return [MachineRow(**dict(row)) for row in await connection.fetch(SELECT_MACHINES, value)]
 
 
 async def activation_serial(connection: asyncpg.Connection, activation_id: UUID) -> str | None:

@@ -30,9 +30,10 @@ from vendor_portal.appkeys import Portal
 from vendor_portal.audit import queries as audit
 from vendor_portal.errors import LicenseNotAccepted, SelfServiceOff, SignInCodeInvalid
 from vendor_portal.licensee import queries
-from vendor_portal.licensee.queries import Budget, LicenseeSerial, Machine
+from vendor_portal.licensee.queries import Budget, LicenseeSerial
 from vendor_portal.mail import outbox
 from vendor_portal.pages import i18n
+from vendor_portal.serials.queries import MachineRow
 
 CODE_DIGITS = 8
 CODE_SECONDS = 10 * 60
@@ -74,6 +75,11 @@ async def _count(
             await portal.login_limiter.attempt(connection, list(limits), limits)
         except RateLimited as exc:
             raise RateLimited(exc.retry_after, message.format(seconds=exc.retry_after)) from None
+
+
+def _licensee(found: LicenseeSerial, address: str | None) -> Actor:
+    """How the audit log names a licensee: by the serial, the one thing they proved."""
+    return Actor(None, f"licensee:{found.serial}", "licensee", found.vendor_id, address)
 
 
 # --- what the vendor sets -----------------------------------------------------------------------
@@ -151,7 +157,7 @@ async def request_code(
         await queries.new_code(connection, serial, _code_hash(serial, code), CODE_SECONDS)
         await audit.record(
             connection,
-            Actor(None, f"licensee:{serial}", "licensee", found.vendor_id, address),
+            _licensee(found, address),
             "licensee.code_sent",
             vendor_id=found.vendor_id,
             subject=f"serial:{serial}",
@@ -185,7 +191,7 @@ async def _open_session(
     )
     await audit.record(
         connection,
-        Actor(None, f"licensee:{found.serial}", "licensee", found.vendor_id, address),
+        _licensee(found, address),
         "licensee.signed_in",
         vendor_id=found.vendor_id,
         subject=f"serial:{found.serial}",
@@ -305,7 +311,7 @@ async def sign_out(pool: asyncpg.Pool, token: str | None) -> None:
 @dataclass(frozen=True)
 class Overview:
     serial: LicenseeSerial
-    machines: list[Machine]
+    machines: list[MachineRow]
     budget: Budget
 
 

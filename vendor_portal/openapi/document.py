@@ -347,6 +347,7 @@ def schemas() -> dict[str, Schema]:
                 "check_in_days": {"type": "integer", "minimum": 0, "maximum": 3650},
                 "grace_days": {"type": "integer", "minimum": 0, "maximum": 3650},
                 "transfer_budget": {"type": ["integer", "null"], "minimum": 0},
+                "self_service": {"type": "boolean"},
             },
         ),
         "ProductCreate": obj(
@@ -368,6 +369,8 @@ def schemas() -> dict[str, Schema]:
                 "grace_days": {"type": "integer", "minimum": 0, "maximum": 3650},
                 # Deactivations and releases per serial per 365 days (409 past it).
                 "transfer_budget": {"type": "integer", "minimum": 0, "maximum": 100000},
+                # Whether the serials' licensees may use the self-service pages (default on).
+                "self_service": {"type": "boolean"},
             },
         },
         "PriceList": obj(
@@ -1327,6 +1330,30 @@ def paths() -> dict[str, Any]:
             errors=(400, 401, 403, 404),
             params=[SERIAL],
         )
+    }
+    licensee = obj(
+        ["serial", "email"],
+        {"serial": {"type": "string"}, "email": {"type": ["string", "null"], "format": "email"}},
+    )
+    p["/v1/serials/{serial}/licensee"] = {
+        "get": operation(
+            "The e-mail address of a serial's licensee (for self-service sign-in)",
+            "serials",
+            (200, licensee),
+            params=[SERIAL],
+        ),
+        "put": operation(
+            "Record the licensee's e-mail address of a serial (null removes it): the licensee "
+            "signs in to the self-service pages with a code mailed there",
+            "serials",
+            (200, licensee),
+            body=obj(
+                ["email"],
+                {"email": {"type": ["string", "null"], "format": "email", "maxLength": 254}},
+            ),
+            errors=(400, 401, 404),
+            params=[SERIAL],
+        ),
     }
     features_body = obj(["features"], {"features": FEATURES})
     p["/v1/serials/{serial}/features"] = {

@@ -101,7 +101,13 @@ async def product_edit(request: web.Request) -> web.StreamResponse:
     code = request.match_info["code"][:64]
     vendor_id = parsing.optional_query_int(request.query, "vendor_id")
     product = await products.get_product(pool, actor(request), code, vendor_id)
-    form = Form.of({"name": product.name, "features": " ".join(product.features)})
+    form = Form.of(
+        {
+            "name": product.name,
+            "features": " ".join(product.features),
+            "self_service": "on" if product.self_service else "",
+        }
+    )
     if request.method == "POST":
         form = await Form.read(request)
         name = form.text("name", max_length=200)
@@ -115,6 +121,8 @@ async def product_edit(request: web.Request) -> web.StreamResponse:
                     name=name,
                     features=features,
                     vendor_id=product.vendor_id,
+                    # An unticked box is not sent at all.
+                    self_service=bool(form["self_service"]),
                 )
             except ProductNotFound:
                 raise
