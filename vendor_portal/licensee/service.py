@@ -165,7 +165,8 @@ async def request_code(
         await outbox.enqueue(
             connection,
             recipient=found.email,
-            subject=i18n.gettext("Your sign-in code: %(code)s", code=code),
+            # The subject is logged and kept after the body is blanked: no code in it.
+            subject=i18n.gettext("Your sign-in code for %(serial)s", serial=serial),
             text=i18n.gettext(
                 "Somebody (hopefully you) asked to sign in to the self-service pages with the "
                 "serial number %(serial)s (%(product)s).\n\nSign-in code (valid for %(minutes)s "
