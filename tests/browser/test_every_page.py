@@ -113,7 +113,7 @@ def _pages(role: str, seeded: Seeded) -> list[str]:
             "profile",
             "docs",
         ]
-    return ["login", "signup", "password-forgotten", *common]
+    return ["login", "signup", "password-forgotten", "licensee/", "licensee/sign-in", *common]
 
 
 SERIOUS_VIOLATIONS = """async () => {
@@ -252,3 +252,59 @@ def test_the_expired_form_refusal_is_a_styled_page(portal_server: LiveServer, br
         finally:
             context.close()
     assert not problems, problems
+
+
+def _activate(server: LiveServer, serial: str, host: str) -> str:
+    """Activates a machine through the API; its license."""
+    body = json.dumps(
+        {"serial": serial, "fingerprint": fingerprint(host), "client": {"hostname": host}}
+    ).encode()
+    request = urllib.request.Request(
+        server.url + "/v1/activations", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return str(json.load(response)["license"])
+
+
+def test_the_licensee_pages_at_both_widths_in_both_languages(
+    portal_server: LiveServer, browser: Any
+) -> None:
+    """The licensee signed in (with the pasted license), the machines page and its release, and
+    the code request's answer."""
+    seeded = _seed(portal_server)
+    problems: list[str] = []
+    for language in LANGUAGES:
+        for width in WIDTHS:
+            label = f"licensee {language} {width}"
+            license_text = _activate(portal_server, seeded.serial, f"{language}-{width}-spare")
+            context = browser.new_context(
+                viewport={"width": width, "height": 900},
+                locale="ru-RU" if language == "ru" else "en-US",
+            )
+            context.add_init_script(AXE)
+            try:
+                page = context.new_page()
+                page.set_default_timeout(15_000)
+                watcher = Watcher(page)
+                problems.extend(_check_page(page, watcher, portal_server.url, "licensee/", label))
+                page.fill("textarea[name=license]", license_text)
+                page.locator("[data-test=license-sign-in]").click()
+                page.wait_for_url("**/portal/licensee/machines")
+                problems.extend(
+                    _check_page(page, watcher, portal_server.url, "licensee/machines", label)
+                )
+                assert "design-pc-7" in page.content()
+                rows = page.locator("tr[data-activation]").count()
+                page.locator(f"tr:has-text('{language}-{width}-spare') [data-test=release]").click()
+                page.wait_for_load_state("load")
+                assert page.locator("tr[data-activation]").count() == rows - 1
+                problems.extend(f"{label} released: axe {v}" for v in _axe(page))
+                page.locator("form[action$='licensee/sign-out'] button").click()
+                page.wait_for_url("**/portal/licensee/")
+                page.fill("input[name=serial]", seeded.serial)
+                page.locator("[data-test=send-code]").click()
+                page.wait_for_selector("[data-test=code-sent]")
+                problems.extend(f"{label} code sent: axe {v}" for v in _axe(page))
+            finally:
+                context.close()
+    assert not problems, "\n".join(problems)
