@@ -200,6 +200,19 @@ def _check_page(page: Any, watcher: Watcher, url: str, path: str, label: str) ->
     return problems
 
 
+def _tab(browser: Any, language: str, width: int) -> tuple[Any, Any]:
+    """A browser context of that language and width, and a tab of it."""
+    context = browser.new_context(
+        viewport={"width": width, "height": 900},
+        locale="ru-RU" if language == "ru" else "en-US",
+    )
+    # axe-core comes with every page the context opens, before the page's own scripts.
+    context.add_init_script(AXE)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return context, page
+
+
 @pytest.mark.parametrize("role", ["vendor", "staff", "guest"])
 def test_every_page_at_both_widths_in_both_languages(
     portal_server: LiveServer, browser: Any, role: str
@@ -208,15 +221,8 @@ def test_every_page_at_both_widths_in_both_languages(
     problems: list[str] = []
     for language in LANGUAGES:
         for width in WIDTHS:
-            context = browser.new_context(
-                viewport={"width": width, "height": 900},
-                locale="ru-RU" if language == "ru" else "en-US",
-            )
-            # axe-core comes with every page the context opens, before the page's own scripts.
-            context.add_init_script(AXE)
+            context, page = _tab(browser, language, width)
             try:
-                page = context.new_page()
-                page.set_default_timeout(15_000)
                 if role in seeded.logins:
                     _sign_in(page, portal_server.url, *seeded.logins[role])
                 watcher = Watcher(page)
@@ -277,14 +283,8 @@ def test_the_licensee_pages_at_both_widths_in_both_languages(
         for width in WIDTHS:
             label = f"licensee {language} {width}"
             license_text = _activate(portal_server, seeded.serial, f"{language}-{width}-spare")
-            context = browser.new_context(
-                viewport={"width": width, "height": 900},
-                locale="ru-RU" if language == "ru" else "en-US",
-            )
-            context.add_init_script(AXE)
+            context, page = _tab(browser, language, width)
             try:
-                page = context.new_page()
-                page.set_default_timeout(15_000)
                 watcher = Watcher(page)
                 problems.extend(_check_page(page, watcher, portal_server.url, "licensee/", label))
                 page.fill("textarea[name=license]", license_text)
