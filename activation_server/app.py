@@ -1,8 +1,9 @@
-"""``create_app(settings)``: the activation API as an aiohttp application.
+"""``create_app(settings)``: the application's substrate; ``add_activation_routes``: the
+activation API.
 
 Resources are opened and closed by one ``cleanup_ctx`` generator each: the database (embedded
-or external, migrated on start), the signing keys (reloaded when another process rotates them)
-and the failed-attempt limiter.
+or external, migrated on start) and the activation service (signing keys, failed-attempt
+limiter, batchers).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from aiohttp import web
 
 from activation_server import health, metrics
 from activation_server.activations import handlers as activation_handlers
-from activation_server.appkeys import DB_POOL, FAILURE_LIMITER, KEYRING, SETTINGS
+from activation_server.activations.service import ActivationService
+from activation_server.appkeys import ACTIVATIONS, DB_POOL, SETTINGS
 from activation_server.db.embedded import embedded_database_url
 from activation_server.db.migrate import migrate
 from activation_server.db.pool import UNAVAILABLE_ERRORS, create_pool
@@ -57,7 +59,10 @@ async def _every(seconds: float, job: object) -> None:
             log.warning("background job skipped, database unavailable: %r", exc)
 
 
-async def _keyring(app: web.Application) -> AsyncIterator[None]:
+async def _activation_service(app: web.Application) -> AsyncIterator[None]:
+    """The activation service with its signing keys (reloaded when another process rotates
+    them), its failed-attempt limiter (whose expired counters are swept now and then) and its
+    batchers."""
     settings = app[SETTINGS]
     pool = app[DB_POOL]
     async with pool.acquire() as connection:
@@ -65,58 +70,60 @@ async def _keyring(app: web.Application) -> AsyncIterator[None]:
             connection, settings.data_dir / "keys", settings.key_passphrase
         )
     keyring.check()
-    app[KEYRING] = keyring
+    limiter = FailureLimiter(
+        "activation", settings.rate_limit_failures, settings.rate_limit_window_seconds
+    )
+    service = ActivationService(pool, keyring, limiter, issuer=settings.issuer)
+    app[ACTIVATIONS] = service
 
     async def refresh() -> None:
         async with pool.acquire() as connection:
             if await keyring.refresh(connection):
                 log.info("signing key rotated: %d keys published", len(keyring.rows))
 
-    task = asyncio.create_task(_every(KEY_REFRESH_SECONDS, refresh))
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-
-
-async def _limiter(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
-    limiter = FailureLimiter(
-        "activation", settings.rate_limit_failures, settings.rate_limit_window_seconds
-    )
-    app[FAILURE_LIMITER] = limiter
-    pool = app[DB_POOL]
-
-    async def cleanup() -> None:
+    async def sweep() -> None:
         async with pool.acquire() as connection:
             # The longest window of any limiter sharing the table (sign-ins count for longer).
             await delete_expired(
                 connection,
-                max(settings.rate_limit_window_seconds, settings.login_rate_window_seconds),
+                max(settings.rate_limit_window_seconds, settings.portal.login_rate_window_seconds),
             )
 
-    task = asyncio.create_task(_every(LIMITER_CLEANUP_SECONDS, cleanup))
+    tasks = [
+        asyncio.create_task(_every(KEY_REFRESH_SECONDS, refresh)),
+        asyncio.create_task(_every(LIMITER_CLEANUP_SECONDS, sweep)),
+    ]
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    service.close()
 
 
 def create_app(settings: Settings) -> web.Application:
+    """The substrate every surface shares: settings, the error middleware, the database, the
+    activation service, and the health and metrics endpoints. The surfaces add their routes
+    (see :mod:`activation_server.composition`)."""
     app = web.Application(
         middlewares=[api_middleware],
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings
-    app.cleanup_ctx.extend([metrics.publish_periodically, _database, _keyring, _limiter])
-    app.router.add_post("/v1/activations", activation_handlers.post_activation)
-    app.router.add_post("/v1/validations", activation_handlers.post_validation)
-    app.router.add_post("/v1/deactivations", activation_handlers.post_deactivation)
-    app.router.add_post("/v1/check-ins", activation_handlers.post_check_in)
-    app.router.add_post("/v1/offline-activations", activation_handlers.post_offline_activation)
-    app.router.add_get("/v1/keys", key_handlers.get_keys)
-    app.router.add_get("/v1/vendors/{public_id}/keys", key_handlers.get_vendor_keys)
+    app.cleanup_ctx.extend([metrics.publish_periodically, _database, _activation_service])
     app.router.add_get("/healthz", health.get_healthz)
     app.router.add_get("/readyz", health.get_readyz)
     app.router.add_get("/metrics", metrics.get_metrics)
     return app
+
+
+def add_activation_routes(router: web.UrlDispatcher) -> None:
+    """The activation API: what protected applications call."""
+    router.add_post("/v1/activations", activation_handlers.post_activation)
+    router.add_post("/v1/validations", activation_handlers.post_validation)
+    router.add_post("/v1/deactivations", activation_handlers.post_deactivation)
+    router.add_post("/v1/check-ins", activation_handlers.post_check_in)
+    router.add_post("/v1/offline-activations", activation_handlers.post_offline_activation)
+    router.add_get("/v1/keys", key_handlers.get_keys)
+    router.add_get("/v1/vendors/{public_id}/keys", key_handlers.get_vendor_keys)

@@ -23,6 +23,7 @@ def default_data_dir(env: Mapping[str, str]) -> Path:
 
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+SURFACES = ("all", "api", "portal")
 
 
 @functools.cache
@@ -39,16 +40,11 @@ def parse_networks(text: str, name: str) -> tuple[Network, ...]:
 
 
 @dataclass(frozen=True)
-class Settings:
-    data_dir: Path
-    database_url: str | None = None
-    host: str = "127.0.0.1"
-    port: int = 8080
-    workers: int = 1
-    # Public base URL, used in printed links and e-mails.
-    public_url: str | None = None
-    issuer: str = "activation-server"
-    key_passphrase: str | None = field(default=None, repr=False)
+class PortalSettings:
+    """The vendor portal's section: its pages, mail, accounts and documents. Read by
+    :meth:`Settings.from_env` from the same ``ACTIVATION_*`` variables; the activation API
+    needs none of it."""
+
     # Secret for vendor session tokens; generated into the data dir when not given.
     secret_key: str | None = field(default=None, repr=False)
     smtp_url: str | None = field(default=None, repr=False)
@@ -57,7 +53,6 @@ class Settings:
     # hour), and between looks at the outbox for new mail.
     mail_retry_seconds: float = 30.0
     mail_poll_seconds: float = 1.0
-    trial_days: int = 30
     # Taken off a renewal's list price while the current subscription or term still runs, on
     # top of the partner's discount.
     early_renewal_percent: int = 20
@@ -75,6 +70,42 @@ class Settings:
     seller_bank_code: str = ""
     seller_bank_account: str = ""
     seller_correspondent_account: str = ""
+    # Failed sign-ins (and reset mails) per account from one address, per window, before 429.
+    login_rate_limit: int = 10
+    login_rate_window_seconds: int = 900
+    # Failed sign-ins from one address over all accounts (one machine trying many accounts).
+    login_address_rate_limit: int = 30
+    # Failed sign-ins to one account from all addresses (a botnet guessing one password). A
+    # browser the account has signed in from before is not held by it, so strangers cannot
+    # lock the owner out.
+    login_account_rate_limit: int = 100
+    # Vendor API session tokens (JWT) live this many seconds.
+    access_token_seconds: int = 900
+    # Argon2id cost of stored passwords (RFC 9106's second recommendation); tests lower it.
+    password_time_cost: int = 3
+    password_memory_kib: int = 65536
+    password_parallelism: int = 4
+    cookie_secure: bool = True
+
+
+_PORTAL_FIELDS = frozenset(item.name for item in fields(PortalSettings))
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 1
+    # What this process serves (activation-server serve --only): "all", "api" (the activation
+    # API) or "portal" (the vendor API and the portal's pages).
+    surface: str = "all"
+    # Public base URL, used in printed links and e-mails.
+    public_url: str | None = None
+    issuer: str = "activation-server"
+    key_passphrase: str | None = field(default=None, repr=False)
+    trial_days: int = 30
     pool_min_size: int = 2
     pool_max_size: int = 10
     # Seconds: how long a request may wait for the database before answering 503.
@@ -91,21 +122,6 @@ class Settings:
     # Failed activations (unknown serials) per address and window before 429.
     rate_limit_failures: int = 30
     rate_limit_window_seconds: int = 60
-    # Failed sign-ins (and reset mails) per account from one address, per window, before 429.
-    login_rate_limit: int = 10
-    login_rate_window_seconds: int = 900
-    # Failed sign-ins from one address over all accounts (one machine trying many accounts).
-    login_address_rate_limit: int = 30
-    # Failed sign-ins to one account from all addresses (a botnet guessing one password). A
-    # browser the account has signed in from before is not held by it, so strangers cannot
-    # lock the owner out.
-    login_account_rate_limit: int = 100
-    # Vendor API session tokens (JWT) live this many seconds.
-    access_token_seconds: int = 900
-    # Argon2id cost of stored passwords (RFC 9106's second recommendation); tests lower it.
-    password_time_cost: int = 3
-    password_memory_kib: int = 65536
-    password_parallelism: int = 4
     # Behind reverse proxies: how many of them append to X-Forwarded-For (the client address is
     # the one that many entries from the right), and/or which networks they connect from
     # (entries from the right are skipped while they are proxies). ``trust_forwarded_for`` is
@@ -120,7 +136,6 @@ class Settings:
     # the migration lock is a session's, so there ``activation-server migrate`` runs on a
     # direct URL before the servers start.
     migrate_on_start: bool = True
-    cookie_secure: bool = True
     log_level: str = "INFO"
     # One JSON line per request on standard output (request id, method, route, status, time).
     access_log: bool = True
@@ -129,11 +144,24 @@ class Settings:
     # Unset, the page is open to anyone who reaches the port.
     metrics_networks: str | None = None
     metrics_token: str | None = field(default=None, repr=False)
+    portal: PortalSettings = field(default_factory=PortalSettings)
 
     def __post_init__(self) -> None:
         # Refuse bad values at start-up, not at the first request that needs them.
+        if self.surface not in SURFACES:
+            raise ConfigError(
+                f"ACTIVATION_SURFACE={self.surface!r} is not one of {', '.join(SURFACES)}"
+            )
         self.metrics_allowed_networks  # noqa: B018
         self.trusted_proxy_networks  # noqa: B018
+
+    @property
+    def serves_api(self) -> bool:
+        return self.surface in ("all", "api")
+
+    @property
+    def serves_portal(self) -> bool:
+        return self.surface in ("all", "portal")
 
     @property
     def metrics_allowed_networks(self) -> tuple[Network, ...] | None:
@@ -152,14 +180,25 @@ class Settings:
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
         return f"http://{host}:{self.port}"
 
+    @classmethod
+    def of(cls, **values: object) -> Settings:
+        """Settings from the names of both sections, as the environment spells them."""
+        portal = {name: values.pop(name) for name in list(values) if name in _PORTAL_FIELDS}
+        return cls(**values, portal=PortalSettings(**portal))  # type: ignore[arg-type]
+
     def with_overrides(self, **changes: object) -> Settings:
+        portal = {name: changes.pop(name) for name in list(changes) if name in _PORTAL_FIELDS}
+        if portal:
+            changes["portal"] = replace(self.portal, **portal)  # type: ignore[arg-type]
         return replace(self, **changes)  # type: ignore[arg-type]
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         values: dict[str, object] = {}
-        for item in fields(cls):
+        for item in (*fields(cls), *fields(PortalSettings)):
+            if item.name == "portal":
+                continue
             raw = env.get("ACTIVATION_" + item.name.upper())
             if raw is None or raw == "":
                 continue
@@ -169,7 +208,7 @@ class Settings:
         passphrase_file = env.get("ACTIVATION_KEY_PASSPHRASE_FILE")
         if passphrase_file and "key_passphrase" not in values:
             values["key_passphrase"] = Path(passphrase_file).read_text().strip()
-        return cls(**values)  # type: ignore[arg-type]
+        return cls.of(**values)
 
 
 def _convert(name: str, annotation: object, raw: str) -> object:

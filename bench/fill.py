@@ -24,9 +24,8 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 
 from activation_server.db.migrate import migrate
-from activation_server.serials.queries import SERIAL_COLUMNS
 from bench import procstat
-from bench.seed import _product, _serial_record, new_serials
+from bench.seed import _product, issue
 
 if TYPE_CHECKING:
     from bench.run import Harness
@@ -59,11 +58,10 @@ async def fresh_database(url: str, limit: int) -> str:
     try:
         await migrate(connection)
         product = await _product(connection)
-        serial = new_serials(1)[0]
-        record = list(_serial_record(serial, product, "TRIAL100K", 0))
-        record[SERIAL_COLUMNS.index("activation_limit")] = limit
-        await connection.copy_records_to_table(
-            "serials", records=[tuple(record)], columns=(*SERIAL_COLUMNS, "used")
+        [serial] = await issue(connection, product, "TRIAL100K", 1)
+        # The pool's size is the run's: filling 100 000 slots would take a long benchmark.
+        await connection.execute(
+            "UPDATE serials SET activation_limit = $2 WHERE serial = $1", serial, limit
         )
         return serial
     finally:

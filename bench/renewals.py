@@ -21,27 +21,27 @@ from typing import Any
 
 import asyncpg
 
-from activation_server.catalog import queries as catalog
 from activation_server.db.migrate import migrate
 from activation_server.db.pool import create_pool
-from activation_server.serials.issuing import issue_serials
 from activation_server.settings import Settings
 from vendor_portal.actor import Actor
 from vendor_portal.balances import queries as balances
 from vendor_portal.orders import service as orders
+from vendor_portal.products import queries as product_queries
 from vendor_portal.renewals import service as renewals
+from vendor_portal.serials.issuing import SerialBatch, issue_serials
 
 EARLY = 20
 
 
 async def _seed(pool: asyncpg.Pool, count: int) -> tuple[Actor, list[str]]:
     async with pool.acquire() as connection, connection.transaction():
-        vendor_id = await catalog.insert_vendor(connection, "Bench Partner")
-        product = await catalog.insert_product(
+        vendor_id = await product_queries.insert_vendor(connection, "Bench Partner")
+        product = await product_queries.insert_product(
             connection, vendor_id, f"BENCH{time.time_ns() % 10**8}", "Bench", ["export"]
         )
-        serials = await issue_serials(
-            connection, product_id=product.id, license_type="SP1", quantity=count, features=[]
+        [serials] = await issue_serials(
+            connection, [SerialBatch(product.id, "SP1", count, [])], trial_days=30
         )
         await connection.execute(
             "UPDATE serials SET updates_until = now() + interval '90 days' WHERE serial = ANY($1)",

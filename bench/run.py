@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import resource
 import shutil
 import signal
@@ -43,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import fill, gates, growth, procstat, report
-from bench.seed import machine_fingerprint, new_serials, seed
+from bench.seed import machine_fingerprint, seed
 
 ROOT = Path(__file__).resolve().parent.parent
 LUA = ROOT / "bench" / "wrk" / "activation.lua"
@@ -407,21 +408,14 @@ class Harness:
         url = url or self.database.url
 
         async def insert() -> list[str]:
-            from bench.seed import _product, _serial_record
+            from bench.seed import _product, issue
 
-            serials = new_serials(count)
             connection = await asyncpg.connect(url)
             try:
-                product = await _product(connection)
-                from activation_server.serials.queries import SERIAL_COLUMNS
-
-                await connection.copy_records_to_table(
-                    "serials",
-                    records=[_serial_record(s, product, "SP3", 0) for s in serials],
-                    columns=(*SERIAL_COLUMNS, "used"),
-                )
+                serials = await issue(connection, await _product(connection), "SP3", count)
             finally:
                 await connection.close()
+            random.shuffle(serials)
             return serials
 
         return asyncio.run(insert())

@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
-import secrets
+import random
 import sys
 import time
 import uuid
@@ -29,10 +29,9 @@ from typing import Any, TextIO
 
 import asyncpg
 
-from activation_server.catalog import queries as catalog
 from activation_server.db.migrate import migrate
-from activation_server.serials.queries import SERIAL_COLUMNS
-from client_sdk.serial import ALPHABET, SYMBOLS, check_symbol, format_compact
+from vendor_portal.products import queries as product_queries
+from vendor_portal.serials.issuing import SerialBatch, issue_serials
 
 PRODUCT = "BENCH"
 FEATURES = ["export", "print", "reports"]
@@ -73,18 +72,6 @@ class Progress:
             self.stream.flush()
 
 
-def new_serials(count: int) -> list[str]:
-    """``count`` distinct valid serials; 95 random bits each, so collisions are negligible."""
-    token = secrets.token_bytes
-    serials: set[str] = set()
-    while len(serials) < count:
-        # One CSPRNG call per serial; 5 bits of each byte pick a symbol (32 symbols, no bias).
-        raw = token(SYMBOLS - 1)
-        payload = "".join(ALPHABET[byte & 31] for byte in raw)
-        serials.add(format_compact(payload + check_symbol(payload)))
-    return list(serials)
-
-
 def machine_fingerprint(serial: str, index: int) -> str:
     return hashlib.sha256(f"bench-machine:{serial}:{index}".encode()).hexdigest()
 
@@ -102,19 +89,24 @@ class Seeded:
 
 
 async def _product(connection: asyncpg.Connection) -> int:
-    existing = await catalog.product_by_code(connection, PRODUCT, None)
+    existing = await product_queries.product_by_code(connection, PRODUCT, None)
     if existing is not None:
         return existing.id
-    vendor = await catalog.insert_vendor(connection, "Bench Vendor")
-    product = await catalog.insert_product(connection, vendor, PRODUCT, "Benchmark", FEATURES)
+    vendor = await product_queries.insert_vendor(connection, "Bench Vendor")
+    product = await product_queries.insert_product(
+        connection, vendor, PRODUCT, "Benchmark", FEATURES
+    )
     return product.id
 
 
-def _serial_record(serial: str, product_id: int, license_type: str, used: int) -> tuple[Any, ...]:
-    trial = license_type.startswith("TRIAL")
-    limit = {"SP3": 3, "TRIAL100K": 100_000}[license_type]
-    record = (serial, product_id, license_type, trial, not trial, limit, FEATURES)
-    return (*record, 30 if trial else None, None, used)
+async def issue(
+    connection: asyncpg.Connection, product_id: int, license_type: str, count: int
+) -> list[str]:
+    """``count`` new unused serials of the benchmark's product, issued as an order's are."""
+    [serials] = await issue_serials(
+        connection, [SerialBatch(product_id, license_type, count, FEATURES)], trial_days=30
+    )
+    return serials
 
 
 async def seed(url: str, *, sp3: int, trials: int, activated: int, quiet: bool = False) -> Seeded:
@@ -123,22 +115,22 @@ async def seed(url: str, *, sp3: int, trials: int, activated: int, quiet: bool =
     try:
         await migrate(connection)
         product_id = await _product(connection)
-        fresh = new_serials(sp3 + trials + activated)
-        plan = [
-            ("SP3", fresh[:sp3], 0),
-            ("TRIAL100K", fresh[sp3 : sp3 + trials], 0),
-            ("SP3", fresh[sp3 + trials :], MACHINES_PER_SERIAL),
-        ]
-        columns = (*SERIAL_COLUMNS, "used")
-        progress = Progress("serials", len(fresh), open_stream(quiet))
-        for license_type, serials, used in plan:
-            for chunk in _chunks(serials, BATCH):
-                records = [_serial_record(s, product_id, license_type, used) for s in chunk]
-                await connection.copy_records_to_table("serials", records=records, columns=columns)
-                progress.advance(len(chunk))
+        plan = [("SP3", sp3), ("TRIAL100K", trials), ("SP3", activated)]
+        issued: list[list[str]] = []
+        progress = Progress("serials", sp3 + trials + activated, open_stream(quiet))
+        for license_type, count in plan:
+            serials: list[str] = []
+            for start in range(0, count, BATCH):
+                serials += await issue(
+                    connection, product_id, license_type, min(BATCH, count - start)
+                )
+                progress.advance(min(BATCH, count - start))
+            issued.append(serials)
         progress.close()
 
-        activated_serials = fresh[sp3 + trials :]
+        unused, trial_serials, activated_serials = issued
+        # Issued sorted; end users activate them in no particular order.
+        random.shuffle(unused)
         machines = [
             (serial, machine_fingerprint(serial, index))
             for serial in activated_serials
@@ -154,8 +146,14 @@ async def seed(url: str, *, sp3: int, trials: int, activated: int, quiet: bool =
             )
             progress.advance(len(chunk))
         progress.close()
+        # The machines above hold every slot of their serials.
+        await connection.execute(
+            "UPDATE serials SET used = $2 WHERE serial = ANY($1::text[])",
+            activated_serials,
+            MACHINES_PER_SERIAL,
+        )
         await connection.execute("ANALYZE serials; ANALYZE activations")
-        return Seeded(fresh[:sp3], fresh[sp3 : sp3 + trials], machines)
+        return Seeded(unused, trial_serials, machines)
     finally:
         await connection.close()
 

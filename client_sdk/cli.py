@@ -81,6 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     install.add_argument("file", help="the license file ('-' reads standard input)")
 
+    revocations = commands.add_parser(
+        "revocations",
+        parents=[common],
+        help="apply the vendor's signed revocation list (offline machines)",
+    )
+    revocations.add_argument("file", help="the revocation list file ('-' reads standard input)")
+
     fingerprint = commands.add_parser("fingerprint", help="print this machine's fingerprint")
     fingerprint.add_argument("--fingerprint", help=argparse.SUPPRESS)
     return parser
@@ -171,6 +178,15 @@ def _run(arguments: argparse.Namespace, client: Client, out: TextIO) -> int:
         license = client.install(text)
         print(f"Installed the license of {client.product} on this machine.", file=out)
         _describe(license, out)
+    elif command == "revocations":
+        source = arguments.file
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="ascii")
+        applied = client.apply_revocation_list(text)
+        print(
+            f"Revocation list {applied.sequence} of {applied.issued_at:%Y-%m-%d %H:%M} UTC is in "
+            f"place ({len(applied.serials)} serials, {len(applied.activations)} activations).",
+            file=out,
+        )
     return EXIT_OK
 
 
@@ -183,6 +199,21 @@ def _describe(license: License, out: TextIO) -> None:
         ("expires", expires),
         ("activation", license.activation_id),
     ]
+    if license.requires_check_in:
+        rows.append(
+            ("check-in", f"every {license.check_in_days} days, {license.grace_days} of grace")
+        )
+    if license.check_in_due_at is not None:
+        rows.append(("due", f"{license.check_in_due_at:%Y-%m-%d %H:%M} UTC"))
+    if license.lease_expires_at is not None and license.grace_remaining is not None:
+        left = license.grace_remaining
+        rows.append(
+            (
+                "runs until",
+                f"{license.lease_expires_at:%Y-%m-%d %H:%M} UTC without a check-in "
+                f"({left.days} days {left.seconds // 3600} hours left)",
+            )
+        )
     for name, value in rows:
         print(f"  {name:<11} {value}", file=out)
 

@@ -23,19 +23,22 @@ from typing import Any
 
 from client_sdk import errors
 from client_sdk.errors import ActivationError, ClientError, LicenseError
-from client_sdk.fingerprint import FingerprintUnavailable, resolve
+from client_sdk.fingerprint import FingerprintUnavailable, resolve_with_components
 from client_sdk.license import (
     KeyRing,
     Lease,
     License,
     PublicKeys,
     check_claims,
+    check_key_retirement,
     check_lease,
     key_id,
     refusal_code,
     verify_signature,
 )
 from client_sdk.offline import encode_request
+from client_sdk.revocation import REASON_CODES, REASON_MESSAGES, RevocationList
+from client_sdk.revocation import parse as parse_revocations
 from client_sdk.serial import MalformedSerial, canonicalize
 from client_sdk.store import Store, StoreCorrupt, default_directory
 from client_sdk.transport import Response, Transport, TransportError
@@ -106,9 +109,11 @@ class Client:
         self._clock = clock
         self._pinned = None if public_keys is None else KeyRing.parse(public_keys)
         self._cached_keys: KeyRing | None = None
+        self._kept_list: RevocationList | None = None
         self._fingerprint_override = fingerprint
         self._allow_fingerprint_env = allow_fingerprint_env
         self._fingerprint: str | None = None
+        self._components: dict[str, str] | None = None
         self._transport = (
             None
             if server_url is None
@@ -132,7 +137,9 @@ class Client:
         if self._fingerprint is None:
             env_var = FINGERPRINT_ENV if self._allow_fingerprint_env else None
             try:
-                self._fingerprint = resolve(self._fingerprint_override, env_var)
+                self._fingerprint, self._components = resolve_with_components(
+                    self._fingerprint_override, env_var
+                )
             except FingerprintUnavailable as error:
                 raise error_class(
                     errors.FINGERPRINT_UNAVAILABLE,
@@ -155,6 +162,10 @@ class Client:
             "product": self.product,
             "client": self._client_info(),
         }
+        if self._components:
+            # Lets a product with a binding tolerance keep this machine's activation when a
+            # few of its components change.
+            body["fingerprint_components"] = self._components
         if features is not None:
             body["features"] = list(features)
         response = self._post("/v1/activations", body, ActivationError)
@@ -213,7 +224,8 @@ class Client:
         )
         if verified.requires_check_in:
             try:
-                return self._with_lease(self._stored_lease(self._record(), verified, now), verified)
+                lease = self._stored_lease(self._record(), verified, now)
+                return self._with_lease(lease, verified, now)
             except LicenseError:
                 pass  # activated offline: the first check-in brings the lease
         return verified
@@ -235,9 +247,20 @@ class Client:
                 str(revoked.get("message") or "The activation service refused this license."),
             )
         now = self._clock()
-        verified = self._verify(
-            record["license"], now=now, not_before=_number(record.get("last_seen")), online=False
-        )
+        revocations = self._revocations()
+        seen = _number(record.get("last_seen"))
+        try:
+            verified = self._verify(
+                record["license"],
+                now=now,
+                not_before=max(seen, revocations.issued if revocations else 0.0),
+                online=False,
+            )
+        except LicenseError as error:
+            if error.code != errors.KEY_RETIRED or self._transport is None:
+                raise
+            # Signed by a key retired too long ago: a check-in brings it under the current key.
+            return self.validate()
         if verified.requires_check_in:
             self._refused(record, verified)
             try:
@@ -250,9 +273,95 @@ class Client:
                 # Due: a quiet check-in renews the lease, or brings the service's refusal; when
                 # the service cannot be reached the stored lease carries on until it ends.
                 return self.validate()
-            verified = self._with_lease(lease, verified)
+            # A check-in after the list was issued saw the activation good: it outranks the list
+            # (a serial unblocked since, say).
+            if revocations is None or lease.issued <= revocations.issued:
+                self._revoked(revocations, verified)
+            verified = self._with_lease(lease, verified, now)
+        else:
+            self._revoked(revocations, verified)
         self._advance(record, now)
         return verified
+
+    # -- revocation lists -------------------------------------------------------------------
+
+    def apply_revocation_list(self, data: str | bytes) -> RevocationList:
+        """Verifies the vendor's signed revocation list and keeps it, unless the one kept is
+        newer; from then on load() refuses the licenses it names, offline.
+
+        Give it the file exported from the vendor portal (or ``POST /v1/revocation-lists``),
+        e.g. one shipped with each update. The same list again is harmless. Raises LicenseError:
+        ``REVOCATION_LIST_INVALID`` when it does not verify, ``REVOCATION_LIST_OUTDATED`` when
+        the list kept has a higher number (the kept one stays).
+        """
+        try:
+            text = data.decode("ascii") if isinstance(data, bytes) else data
+        except UnicodeDecodeError:
+            text = ""
+        token = re.sub(r"\s+", "", text)
+        given = self._verified_list(token, online=self._transport is not None)
+        newer: list[RevocationList] = []
+
+        def keep(kept_token: str | None) -> str | None:
+            kept = self._parsed_list(kept_token) if kept_token else None
+            if kept is not None and kept.sequence > given.sequence:
+                newer.append(kept)
+                return None
+            if kept is not None and kept.sequence == given.sequence:
+                return None
+            return token
+
+        self.store.update_revocations(keep)
+        if newer:
+            raise LicenseError(
+                errors.REVOCATION_LIST_OUTDATED,
+                f"This revocation list is number {given.sequence}; number {newer[0].sequence} "
+                "is already in place and stays.",
+                details={"given": given.sequence, "kept": newer[0].sequence},
+            )
+        self._kept_list = None
+        return given
+
+    def _verified_list(self, token: str, *, online: bool) -> RevocationList:
+        try:
+            claims, _ = verify_signature(token, self._keys(key_id(token), online=online))
+        except LicenseError as error:
+            if error.code == errors.KEYS_UNAVAILABLE:
+                raise
+            raise LicenseError(
+                errors.REVOCATION_LIST_INVALID,
+                "This revocation list was not signed by this product's vendor, or it was changed.",
+                details=error.details,
+            ) from None
+        return parse_revocations(claims, token)
+
+    def _parsed_list(self, token: str) -> RevocationList | None:
+        try:
+            return self._verified_list(token, online=False)
+        except LicenseError:
+            return None  # not the vendor's word: as if no list were kept
+
+    def _revocations(self) -> RevocationList | None:
+        """The kept revocation list, verified (once per process and file content)."""
+        token = self.store.read_revocations()
+        if token is None:
+            return None
+        kept = self._kept_list
+        if kept is None or kept.token != token:
+            kept = self._kept_list = self._parsed_list(token)
+        return kept
+
+    @staticmethod
+    def _revoked(revocations: RevocationList | None, verified: License) -> None:
+        if revocations is None:
+            return
+        reason = revocations.reason(verified.serial, verified.activation_id)
+        if reason is not None:
+            raise LicenseError(
+                REASON_CODES[reason],
+                REASON_MESSAGES[reason],
+                details={"reason": reason, "revocation_list": revocations.sequence},
+            )
 
     def _stored_lease(self, record: Mapping[str, Any], verified: License, now: float) -> Lease:
         token = record.get("lease")
@@ -262,15 +371,25 @@ class Client:
                 f"{self.product} requires a check-in with the activation service before it runs "
                 "on this machine.",
             )
+        keys = self._trusted(key_id(token), online=False)
         try:
-            claims, _ = verify_signature(token, self._keys(key_id(token), online=False))
+            claims, kid = verify_signature(token, keys)
         except LicenseError:
             raise LicenseError(
                 errors.LEASE_REQUIRED, "The stored lease was not signed by the activation service."
             ) from None
-        return check_lease(
+        lease = check_lease(
             claims, verified, now=now, clock_tolerance=self.clock_tolerance.total_seconds()
         )
+        check_key_retirement(
+            keys,
+            kid,
+            issued=lease.issued,
+            now=now,
+            bounded=True,
+            clock_tolerance=self.clock_tolerance.total_seconds(),
+        )
+        return lease
 
     def _refused(self, record: Mapping[str, Any], verified: License) -> None:
         """Raises the service's signed refusal of this license, when one is stored."""
@@ -291,11 +410,12 @@ class Client:
             )
 
     @staticmethod
-    def _with_lease(lease: Lease, verified: License) -> License:
+    def _with_lease(lease: Lease, verified: License, now: float) -> License:
         return replace(
             verified,
             lease_expires_at=datetime.fromtimestamp(lease.expires, UTC),
             check_in_due_at=datetime.fromtimestamp(lease.due, UTC),
+            grace_remaining=timedelta(seconds=max(0.0, lease.expires - now)),
         )
 
     def _record(self) -> dict[str, Any]:
@@ -318,10 +438,14 @@ class Client:
         now: float,
         not_before: float,
         online: bool,
+        retirement_window: bool = True,
     ) -> License:
-        keys = self._keys(key_id(token), online=online)
+        """The license in ``token``, verified here and now. ``retirement_window`` False lets a
+        license of a key retired too long ago through (validate() sends it to the service, which
+        answers it re-issued under the current key)."""
+        keys = self._trusted(key_id(token), online=online)
         claims, kid = verify_signature(token, keys)
-        return check_claims(
+        verified = check_claims(
             claims,
             token=token,
             kid=kid,
@@ -332,6 +456,21 @@ class Client:
             clock_tolerance=self.clock_tolerance.total_seconds(),
             release_date=self._release,
         )
+        check_key_retirement(
+            keys,
+            kid,
+            issued=verified.issued_at.timestamp(),
+            now=now,
+            bounded=verified.requires_check_in and retirement_window,
+            clock_tolerance=self.clock_tolerance.total_seconds(),
+        )
+        return verified
+
+    def _trusted(self, kid: str | None, *, online: bool) -> KeyRing:
+        """The keys to verify with, knowing the retirements the kept revocation list names."""
+        keys = self._keys(kid, online=online)
+        revocations = self._revocations()
+        return keys if revocations is None else keys.with_retirements(revocations.retired_keys)
 
     def _advance(self, record: Mapping[str, Any], now: float) -> None:
         if now < _number(record.get("last_seen")) + LAST_SEEN_GRANULARITY:
@@ -416,7 +555,11 @@ class Client:
         now = self._clock()
         # Checked here first: a license that does not verify on this machine is not sent.
         verified = self._verify(
-            token, now=now, not_before=_number(record.get("last_seen")), online=True
+            token,
+            now=now,
+            not_before=_number(record.get("last_seen")),
+            online=True,
+            retirement_window=False,
         )
         if self._transport is None:
             return self._offline(record, verified, now, "no activation service is configured")
@@ -484,7 +627,7 @@ class Client:
         if verified.requires_check_in:
             if lease is None:
                 lease = self._stored_lease(self._record(), verified, now)
-            return self._with_lease(lease, verified)
+            return self._with_lease(lease, verified, now)
         return verified
 
     def _offline(
@@ -493,11 +636,15 @@ class Client:
         """The answer when the service cannot be asked: a product that requires check-ins runs
         on its signed lease until the lease ends; others on the offline grace period."""
         if not verified.requires_check_in:
+            self._revoked(self._revocations(), verified)
             return self._within_grace(record, verified, now, reason)
         self._refused(record, verified)
         lease = self._stored_lease(record, verified, now)
+        revocations = self._revocations()
+        if revocations is not None and lease.issued <= revocations.issued:
+            self._revoked(revocations, verified)
         self._advance(record, now)
-        return self._with_lease(lease, verified)
+        return self._with_lease(lease, verified, now)
 
     def _within_grace(
         self, record: Mapping[str, Any], verified: License, now: float, reason: str

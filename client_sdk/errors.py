@@ -37,7 +37,15 @@ unchanged; the SDK adds its own for what it finds locally:
                             (never checked in, or the stored lease was altered)
 ``LEASE_EXPIRED``           the product requires check-ins and the last lease has ended: the
                             machine must reach the service
+``LEASE_MISMATCH``          the stored lease is signed but belongs to another activation
+``KEY_RETIRED``             signed by a key after its retirement, or (a lease, a check-in
+                            product's license) by a key retired more than 30 days ago
+``REVOCATION_LIST_INVALID`` the revocation list given does not verify or cannot be read
+``REVOCATION_LIST_OUTDATED`` the revocation list given is older than the one already kept
 ==========================  ==================================================================
+
+A license named in the kept revocation list is refused by ``load()`` with the code of its
+reason (``SERIAL_BLOCKED``, ``DEACTIVATED``, ``SERIAL_EXPIRED``).
 
 A license of a product that requires check-ins also answers, at a check-in, with the service's
 signed refusal (``DEACTIVATED``, ``SERIAL_BLOCKED`` …): the SDK keeps it and ``load()`` raises
@@ -67,6 +75,10 @@ OFFLINE_GRACE_EXPIRED = "OFFLINE_GRACE_EXPIRED"
 NO_SERVER = "NO_SERVER"
 LEASE_REQUIRED = "LEASE_REQUIRED"
 LEASE_EXPIRED = "LEASE_EXPIRED"
+LEASE_MISMATCH = "LEASE_MISMATCH"
+KEY_RETIRED = "KEY_RETIRED"
+REVOCATION_LIST_INVALID = "REVOCATION_LIST_INVALID"
+REVOCATION_LIST_OUTDATED = "REVOCATION_LIST_OUTDATED"
 
 # What a person can do about each refusal; shown after the message, kept out of it so the
 # server's own wording (which may name the offending features, say) is never lost.
@@ -95,6 +107,11 @@ _HINTS: dict[str, str] = {
     OFFLINE_GRACE_EXPIRED: "Connect to the network so that the license can be checked.",
     "DEACTIVATED": "Activate again with the serial number.",
     KEYS_UNAVAILABLE: "Connect to the network once, or install the product's public keys.",
+    "LEASE_REQUIRED": "Connect to the network so that the license can be checked.",
+    "LEASE_EXPIRED": "Connect to the network so that the license can be checked.",
+    KEY_RETIRED: "Connect to the network so that the license can be checked.",
+    REVOCATION_LIST_OUTDATED: "A newer revocation list is already in place; nothing to do.",
+    REVOCATION_LIST_INVALID: "Use the revocation list exported by this product's vendor.",
 }
 
 

@@ -13,7 +13,14 @@ What is read, per platform:
 Each component is hashed with SHA-256 under its own label, and the fingerprint is the SHA-256 of
 those labelled hashes; no raw identifier ever leaves the machine, and the fingerprint cannot be
 turned back into a MAC address or a disk serial. Changing a component (a new network card, a new
-system disk, a reinstalled OS) changes the fingerprint, which then needs a new activation.
+system disk, a reinstalled OS) changes the fingerprint.
+
+Beside it the SDK sends one hash per named component (:func:`component_hashes`): ``os_install``
+(machine-id, MachineGuid), ``board`` (DMI product UUID, IOPlatformUUID), ``disk``, ``mac``
+(``cpu`` is named for clients that read one). A product with a binding tolerance then keeps the
+activation of a machine whose few components changed. A component hash is as salted as the
+fingerprint, but alone it covers less: one MAC address is few enough bits that whoever sees its
+hash can find it by trying every address of the card's maker.
 
 Wireless, USB, virtual and software-assigned interfaces are left out on purpose: Wi-Fi MACs are
 randomised for privacy, USB adapters come and go, and virtual interfaces (bridges, VPNs,
@@ -44,16 +51,46 @@ class FingerprintUnavailable(RuntimeError):
 
 Component = tuple[str, bytes]
 
+# The named components of tolerant binding, and the labels each is made of.
+COMPONENT_NAMES = ("board", "cpu", "disk", "mac", "os_install")
+COMPONENT_OF_LABEL = {
+    "machine-id": "os_install",
+    "windows-machine-guid": "os_install",
+    "dmi-product-uuid": "board",
+    "macos-platform-uuid": "board",
+    "disk-serial": "disk",
+    "mac": "mac",
+}
+
+
+def _labelled(label: str, value: bytes) -> str:
+    return hashlib.sha256(DOMAIN + b"/" + label.encode() + b"\0" + value).hexdigest() + ":" + label
+
+
+def _digest(prefix: bytes, hashed: Iterable[str]) -> str:
+    return hashlib.sha256(prefix + b"\0" + "\n".join(sorted(hashed)).encode()).hexdigest()
+
 
 def combine(components: Iterable[Component]) -> str:
     """The fingerprint of labelled components; their order does not matter."""
-    hashed = sorted(
-        hashlib.sha256(DOMAIN + b"/" + label.encode() + b"\0" + value).hexdigest() + ":" + label
-        for label, value in components
-    )
+    hashed = [_labelled(label, value) for label, value in components]
     if not hashed:
         raise FingerprintUnavailable("no hardware component was readable on this machine")
-    return hashlib.sha256(DOMAIN + b"\0" + "\n".join(hashed).encode()).hexdigest()
+    return _digest(DOMAIN, hashed)
+
+
+def component_hashes(components: Iterable[Component]) -> dict[str, str]:
+    """One hash per named component, of the labelled hashes that make it (all the MACs are one
+    ``mac``); labels that name no component (an override) are left out."""
+    grouped: dict[str, list[str]] = {}
+    for label, value in components:
+        name = COMPONENT_OF_LABEL.get(label)
+        if name is not None:
+            grouped.setdefault(name, []).append(_labelled(label, value))
+    return {
+        name: _digest(DOMAIN + b"/component/" + name.encode(), hashed)
+        for name, hashed in grouped.items()
+    }
 
 
 def from_override(text: str) -> str:
@@ -75,14 +112,25 @@ def resolve(explicit: str | None = None, env_var: str | None = None) -> str:
 
     Raises FingerprintUnavailable when it comes to the hardware and nothing is readable.
     """
-    if explicit is None and env_var is not None:
-        explicit = os.environ.get(env_var) or None
-    return from_override(explicit) if explicit is not None else machine_fingerprint()
+    return resolve_with_components(explicit, env_var)[0]
 
 
 def machine_fingerprint() -> str:
     """This machine's fingerprint; raises FingerprintUnavailable when nothing is readable."""
     return combine(components())
+
+
+def resolve_with_components(
+    explicit: str | None = None, env_var: str | None = None
+) -> tuple[str, dict[str, str] | None]:
+    """:func:`resolve`, with the component hashes when the fingerprint is the machine's own
+    (an explicit one has none)."""
+    if explicit is None and env_var is not None:
+        explicit = os.environ.get(env_var) or None
+    if explicit is not None:
+        return from_override(explicit), None
+    found = components()
+    return combine(found), component_hashes(found) or None
 
 
 def components() -> list[Component]:

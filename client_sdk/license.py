@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
@@ -52,6 +52,9 @@ class License:
     grace_days: int = 0
     lease_expires_at: datetime | None = None
     check_in_due_at: datetime | None = None
+    # How long this machine may still run without reaching the service (until the lease ends),
+    # as of the load() or validate() that returned this object; None when no lease is needed.
+    grace_remaining: timedelta | None = None
 
     @property
     def requires_check_in(self) -> bool:
@@ -77,15 +80,28 @@ class License:
 
 
 class KeyRing:
-    """Trusted Ed25519 public keys, by ``kid`` when the source names them."""
+    """Trusted Ed25519 public keys, by ``kid`` when the source names them, and when each
+    retired key was retired (``retired_at`` in the JWKS), as far as the source says."""
 
     def __init__(
         self,
         by_kid: Mapping[str, Ed25519PublicKey] | None = None,
         unnamed: Sequence[Ed25519PublicKey] = (),
+        retired: Mapping[str, float] | None = None,
     ) -> None:
         self.by_kid = dict(by_kid or {})
         self.unnamed = list(unnamed)
+        self.retired = dict(retired or {})
+
+    def with_retirements(self, retired: Mapping[str, float]) -> KeyRing:
+        """This ring knowing of more retirements (a signed revocation list names them): the
+        earliest time said for a key wins."""
+        if not retired:
+            return self
+        merged = dict(self.retired)
+        for kid, at in retired.items():
+            merged[kid] = min(at, merged.get(kid, at))
+        return KeyRing(self.by_kid, self.unnamed, merged)
 
     def __bool__(self) -> bool:
         return bool(self.by_kid or self.unnamed)
@@ -122,6 +138,7 @@ class KeyRing:
             raise ValueError("a JWKS has a list of keys")
         by_kid: dict[str, Ed25519PublicKey] = {}
         unnamed: list[Ed25519PublicKey] = []
+        retired: dict[str, float] = {}
         for entry in entries:
             key = _okp_key(entry)
             if key is None:
@@ -129,9 +146,12 @@ class KeyRing:
             kid = entry.get("kid")
             if isinstance(kid, str) and kid:
                 by_kid.setdefault(kid, key)
+                at = entry.get("retired_at")
+                if isinstance(at, int | float) and not isinstance(at, bool):
+                    retired[kid] = float(at)
             else:
                 unnamed.append(key)
-        ring = cls(by_kid, unnamed)
+        ring = cls(by_kid, unnamed, retired)
         if not ring:
             raise ValueError("the JWKS holds no Ed25519 signing key")
         return ring
@@ -205,10 +225,56 @@ def verify_signature(token: str, keys: KeyRing) -> tuple[dict[str, Any], str | N
         if isinstance(claims, dict):
             return claims, kid
         break
+    if kid is not None and kid not in keys and not keys.unnamed:
+        raise LicenseError(
+            errors.SIGNATURE_INVALID,
+            f"This was signed by a key that this application does not trust ({kid}): another "
+            "vendor's, or one not published by this product's activation service.",
+            details={"kid": kid},
+        )
     raise LicenseError(
         errors.SIGNATURE_INVALID,
         "The license was changed, or it was not signed by this product's activation service.",
     )
+
+
+# A retired key signs nothing new; what it signed before its retirement stays good for licenses
+# of offline-forever products (they cannot be re-issued), but a lease, or the license of a
+# product that checks in, is accepted for this many days after the retirement only: a machine
+# that checks in meanwhile gets both again under the current key.
+RETIRED_KEY_DAYS = 30
+DAY = 86400.0
+
+
+def check_key_retirement(
+    keys: KeyRing,
+    kid: str | None,
+    *,
+    issued: float,
+    now: float,
+    bounded: bool,
+    clock_tolerance: float,
+) -> None:
+    """Refuses (``KEY_RETIRED``) a token its key signed after the key's retirement, and a
+    ``bounded`` one (a lease, a check-in product's license) once the key has been retired for
+    longer than :data:`RETIRED_KEY_DAYS`."""
+    retired = keys.retired.get(kid) if kid is not None else None
+    if retired is None:
+        return
+    if issued > retired + clock_tolerance:
+        raise LicenseError(
+            errors.KEY_RETIRED,
+            f"This was signed on {_iso(issued)} by a key retired on {_iso(retired)}.",
+            details={"kid": kid, "retired_at": _iso(retired), "issued_at": _iso(issued)},
+        )
+    if bounded and now >= retired + RETIRED_KEY_DAYS * DAY:
+        raise LicenseError(
+            errors.KEY_RETIRED,
+            f"This was signed by a key retired on {_iso(retired)}, more than "
+            f"{RETIRED_KEY_DAYS} days ago. Connect to the network so that the machine can check "
+            "in and receive it under the current key.",
+            details={"kid": kid, "retired_at": _iso(retired)},
+        )
 
 
 def check_claims(
@@ -248,8 +314,9 @@ def check_claims(
         ) from None
     if not isinstance(features, list) or not all(isinstance(item, str) for item in features):
         raise LicenseError(errors.LICENSE_CORRUPT, "The license's feature list is unreadable.")
-    if license_type in (LEASE, REFUSAL):
-        raise LicenseError(errors.LICENSE_CORRUPT, "This is a lease or a refusal, not a license.")
+    if license_type not in LICENSE_TYPES:
+        # A lease, a refusal or a revocation list is signed by the same keys: none is a license.
+        raise LicenseError(errors.LICENSE_CORRUPT, f"This is a {license_type}, not a license.")
     audiences = [audience] if isinstance(audience, str) else audience
     if not isinstance(audiences, list) or product not in audiences:
         raise LicenseError(
@@ -298,6 +365,7 @@ def check_claims(
 
 LEASE = "lease"
 REFUSAL = "refusal"
+LICENSE_TYPES = ("full", "trial")
 
 
 def _policy(value: object) -> tuple[int, int]:
@@ -338,8 +406,14 @@ def check_lease(
     claims: Mapping[str, Any], license: License, *, now: float, clock_tolerance: float
 ) -> Lease:
     """The lease in verified claims, for this license and still running; LicenseError else."""
+    if claims.get("typ") != LEASE:
+        raise LicenseError(errors.LEASE_REQUIRED, "The stored lease is not a lease.")
     if not _bound(claims, license, LEASE):
-        raise LicenseError(errors.LEASE_REQUIRED, "The stored lease is not this license's.")
+        raise LicenseError(
+            errors.LEASE_MISMATCH,
+            "The stored lease was issued for another activation than this license's.",
+            details={"lease_activation_id": claims.get("aid")},
+        )
     try:
         issued, due, expires = (float(claims[name]) for name in ("iat", "due", "exp"))
         features = tuple(str(item) for item in claims.get("feat", []))

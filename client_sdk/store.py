@@ -1,11 +1,13 @@
 """Where a license lives on disk: one directory per product, files written atomically, 0600.
 
 The directory holds ``license.json`` (the license and the times it was last seen and last
-checked online) and ``keys.json`` (the server's public keys, when they were fetched rather than
-pinned). Every write goes to a temporary file in the same directory which is flushed, synced and
-then renamed over the old one, so a crash or a full disk leaves either the old file or the new
-one, never half of each. Files are created readable by their owner only: a license is bound to
-the machine, but the serial inside it is the user's.
+checked online), ``keys.json`` (the server's public keys, when they were fetched rather than
+pinned) and ``revocations.jwt`` (the highest-numbered signed revocation list given to it; it
+outlives the license, so that activating again does not forget it). Every write goes to a
+temporary file in the same directory which is flushed, synced and then renamed over the old
+one, so a crash or a full disk leaves either the old file or the new one, never half of each.
+Files are created readable by their owner only: a license is bound to the machine, but the
+serial inside it is the user's.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 LICENSE_FILE = "license.json"
 KEYS_FILE = "keys.json"
+REVOCATIONS_FILE = "revocations.jwt"
 LOCK_FILE = ".lock"
 APP_DIR = "activation-client"
 RECORD_VERSION = 1
@@ -99,6 +102,7 @@ class Store:
         self.directory = directory
         self.license_path = directory / LICENSE_FILE
         self.keys_path = directory / KEYS_FILE
+        self.revocations_path = directory / REVOCATIONS_FILE
 
     def read_license(self) -> dict[str, Any] | None:
         """The stored record, None when there is none; StoreCorrupt when it is unreadable."""
@@ -146,6 +150,21 @@ class Store:
     def write_keys(self, jwks: dict[str, Any]) -> None:
         with self._locked():
             self._write_json(self.keys_path, jwks)
+
+    def read_revocations(self) -> str | None:
+        """The kept revocation list's token, None when there is none or it cannot be read (a
+        damaged file is as if absent: the next list given replaces it)."""
+        try:
+            return self.revocations_path.read_text(encoding="ascii").strip() or None
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def update_revocations(self, change: Callable[[str | None], str | None]) -> None:
+        """Writes ``change(kept token)`` under the lock, unless it returns None."""
+        with self._locked():
+            token = change(self.read_revocations())
+            if token is not None:
+                atomic_write(self.revocations_path, token.encode("ascii") + b"\n")
 
     @staticmethod
     def _read_json(path: Path) -> dict[str, Any] | None:

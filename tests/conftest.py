@@ -28,16 +28,18 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from activation_server.appkeys import DB_POOL
-from activation_server.catalog import queries as catalog
+from activation_server.activations.service import ActivationService
+from activation_server.appkeys import ACTIVATIONS, DB_POOL
 from activation_server.cli import build_app
 from activation_server.db.migrate import migrate
+from activation_server.db.pool import with_database
 from activation_server.keys.keyring import Keyring
-from activation_server.serials.issuing import issue_serials
 from activation_server.settings import Settings
 from vendor_portal.accounts import service as accounts
 from vendor_portal.accounts.passwords import Passwords
 from vendor_portal.actor import system_actor
+from vendor_portal.products import queries as product_queries
+from vendor_portal.serials.issuing import SerialBatch, issue_serials
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -61,12 +63,6 @@ def license_vendor(keyring: Keyring, token: str) -> int:
     vendor_id = keyring.vendor_of(jwt.get_unverified_header(token)["kid"])
     assert vendor_id is not None
     return vendor_id
-
-
-def _with_database(url: str, database: str) -> str:
-    base, _, query = url.partition("?")
-    head, _, _ = base.rpartition("/")
-    return f"{head}/{database}" + (f"?{query}" if query else "")
 
 
 @pytest.fixture(scope="session")
@@ -95,7 +91,7 @@ def template_database(pg_admin_url: str) -> str:
             await admin.execute(f'CREATE DATABASE "{name}"')
         finally:
             await admin.close()
-        connection = await asyncpg.connect(_with_database(pg_admin_url, name))
+        connection = await asyncpg.connect(with_database(pg_admin_url, name))
         try:
             await migrate(connection)
         finally:
@@ -112,7 +108,7 @@ async def create_test_database(pg_admin_url: str, template: str) -> tuple[str, s
         await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     finally:
         await admin.close()
-    return name, _with_database(pg_admin_url, name)
+    return name, with_database(pg_admin_url, name)
 
 
 async def drop_test_database(pg_admin_url: str, name: str) -> None:
@@ -161,7 +157,7 @@ def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settin
         **CHEAP_PASSWORDS,
     }
     values.update(overrides)
-    return Settings(**values)
+    return Settings.of(**values)
 
 
 @pytest.fixture
@@ -184,6 +180,44 @@ def pool(client: TestClient) -> asyncpg.Pool:
     return client.app[DB_POOL]
 
 
+@pytest.fixture
+def activations(client: TestClient) -> ActivationService:
+    return client.app[ACTIVATIONS]
+
+
+async def issue(
+    connection: asyncpg.Connection,
+    product: product_queries.Product,
+    license_type: str,
+    quantity: int,
+    *,
+    features: list[str] | None = None,
+    trial_days: int = 30,
+    limit: int | None = None,
+) -> list[str]:
+    """New serials, issued by the path that order fulfilment takes. ``limit`` then resizes their
+    pool: a test fills a trial pool of 50, where production's would take 30 000 activations."""
+    [serials] = await issue_serials(
+        connection,
+        [
+            SerialBatch(
+                product.id,
+                license_type,
+                quantity,
+                features if features is not None else product.features,
+            )
+        ],
+        trial_days=trial_days,
+    )
+    if limit is not None:
+        await connection.execute(
+            "UPDATE serials SET activation_limit = $2 WHERE serial = ANY($1::text[])",
+            serials,
+            limit,
+        )
+    return serials
+
+
 class Factory:
     """Creates vendors, products and serials directly in the database."""
 
@@ -192,22 +226,22 @@ class Factory:
 
     async def vendor(self, name: str = "Test Vendor") -> int:
         async with self.pool.acquire() as connection:
-            return await catalog.insert_vendor(connection, name)
+            return await product_queries.insert_vendor(connection, name)
 
     async def product(
         self,
         code: str | None = None,
         features: list[str] | None = None,
         vendor_id: int | None = None,
-    ) -> catalog.Product:
+    ) -> product_queries.Product:
         code = code or f"P{uuid.uuid4().hex[:8].upper()}"
         async with self.pool.acquire() as connection:
-            existing = await catalog.product_by_code(connection, code, vendor_id)
+            existing = await product_queries.product_by_code(connection, code, vendor_id)
             if existing is not None:
                 return existing
             if vendor_id is None:
-                vendor_id = await catalog.insert_vendor(connection, "Test Vendor")
-            return await catalog.insert_product(
+                vendor_id = await product_queries.insert_vendor(connection, "Test Vendor")
+            return await product_queries.insert_product(
                 connection,
                 vendor_id,
                 code,
@@ -228,14 +262,14 @@ class Factory:
     ) -> list[str]:
         record = await self.product(product, vendor_id=vendor_id)
         async with self.pool.acquire() as connection, connection.transaction():
-            return await issue_serials(
+            return await issue(
                 connection,
-                product_id=record.id,
-                license_type=license_type,
-                quantity=quantity,
-                features=features if features is not None else record.features,
+                record,
+                license_type,
+                quantity,
+                features=features,
                 trial_days=trial_days,
-                activation_limit=limit,
+                limit=limit,
             )
 
     async def serial(self, license_type: str = "SP3", **options: Any) -> str:

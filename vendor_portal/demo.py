@@ -12,13 +12,13 @@ from typing import Any
 
 import asyncpg
 
-from activation_server.catalog import queries as catalog
 from activation_server.settings import Settings
 from vendor_portal.accounts import queries as accounts
 from vendor_portal.accounts.passwords import Passwords
 from vendor_portal.actor import system_actor
 from vendor_portal.orders import service as orders
 from vendor_portal.orders.service import LineRequest
+from vendor_portal.products import queries as product_queries
 from vendor_portal.serials import queries as serial_queries
 
 DEMO_COMPANY = "Demo Software Ltd"
@@ -56,10 +56,10 @@ async def seed_demo(pool: asyncpg.Pool, settings: Settings) -> dict[str, Any]:
     passwords = Passwords.from_settings(settings)
     actor = system_actor("demo")
     async with pool.acquire() as connection, connection.transaction():
-        product = await catalog.product_by_code(connection, DEMO_PRODUCT, None)
+        product = await product_queries.product_by_code(connection, DEMO_PRODUCT, None)
         if product is None:
             vendor = await accounts.insert_vendor(connection, DEMO_COMPANY, "legal_entity")
-            product = await catalog.insert_product(
+            product = await product_queries.insert_product(
                 connection, vendor.id, DEMO_PRODUCT, "Demo Application", DEMO_FEATURES
             )
         await _user(connection, passwords, *STAFF, "staff", None)

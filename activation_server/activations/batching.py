@@ -1,6 +1,6 @@
 """Coalescing of concurrent requests into one statement per batch.
 
-Each process keeps one :class:`Coalescer` per connection pool and kind of statement. A request
+The activation service keeps one :class:`Coalescer` per kind of statement over its pool. A request
 joins the queue; up to ``LANES`` batches are in flight at once, and whatever arrived while they
 ran goes out as the next batch, up to ``MAX_BATCH`` requests. Nothing waits on a timer: a lone
 request leaves at once, and batches grow only when requests queue anyway, so the batch size
@@ -9,8 +9,8 @@ follows the load.
 :class:`ActivationBatcher` runs activations: a batch is one statement and one transaction
 (:data:`queries.ACTIVATE_MANY`): one round trip, one commit, one WAL flush, and for a hot trial
 serial one row lock for the whole batch instead of one per activation. Durability is unchanged:
-no request is answered before its batch has committed. :func:`machine_state` and
-:func:`activation_state` run the read-only look-ups of validations the same way
+no request is answered before its batch has committed. :class:`MachineStates` and
+:class:`ActivationStates` run the read-only look-ups of validations the same way
 (:data:`queries.STATES_BY_MACHINE`, :data:`queries.STATES_BY_ACTIVATION`): one round trip and
 one pool connection for a batch instead of one each.
 
@@ -27,7 +27,7 @@ import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import asyncpg
 
@@ -170,6 +170,12 @@ class ActivationBatcher(Coalescer[queries.ActivationParams, queries.ActivateOutc
         """The outcome of this request's activation statement (its batch's, for this row)."""
         return await self.submit(params)
 
+    def close(self) -> None:
+        """Drops the timer of licenses waiting for a batch (they are a cache)."""
+        if self.flush_handle is not None:
+            self.flush_handle.cancel()
+            self.flush_handle = None
+
     def _idle(self) -> None:
         if self.licenses and not self.running and self.flush_handle is None:
             self.flush_handle = asyncio.get_running_loop().call_later(KEEP_DELAY, self._flush)
@@ -180,68 +186,17 @@ class ActivationBatcher(Coalescer[queries.ActivationParams, queries.ActivateOutc
         licenses, self.licenses = self.licenses, []
         async with self.pool.acquire() as connection:
             if len(batch) == 1 and not licenses:
-                params = batch[0]
-                return [
-                    await queries.activate(
-                        connection,
-                        serial=params.serial,
-                        fingerprint=params.fingerprint,
-                        product=params.product,
-                        features=params.features,
-                        client=params.client,
-                        address=params.address,
-                        new_id=params.new_id,
-                        via=params.via,
-                    )
-                ]
+                return [await queries.activate_one(connection, batch[0])]
             return await queries.activate_many(connection, batch, licenses)
 
 
-class _MachineStates(Coalescer[tuple[str, str], queries.ActivationState | None]):
+class MachineStates(Coalescer[tuple[str, str], queries.ActivationState | None]):
     async def _run(self, batch: list[tuple[str, str]]) -> list[queries.ActivationState | None]:
         async with self.pool.acquire() as connection:
             return await queries.states_by_machine(connection, batch)
 
 
-class _ActivationStates(Coalescer[uuid.UUID, queries.ActivationState | None]):
+class ActivationStates(Coalescer[uuid.UUID, queries.ActivationState | None]):
     async def _run(self, batch: list[uuid.UUID]) -> list[queries.ActivationState | None]:
         async with self.pool.acquire() as connection:
             return await queries.states_by_activation(connection, batch)
-
-
-_BATCHERS: dict[tuple[int, type[Coalescer[Any, Any]]], tuple[asyncpg.Pool, Any]] = {}
-C = TypeVar("C", bound=Coalescer[Any, Any])
-
-
-def _coalescer(pool: asyncpg.Pool, kind: type[C]) -> C:
-    """The coalescer of this kind for this pool, created on first use (pools belong to one event
-    loop)."""
-    entry = _BATCHERS.get((id(pool), kind))
-    if entry is not None and entry[0] is pool:
-        found: C = entry[1]
-        return found
-    for key, (other, _) in list(_BATCHERS.items()):
-        if other.is_closing():
-            del _BATCHERS[key]
-    created = kind(pool)
-    _BATCHERS[(id(pool), kind)] = (pool, created)
-    return created
-
-
-def batcher_for(pool: asyncpg.Pool) -> ActivationBatcher:
-    """The activation batcher of this pool."""
-    return _coalescer(pool, ActivationBatcher)
-
-
-async def machine_state(
-    pool: asyncpg.Pool, serial: str, fingerprint: str
-) -> queries.ActivationState | None:
-    """The serial and this machine's latest activation of it (None: no such serial)."""
-    return await _coalescer(pool, _MachineStates).submit((serial, fingerprint))
-
-
-async def activation_state(
-    pool: asyncpg.Pool, activation_id: uuid.UUID
-) -> queries.ActivationState | None:
-    """The activation and its serial (None: no such activation)."""
-    return await _coalescer(pool, _ActivationStates).submit(activation_id)

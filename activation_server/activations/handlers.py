@@ -1,13 +1,11 @@
-"""Handlers of the activation API: POST /v1/activations, /validations, /deactivations and
-/offline-activations. Parse, call the service, shape the answer."""
+"""Handlers of the activation API: POST /v1/activations, /validations, /deactivations,
+/check-ins and /offline-activations. Parse, call the service, shape the answer."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from activation_server import metrics
-from activation_server.activations import service
-from activation_server.activations.guard import limited
 from activation_server.activations.requests import (
     ActivationRequest,
     parse_activation,
@@ -16,24 +14,16 @@ from activation_server.activations.requests import (
     parse_offline_activation,
     parse_serial,
 )
-from activation_server.appkeys import DB_POOL, KEYRING, SETTINGS
+from activation_server.appkeys import ACTIVATIONS
 from activation_server.errors import ApiError, InvalidRequest
 from activation_server.http import client_address, read_json_object
 
 
 async def _activate(request: web.Request, activation: ActivationRequest, via: str) -> web.Response:
-    async def attempt(address: str | None) -> service.Activation:
-        return await service.activate(
-            request.app[DB_POOL],
-            request.app[KEYRING],
-            activation,
-            issuer=request.app[SETTINGS].issuer,
-            address=address,
-            via=via,
-        )
-
     try:
-        result = await limited(request, attempt)
+        result = await request.app[ACTIVATIONS].activate(
+            activation, address=client_address(request), via=via
+        )
     except ApiError as exc:
         metrics.record_activation(exc.code)
         raise
@@ -58,17 +48,17 @@ async def post_offline_activation(request: web.Request) -> web.Response:
 
 async def post_validation(request: web.Request) -> web.Response:
     body = await read_json_object(request)
-    pool = request.app[DB_POOL]
+    activations = request.app[ACTIVATIONS]
     if "license" in body:
-        verdict = await service.validate_license(pool, request.app[KEYRING], parse_license(body))
+        verdict = await activations.validate_license(parse_license(body))
     elif "serial" in body or "fingerprint" in body:
         serial, fingerprint = body.get("serial"), body.get("fingerprint")
         if not isinstance(serial, str) or not isinstance(fingerprint, str):
             raise InvalidRequest(
                 "Send either 'license', or both 'serial' and 'fingerprint' as strings."
             )
-        verdict = await _validate_machine(
-            request, parse_serial(serial), parse_fingerprint(fingerprint)
+        verdict = await activations.validate_machine(
+            parse_serial(serial), parse_fingerprint(fingerprint), address=client_address(request)
         )
     else:
         raise InvalidRequest("Send either 'license', or both 'serial' and 'fingerprint'.")
@@ -77,33 +67,13 @@ async def post_validation(request: web.Request) -> web.Response:
 
 async def post_check_in(request: web.Request) -> web.Response:
     body = await read_json_object(request)
-    result = await service.check_in(
-        request.app[DB_POOL],
-        request.app[KEYRING],
-        parse_license(body),
-        issuer=request.app[SETTINGS].issuer,
-    )
+    result = await request.app[ACTIVATIONS].check_in(parse_license(body))
     return web.json_response(result.to_json())
-
-
-async def _validate_machine(
-    request: web.Request, serial: str, fingerprint: str
-) -> service.Validation:
-    """Limited as activations are, with the same budget: each answer that this machine holds
-    no activation of the serial (what guessing serials gets) counts as a failed attempt."""
-
-    async def attempt(address: str | None) -> service.Validation:
-        return await service.validate_machine(request.app[DB_POOL], serial, fingerprint)
-
-    return await limited(request, attempt, failed=lambda verdict: verdict.code == "NOT_ACTIVATED")
 
 
 async def post_deactivation(request: web.Request) -> web.Response:
     body = await read_json_object(request)
-    result = await service.deactivate(
-        request.app[DB_POOL],
-        request.app[KEYRING],
-        parse_license(body),
-        address=client_address(request),
+    result = await request.app[ACTIVATIONS].deactivate(
+        parse_license(body), address=client_address(request)
     )
     return web.json_response(result.to_json())

@@ -25,14 +25,45 @@ from typing import Any, NamedTuple
 
 import asyncpg
 
-ACTIVATE = """
-WITH s AS (
+# The serial's terms as both activation statements read them, from "serials s JOIN products p".
+SERIAL_TERMS = """
     SELECT s.serial, s.status, (s.valid_until IS NOT NULL AND s.valid_until <= now()) AS expired,
            s.activation_limit, s.used, s.features, s.trial, s.trial_days,
            s.valid_until, s.updates_until, p.code AS product, p.vendor_id, p.check_in_days,
-           p.grace_days
+           p.grace_days, p.binding_tolerance
+"""
+
+# Why request "r" (its product and features) may take no slot of serial "i" (SERIAL_TERMS),
+# however many are free: the error code, or NULL when it may. The one statement of the rule:
+# both activation statements grant slots only where it is NULL and answer it as "refusal",
+# which the service turns into its error, in this order of precedence.
+REFUSAL = """
+    CASE
+        WHEN i.status <> 'active' THEN 'SERIAL_BLOCKED'
+        WHEN i.expired THEN 'SERIAL_EXPIRED'
+        WHEN r.product IS NOT NULL AND r.product <> i.product THEN 'PRODUCT_MISMATCH'
+        WHEN r.features IS NOT NULL AND NOT r.features <@ i.features
+            THEN 'FEATURES_NOT_LICENSED'
+    END
+"""
+
+# Whether request "r" waits for the binding step (binding.py) before it may take a slot: the
+# machine sent its components and the product has a binding tolerance, so it may be a machine
+# that holds an activation already under another fingerprint.
+BINDING_FIRST = """r.tolerant AND i.binding_tolerance > 0"""
+
+# The statements are put together from the constant fragments above when this module loads; no
+# value is ever formatted into them.
+ACTIVATE = (
+    """
+WITH i AS ("""
+    + SERIAL_TERMS
+    + """
     FROM serials s JOIN products p ON p.id = s.product_id
     WHERE s.serial = $1
+),
+r AS (
+    SELECT $3::text AS product, $4::text[] AS features, $9::boolean AS tolerant
 ),
 existing AS (
     -- By the machine index only (see the module's docstring).
@@ -42,11 +73,14 @@ existing AS (
     LIMIT 1
 ),
 eligible AS (
-    SELECT 1 FROM s
-    WHERE s.status = 'active' AND NOT s.expired
-      AND ($3::text IS NULL OR s.product = $3)
-      AND ($4::text[] IS NULL OR $4::text[] <@ s.features)
+    SELECT 1 FROM i CROSS JOIN r
+    WHERE ("""
+    + REFUSAL
+    + """) IS NULL
       AND NOT EXISTS (SELECT 1 FROM existing)
+      AND NOT ("""
+    + BINDING_FIRST
+    + """)
 ),
 bump AS (
     UPDATE serials SET used = used + 1
@@ -56,34 +90,40 @@ bump AS (
 ),
 created AS (
     INSERT INTO activations (id, serial, fingerprint, features, client, address, via, expires_at)
-    SELECT $7, $1, $2, COALESCE($4::text[], s.features), $5, $6, $8,
-           CASE WHEN s.trial THEN now() + make_interval(days => s.trial_days) END
-    FROM bump CROSS JOIN s
+    SELECT $7, $1, $2, COALESCE($4::text[], i.features), $5, $6, $8,
+           CASE WHEN i.trial THEN now() + make_interval(days => i.trial_days) END
+    FROM bump CROSS JOIN i
     RETURNING id, created_at, expires_at, features
 ),
 audit AS (
     INSERT INTO audit_log (actor, vendor_id, action, subject, address, details)
-    SELECT 'machine', s.vendor_id, 'activation.create', $1, $6,
+    SELECT 'machine', i.vendor_id, 'activation.create', $1, $6,
            jsonb_build_object('activation_id', c.id, 'fingerprint', $2, 'via', $8)
-    FROM created c CROSS JOIN s
+    FROM created c CROSS JOIN i
 ),
 seen AS (
     -- Last-seen has hour resolution, so a restart storm of known machines writes nothing.
     UPDATE activations SET last_seen_at = now()
     WHERE id = (SELECT id FROM existing) AND last_seen_at < now() - interval '1 hour'
 )
-SELECT s.status, s.expired, s.activation_limit, s.used, s.features AS licensed, s.trial,
-       s.product, s.vendor_id, s.check_in_days, s.grace_days,
+SELECT ("""
+    + REFUSAL
+    + """) AS refusal,
+       i.activation_limit, i.used, i.features AS licensed, i.trial,
+       i.product, i.vendor_id, i.check_in_days, i.grace_days,
        e.id AS existing_id, e.created_at AS existing_created_at,
        e.expires_at AS existing_expires_at, e.features AS existing_features,
        c.id AS created_id, c.created_at AS created_created_at,
        c.expires_at AS created_expires_at, c.features AS created_features,
-       b.used AS bumped_used, e.license AS existing_license, s.valid_until, s.updates_until
-FROM s
+       b.used AS bumped_used, e.license AS existing_license, i.valid_until, i.updates_until,
+       i.binding_tolerance
+FROM i
+CROSS JOIN r
 LEFT JOIN existing e ON true
 LEFT JOIN created c ON true
 LEFT JOIN bump b ON true
 """
+)
 
 # The same activation for a batch of requests that arrived together, in one statement and one
 # transaction: one round trip, one commit and one WAL flush for the batch. Requests are numbered
@@ -93,19 +133,20 @@ LEFT JOIN bump b ON true
 # ``FOR UPDATE`` returns the newest committed count, and slots are granted in request order
 # while ``used + rank <= activation_limit``. A machine that appears twice in a batch takes one
 # slot: its first request creates the activation, the others get it as an existing one.
-ACTIVATE_MANY = """
+ACTIVATE_MANY = (
+    """
 WITH req AS (
-    SELECT r.n, r.serial, r.fingerprint, r.product, r.features, r.client, r.address, r.id, r.via
+    SELECT r.n, r.serial, r.fingerprint, r.product, r.features, r.client, r.address, r.id, r.via,
+           r.tolerant
     FROM jsonb_to_recordset($1::jsonb) AS r(n integer, serial text, fingerprint text,
-         product text, features text[], client jsonb, address inet, id uuid, via text)
+         product text, features text[], client jsonb, address inet, id uuid, via text,
+         tolerant boolean)
 ),
 -- LATERAL lookups keep to the primary and live-activation indexes whatever the planner guesses
 -- of the batch's size (it cannot see into the JSON document).
-info AS (
-    SELECT s.serial, s.status, (s.valid_until IS NOT NULL AND s.valid_until <= now()) AS expired,
-           s.activation_limit, s.used, s.features, s.trial, s.trial_days,
-           s.valid_until, s.updates_until, p.code AS product, p.vendor_id, p.check_in_days,
-           p.grace_days
+info AS ("""
+    + SERIAL_TERMS
+    + """
     FROM (SELECT DISTINCT serial FROM req) r
     -- LIMIT keeps the planner from flattening the lookup into a join, which it does with a
     -- sequential scan of serials whenever it guesses the table small enough.
@@ -126,10 +167,13 @@ existing AS (
 wanted AS (
     SELECT r.*, row_number() OVER (PARTITION BY r.serial, r.fingerprint ORDER BY r.n) AS copy
     FROM req r JOIN info i ON i.serial = r.serial
-    WHERE i.status = 'active' AND NOT i.expired
-      AND (r.product IS NULL OR r.product = i.product)
-      AND (r.features IS NULL OR r.features <@ i.features)
+    WHERE ("""
+    + REFUSAL
+    + """) IS NULL
       AND NOT EXISTS (SELECT 1 FROM existing e WHERE e.n = r.n)
+      AND NOT ("""
+    + BINDING_FIRST
+    + """)
 ),
 locked AS (
     SELECT s.serial, s.used, s.activation_limit, s.status
@@ -199,7 +243,10 @@ seen AS (
         WHERE e.last_seen_at < now() - interval '1 hour' AND e.id NOT IN (SELECT id FROM kept)
     ))
 )
-SELECT i.status, i.expired, i.activation_limit,
+SELECT ("""
+    + REFUSAL
+    + """) AS refusal,
+       i.activation_limit,
        COALESCE(b.used, l.used, i.used) AS used,
        i.features AS licensed, i.trial, i.product, i.vendor_id, i.check_in_days, i.grace_days,
        COALESCE(e.id, c2.id) AS existing_id,
@@ -210,7 +257,8 @@ SELECT i.status, i.expired, i.activation_limit,
        c.id AS created_id, c.created_at AS created_created_at,
        c.expires_at AS created_expires_at, c.features AS created_features,
        g.base + g.rank AS bumped_used,
-       e.license AS existing_license, i.valid_until, i.updates_until, r.n
+       e.license AS existing_license, i.valid_until, i.updates_until, i.binding_tolerance,
+       r.n
 FROM req r
 JOIN info i ON i.serial = r.serial
 LEFT JOIN existing e ON e.n = r.n
@@ -223,6 +271,7 @@ LEFT JOIN locked l ON l.serial = r.serial
 LEFT JOIN bump b ON b.serial = r.serial
 ORDER BY r.n
 """
+)
 
 # The look-ups of validations, for a batch of requests numbered by ``n``: the request's number,
 # then the columns of ActivationState in its order. Look-ups are LATERAL so that they keep to
@@ -352,11 +401,12 @@ class ActivateOutcome(NamedTuple):
     """One row of :data:`ACTIVATE` or :data:`ACTIVATE_MANY`, in their column order.
 
     A tuple rather than a dataclass: it is built once per activation from the driver's record
-    (``ActivateOutcome(*row)``), without a dictionary of column names in between.
+    (``ActivateOutcome(*row)``), without a dictionary of column names in between. The test of
+    the statements' columns pins the order to these names.
     """
 
-    status: str
-    expired: bool
+    # Why the request may take no slot (REFUSAL): an error code, None when it may.
+    refusal: str | None
     activation_limit: int
     used: int
     licensed: list[str]
@@ -381,6 +431,8 @@ class ActivateOutcome(NamedTuple):
     # A term license's end and an update subscription's end (license claims).
     valid_until: datetime | None
     updates_until: datetime | None
+    # Hardware components that may change before a machine is a new one (0: exact binding).
+    binding_tolerance: int
     # The request's number in its batch (ACTIVATE_MANY only).
     n: int | None = None
 
@@ -444,9 +496,12 @@ async def activate(
     address: str | None,
     new_id: uuid.UUID,
     via: str,
+    tolerant: bool = False,
 ) -> ActivateOutcome | None:
+    """``tolerant``: the machine sent its components and the binding step has not looked for
+    it yet; no slot is taken for it where its product has a binding tolerance."""
     row = await connection.fetchrow(
-        ACTIVATE, serial, fingerprint, product, features, client, address, new_id, via
+        ACTIVATE, serial, fingerprint, product, features, client, address, new_id, via, tolerant
     )
     return ActivateOutcome(*row) if row is not None else None
 
@@ -463,6 +518,26 @@ class ActivationParams:
     address: str | None
     new_id: uuid.UUID
     via: str
+    # See :func:`activate`.
+    tolerant: bool = False
+
+
+async def activate_one(
+    connection: asyncpg.Connection, params: ActivationParams
+) -> ActivateOutcome | None:
+    """:func:`activate` of one request of a batch."""
+    return await activate(
+        connection,
+        serial=params.serial,
+        fingerprint=params.fingerprint,
+        product=params.product,
+        features=params.features,
+        client=params.client,
+        address=params.address,
+        new_id=params.new_id,
+        via=params.via,
+        tolerant=params.tolerant,
+    )
 
 
 async def activate_many(
@@ -488,6 +563,7 @@ async def activate_many(
                 "address": item.address,
                 "id": str(item.new_id),
                 "via": item.via,
+                "tolerant": item.tolerant,
             }
             for index, item in enumerate(batch, 1)
         ],
@@ -571,3 +647,90 @@ async def deactivate(
         await connection.execute(LOCK_SERIAL_OF_ACTIVATION, activation_id)
         row = await connection.fetchrow(DEACTIVATE, activation_id, address, by, actor)
     return DeactivateOutcome(**dict(row)) if row is not None else None
+
+
+# Tolerant binding (see binding.py). The live activations of a serial that share at least one
+# component hash with a machine: each of its components is looked up in the hash index, so the
+# candidates are that machine's own activations however many machines the serial has.
+NEAR_MACHINES = """
+SELECT a.id, a.fingerprint, b.components
+FROM (
+    SELECT DISTINCT h.activation_id
+    FROM jsonb_each($2::jsonb) AS e(name, hash)
+    CROSS JOIN LATERAL (
+        SELECT b.activation_id FROM activation_components b
+        WHERE b.components @> jsonb_build_object(e.name, e.hash)
+    ) h
+) m
+CROSS JOIN LATERAL (SELECT * FROM activations a WHERE a.id = m.activation_id LIMIT 1) a
+JOIN activation_components b ON b.activation_id = a.id
+WHERE a.serial = $1 AND a.deactivated_at IS NULL
+ORDER BY a.id
+"""
+
+# Moves an activation to the machine's new fingerprint and components, only if it still holds
+# the fingerprint the caller read: of two machines that both match it, one moves it and the
+# other finds it moved. The license kept for the old fingerprint is dropped.
+REBIND = """
+WITH moved AS (
+    UPDATE activations SET fingerprint = $3, license = NULL
+    WHERE id = $1 AND fingerprint = $2 AND deactivated_at IS NULL
+    RETURNING id, serial
+),
+kept AS (
+    UPDATE activation_components SET components = $4, changed = $5, changed_at = now()
+    WHERE activation_id = (SELECT id FROM moved)
+),
+audit AS (
+    INSERT INTO audit_log (actor, vendor_id, action, subject, address, details)
+    SELECT 'machine', p.vendor_id, 'activation.rebind', m.serial, $6,
+           jsonb_build_object('activation_id', m.id, 'fingerprint', $3, 'previous', $2,
+                              'changed', $5::text[])
+    FROM moved m JOIN serials s ON s.serial = m.serial JOIN products p ON p.id = s.product_id
+)
+SELECT count(*) FROM moved
+"""
+
+KEEP_COMPONENTS = """
+INSERT INTO activation_components (activation_id, components) VALUES ($1, $2)
+ON CONFLICT (activation_id) DO NOTHING
+"""
+
+
+@dataclass(frozen=True)
+class NearMachine:
+    """A live activation with the components it was bound with."""
+
+    id: uuid.UUID
+    fingerprint: str
+    components: dict[str, str]
+
+
+async def near_machines(
+    connection: asyncpg.Connection, serial: str, components: dict[str, str]
+) -> list[NearMachine]:
+    rows = await connection.fetch(NEAR_MACHINES, serial, components)
+    return [NearMachine(row["id"], row["fingerprint"], dict(row["components"])) for row in rows]
+
+
+async def rebind(
+    connection: asyncpg.Connection,
+    activation_id: uuid.UUID,
+    *,
+    previous: str,
+    fingerprint: str,
+    components: dict[str, str],
+    changed: list[str],
+    address: str | None,
+) -> bool:
+    """Whether the activation moved (False: it no longer holds ``previous``)."""
+    moved = await connection.fetchval(
+        REBIND, activation_id, previous, fingerprint, components, changed, address
+    )
+    return bool(moved)
+
+
+async def keep_components(
+    connection: asyncpg.Connection, activation_id: uuid.UUID, components: dict[str, str]
+) -> None:
+    await connection.execute(KEEP_COMPONENTS, activation_id, components)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from activation_server.errors import InvalidRequest, SerialMalformed
+from client_sdk.fingerprint import COMPONENT_NAMES
 from client_sdk.offline import MalformedRequestCode, decode_request
 from client_sdk.serial import MalformedSerial, canonicalize
 
@@ -30,6 +31,8 @@ class ActivationRequest:
     product: str | None = None
     features: list[str] | None = None
     client: dict[str, Any] = field(default_factory=dict)
+    # One hash per hardware component, by name (tolerant binding); None: not sent.
+    components: dict[str, str] | None = None
 
 
 def _text(body: dict[str, Any], name: str, *, required: bool, max_length: int = 64) -> str | None:
@@ -69,6 +72,28 @@ def parse_fingerprint(value: str) -> str:
     if not FINGERPRINT.fullmatch(value):
         raise InvalidRequest("The field 'fingerprint' must be 64 lowercase hexadecimal characters.")
     return value
+
+
+def parse_components(value: Any) -> dict[str, str] | None:
+    """``fingerprint_components``: an object of component names to 64-hex hashes."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not value:
+        raise InvalidRequest(
+            "The field 'fingerprint_components' must be an object of component hashes by name."
+        )
+    unknown = sorted(name[:32] for name in value if name not in COMPONENT_NAMES)
+    if unknown:
+        raise InvalidRequest(
+            f"Unknown fingerprint components {unknown[:3]!r}: the names are "
+            f"{', '.join(COMPONENT_NAMES)}."
+        )
+    for name, digest in value.items():
+        if not isinstance(digest, str) or not FINGERPRINT.fullmatch(digest):
+            raise InvalidRequest(
+                f"The fingerprint component '{name}' must be 64 lowercase hexadecimal characters."
+            )
+    return dict(value)
 
 
 def _features(value: Any) -> list[str] | None:
@@ -128,6 +153,7 @@ def parse_activation(body: dict[str, Any]) -> ActivationRequest:
         product=product,
         features=_features(body.get("features")),
         client=_client(body.get("client")),
+        components=parse_components(body.get("fingerprint_components")),
     )
 
 

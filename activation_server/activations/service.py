@@ -1,8 +1,10 @@
 """Activation, validation and deactivation: the rules of the activation API.
 
-The handlers parse and shape; this module decides. Every function takes the pool (or a
-connection) and the keyring explicitly, so the vendor portal's offline activation page calls the
-very same rules as the JSON API.
+The handlers parse and shape; :class:`ActivationService` decides. One service object per
+application (made in its ``cleanup_ctx``, under ``ACTIVATIONS``) holds everything the rules need:
+the pool, the signing keyring, the failed-attempt limiter and the batchers that coalesce
+concurrent statements. The JSON API and the vendor portal's offline activation page call the
+same :meth:`ActivationService.activate`, failed-attempt limit included.
 """
 
 from __future__ import annotations
@@ -10,24 +12,25 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import jwt
 
-from activation_server.activations import queries
+from activation_server.activations import binding, queries
 from activation_server.activations.batching import (
     ActivationBatcher,
-    activation_state,
-    batcher_for,
-    machine_state,
+    ActivationStates,
+    MachineStates,
 )
 from activation_server.activations.requests import ActivationRequest, parse_activation_id
 from activation_server.errors import (
     ActivationLimitReached,
     ActivationNotFound,
+    ApiError,
     DeactivationNotAllowed,
     FeaturesNotLicensed,
     LicenseInvalid,
@@ -39,6 +42,9 @@ from activation_server.errors import (
     TransferLimitReached,
 )
 from activation_server.keys.keyring import Keyring, Signer, UnknownKey
+from activation_server.ratelimit.limiter import FailureLimiter
+
+T = TypeVar("T")
 
 # Attempts of one activation when a concurrent request changed the serial under it (the same
 # machine activating twice at once, a deactivation racing an activation). Each retry takes a
@@ -68,6 +74,9 @@ class Activation:
     created: bool
     lease: str | None = None
     updates_until: datetime | None = None
+    # The hardware components that changed when this machine's activation moved to it (tolerant
+    # binding); None when it did not move.
+    changed_components: list[str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         body = {
@@ -83,6 +92,8 @@ class Activation:
         }
         if self.lease is not None:
             body["lease"] = self.lease
+        if self.changed_components is not None:
+            body["changed_components"] = self.changed_components
         return body
 
 
@@ -191,93 +202,23 @@ def earliest(*moments: datetime | None) -> datetime | None:
     return min(known) if known else None
 
 
-def _refusal(outcome: queries.ActivateOutcome, request: ActivationRequest) -> Exception | None:
-    if outcome.status == "blocked":
-        return SerialBlocked()
-    if outcome.expired:
-        return SerialExpired()
-    if request.product is not None and request.product != outcome.product:
+def _refusal(outcome: queries.ActivateOutcome, request: ActivationRequest) -> ApiError | None:
+    """The error of the statement's refusal (:data:`queries.REFUSAL`), in the request's words."""
+    code = outcome.refusal
+    if code is None:
+        return None
+    if code == ProductMismatch.code:
         return ProductMismatch(
             f"This serial number is for another product than '{request.product}'."
         )
-    if request.features is not None:
-        missing = set(request.features) - set(outcome.licensed)
-        if missing:
-            return FeaturesNotLicensed(missing)
-    return None
+    if code == FeaturesNotLicensed.code:
+        return FeaturesNotLicensed(set(request.features or ()) - set(outcome.licensed))
+    return _REFUSALS[code]()
 
 
-async def activate(
-    pool: asyncpg.Pool,
-    keyring: Keyring,
-    request: ActivationRequest,
-    *,
-    issuer: str,
-    address: str | None,
-    via: str = "online",
-) -> Activation:
-    """Takes a slot of the serial for this machine, or returns the machine's live activation."""
-    batcher = batcher_for(pool)
-    for _ in range(_ATTEMPTS):
-        params = queries.ActivationParams(
-            serial=request.serial,
-            fingerprint=request.fingerprint,
-            product=request.product,
-            features=request.features,
-            client=request.client,
-            address=address,
-            new_id=time_ordered_uuid(),
-            via=via,
-        )
-        try:
-            # Concurrent activations of this process share one statement and transaction.
-            outcome = await batcher.activate(params)
-        except _RETRYABLE:
-            continue
-        if outcome is None:
-            raise SerialNotFound()
-        refusal = _refusal(outcome, request)
-        if refusal is not None:
-            raise refusal
-        signer = keyring.signer(outcome.vendor_id)
-        if signer is None:
-            async with pool.acquire() as connection:
-                signer = await keyring.ensure(connection, outcome.vendor_id)
-        if outcome.created_id is not None:
-            assert outcome.created_created_at is not None and outcome.bumped_used is not None
-            return _activation(
-                signer,
-                issuer,
-                request,
-                outcome,
-                activation_id=outcome.created_id,
-                created_at=outcome.created_created_at,
-                expires_at=outcome.created_expires_at,
-                features=outcome.created_features or [],
-                used=outcome.bumped_used,
-                created=True,
-            )
-        if outcome.existing_id is not None:
-            assert outcome.existing_created_at is not None
-            return _activation(
-                signer,
-                issuer,
-                request,
-                outcome,
-                activation_id=outcome.existing_id,
-                created_at=outcome.existing_created_at,
-                expires_at=outcome.existing_expires_at,
-                features=outcome.existing_features or [],
-                used=outcome.used,
-                created=False,
-                kept=outcome.existing_license,
-                batcher=batcher,
-            )
-        if outcome.used >= outcome.activation_limit:
-            raise ActivationLimitReached(outcome.activation_limit, outcome.used)
-        # The snapshot showed a free slot but another request took it (or blocked the serial)
-        # before this statement's conditional update: look again with a fresh snapshot.
-    raise ServiceUnavailable(1, "The serial number is busy. Try again in a moment.")
+_REFUSALS: dict[str, type[ApiError]] = {
+    error.code: error for error in (SerialBlocked, SerialExpired)
+}
 
 
 def _activation(
@@ -294,6 +235,7 @@ def _activation(
     created: bool,
     kept: str | None = None,
     batcher: ActivationBatcher | None = None,
+    changed: list[str] | None = None,
 ) -> Activation:
     expires_at = earliest(expires_at, outcome.valid_until)
     claims = license_claims(
@@ -334,6 +276,7 @@ def _activation(
         created=created,
         updates_until=outcome.updates_until,
         lease=_lease(signer, claims, features, outcome.check_in_days, outcome.grace_days),
+        changed_components=changed,
     )
 
 
@@ -409,38 +352,6 @@ def _verdict(state: queries.ActivationState) -> Validation:
     return Validation(code == "VALID", code, _MESSAGES[code], state)
 
 
-async def verified(pool: asyncpg.Pool, keyring: Keyring, token: str) -> dict[str, Any]:
-    """The claims of a license signed by any of the server's keys, expired or not. A key this
-    process does not know yet (made by another process a moment ago) is looked for once. A
-    lease or a refusal, signed by the same keys, is not a license."""
-    try:
-        claims = keyring.verify(token, verify_exp=False)
-    except UnknownKey:
-        if not keyring.may_look_again():
-            raise
-        async with pool.acquire() as connection:
-            await keyring.refresh(connection)
-        claims = keyring.verify(token, verify_exp=False)
-    if claims.get("typ") not in LICENSE_TYPES:
-        raise jwt.InvalidTokenError("a lease or a refusal is not a license")
-    return claims
-
-
-async def validate_license(pool: asyncpg.Pool, keyring: Keyring, token: str) -> Validation:
-    try:
-        claims = await verified(pool, keyring, token)
-        activation_id = parse_activation_id(claims.get("aid"))
-    except (jwt.InvalidTokenError, ValueError, TypeError):
-        return Validation(False, "SIGNATURE_INVALID", _MESSAGES["SIGNATURE_INVALID"])
-    # Concurrent validations of this process share one look-up statement.
-    state = await activation_state(pool, activation_id)
-    if state is None:
-        return _NOT_ACTIVATED
-    if state.serial != claims.get("sub") or state.fingerprint != claims.get("fp"):
-        return Validation(False, "SIGNATURE_INVALID", _MESSAGES["SIGNATURE_INVALID"])
-    return _verdict(state)
-
-
 @dataclass(frozen=True)
 class CheckIn:
     """A validation that also answers what the machine keeps: a new lease while the license is
@@ -464,71 +375,6 @@ class CheckIn:
         return body
 
 
-async def check_in(pool: asyncpg.Pool, keyring: Keyring, token: str, *, issuer: str) -> CheckIn:
-    try:
-        claims = await verified(pool, keyring, token)
-        activation_id = parse_activation_id(claims.get("aid"))
-    except (jwt.InvalidTokenError, ValueError, TypeError):
-        return CheckIn(Validation(False, "SIGNATURE_INVALID", _MESSAGES["SIGNATURE_INVALID"]))
-    async with pool.acquire() as connection:
-        found = await queries.check_in(connection, activation_id)
-        signer = None
-        if found is not None:
-            signer = keyring.signer(found.vendor_id) or await keyring.ensure(
-                connection, found.vendor_id
-            )
-    if found is None or signer is None:
-        return CheckIn(Validation(False, "NOT_ACTIVATED", _MESSAGES["NOT_ACTIVATED"]))
-    state = found.state
-    if state.serial != claims.get("sub") or state.fingerprint != claims.get("fp"):
-        return CheckIn(Validation(False, "SIGNATURE_INVALID", _MESSAGES["SIGNATURE_INVALID"]))
-    verdict = _verdict(state)
-    days, grace = found.check_in_days, found.grace_days
-    if not verdict.valid:
-        refusal = signer.sign(refusal_claims(claims, verdict.code, time.time()))
-        return CheckIn(verdict, days, grace, refusal=refusal)
-    assert state.id is not None and state.created_at is not None
-    features = list(state.features or [])
-    current = license_claims(
-        issuer=issuer,
-        serial=state.serial,
-        product=state.product,
-        fingerprint=state.fingerprint or "",
-        activation_id=state.id,
-        trial=state.trial,
-        features=features,
-        created_at=state.created_at,
-        expires_at=earliest(state.expires_at, found.valid_until),
-        check_in_days=days,
-        grace_days=grace,
-        updates_until=found.updates_until,
-    )
-    signing_input = signer.signing_input(current)
-    renewed = None if token.startswith(signing_input + ".") else signer.sign_input(signing_input)
-    return CheckIn(
-        verdict,
-        days,
-        grace,
-        lease=_lease(signer, current, features, days, grace),
-        license=renewed,
-    )
-
-
-async def validate_machine(pool: asyncpg.Pool, serial: str, fingerprint: str) -> Validation:
-    """The status of this machine's activation of this serial.
-
-    A caller whose machine holds no activation of the serial learns nothing about it: an
-    unknown serial and a known one that this machine never activated both answer
-    ``NOT_ACTIVATED`` (true of either), with no product, type or slot counts. Otherwise the
-    answers would be an oracle that tells a stranger which guessed serials exist and how many
-    of their slots are free.
-    """
-    state = await machine_state(pool, serial, fingerprint)
-    if state is None or state.id is None:
-        return _NOT_ACTIVATED
-    return _verdict(state)
-
-
 @dataclass(frozen=True)
 class Deactivation:
     activation_id: uuid.UUID
@@ -542,18 +388,6 @@ class Deactivation:
             "deactivated_at": iso(self.deactivated_at),
             "activations": {"used": self.used, "limit": self.limit},
         }
-
-
-async def deactivate(
-    pool: asyncpg.Pool, keyring: Keyring, token: str, *, address: str | None
-) -> Deactivation:
-    """Frees the slot of the machine that holds this license; idempotent."""
-    try:
-        claims = await verified(pool, keyring, token)
-        activation_id = parse_activation_id(claims.get("aid"))
-    except (jwt.InvalidTokenError, ValueError, TypeError):
-        raise LicenseInvalid() from None
-    return await free(pool, activation_id, address=address, by="machine", actor="machine")
 
 
 async def free(
@@ -584,3 +418,254 @@ async def free(
             outcome.id, outcome.deactivated_at, outcome.used, outcome.activation_limit
         )
     raise ServiceUnavailable(1, "The activation is busy. Try again in a moment.")
+
+
+class ActivationService:
+    """The activation API's rules with what they need: the pool, the signing keyring, the
+    failed-attempt limiter and the batchers of this application.
+
+    Activations, offline activations (the API's and the portal page's) and validations by
+    serial spend one failure budget per client address, so that a guesser cannot go on at
+    another endpoint when one says 429. A failure is counted before it is answered, by one
+    statement that also says whether the limit is passed; a success costs the limiter no round
+    trip.
+    """
+
+    def __init__(
+        self, pool: asyncpg.Pool, keyring: Keyring, limiter: FailureLimiter, *, issuer: str
+    ) -> None:
+        self.pool = pool
+        self.keyring = keyring
+        self.limiter = limiter
+        self.issuer = issuer
+        # Concurrent requests of this application share one statement per batch.
+        self.batcher = ActivationBatcher(pool)
+        self.machine_states = MachineStates(pool)
+        self.activation_states = ActivationStates(pool)
+
+    def close(self) -> None:
+        self.batcher.close()
+
+    async def _limited(
+        self,
+        address: str | None,
+        attempt: Callable[[], Awaitable[T]],
+        failed: Callable[[T], bool] | None = None,
+    ) -> T:
+        """Runs ``attempt()`` unless the address is over its limit (429), and counts a failure
+        when it raises :class:`SerialNotFound` or its answer is ``failed``: past the limit, the
+        caller gets 429 instead of the failure, however many requests arrive at once."""
+        self.limiter.check(address)
+        try:
+            result = await attempt()
+        except SerialNotFound:
+            await self._count_failure(address)
+            raise
+        if failed is not None and failed(result):
+            await self._count_failure(address)
+        return result
+
+    async def _count_failure(self, address: str | None) -> None:
+        async with self.pool.acquire() as connection:
+            await self.limiter.record_failure(connection, address)
+
+    async def activate(
+        self, request: ActivationRequest, *, address: str | None, via: str = "online"
+    ) -> Activation:
+        """Takes a slot of the serial for this machine, or returns the machine's live
+        activation; within the address's failure budget."""
+        return await self._limited(address, lambda: self._activate(request, address, via))
+
+    async def _activate(
+        self, request: ActivationRequest, address: str | None, via: str
+    ) -> Activation:
+        batcher = self.batcher
+        for _ in range(_ATTEMPTS):
+            params = queries.ActivationParams(
+                serial=request.serial,
+                fingerprint=request.fingerprint,
+                product=request.product,
+                features=request.features,
+                client=request.client,
+                address=address,
+                new_id=time_ordered_uuid(),
+                via=via,
+                tolerant=request.components is not None,
+            )
+            changed: list[str] | None = None
+            try:
+                outcome = await batcher.activate(params)
+                if (
+                    outcome is not None
+                    and request.components is not None
+                    and outcome.binding_tolerance > 0
+                    and outcome.existing_id is None
+                    and outcome.refusal is None
+                ):
+                    bound = await binding.bind(
+                        self.pool, params, request.components, outcome.binding_tolerance
+                    )
+                    if bound is None:
+                        continue
+                    outcome, changed = bound.outcome, bound.changed
+            except _RETRYABLE:
+                continue
+            if outcome is None:
+                raise SerialNotFound()
+            refusal = _refusal(outcome, request)
+            if refusal is not None:
+                raise refusal
+            signer = self.keyring.signer(outcome.vendor_id)
+            if signer is None:
+                async with self.pool.acquire() as connection:
+                    signer = await self.keyring.ensure(connection, outcome.vendor_id)
+            if outcome.created_id is not None:
+                assert outcome.created_created_at is not None and outcome.bumped_used is not None
+                return _activation(
+                    signer,
+                    self.issuer,
+                    request,
+                    outcome,
+                    activation_id=outcome.created_id,
+                    created_at=outcome.created_created_at,
+                    expires_at=outcome.created_expires_at,
+                    features=outcome.created_features or [],
+                    used=outcome.bumped_used,
+                    created=True,
+                )
+            if outcome.existing_id is not None:
+                assert outcome.existing_created_at is not None
+                return _activation(
+                    signer,
+                    self.issuer,
+                    request,
+                    outcome,
+                    activation_id=outcome.existing_id,
+                    created_at=outcome.existing_created_at,
+                    expires_at=outcome.existing_expires_at,
+                    features=outcome.existing_features or [],
+                    used=outcome.used,
+                    created=False,
+                    kept=outcome.existing_license,
+                    batcher=batcher,
+                    changed=changed,
+                )
+            if outcome.used >= outcome.activation_limit:
+                raise ActivationLimitReached(outcome.activation_limit, outcome.used)
+            # The snapshot showed a free slot but another request took it (or blocked the
+            # serial) before this statement's conditional update: look again, freshly.
+        raise ServiceUnavailable(1, "The serial number is busy. Try again in a moment.")
+
+    async def verified(self, token: str) -> dict[str, Any]:
+        """The claims of a license signed by any of the server's keys, expired or not. A key
+        this process does not know yet (made by another process a moment ago) is looked for
+        once. A lease or a refusal, signed by the same keys, is not a license."""
+        keyring = self.keyring
+        try:
+            claims = keyring.verify(token, verify_exp=False)
+        except UnknownKey:
+            if not keyring.may_look_again():
+                raise
+            async with self.pool.acquire() as connection:
+                await keyring.refresh(connection)
+            claims = keyring.verify(token, verify_exp=False)
+        if claims.get("typ") not in LICENSE_TYPES:
+            raise jwt.InvalidTokenError("a lease or a refusal is not a license")
+        return claims
+
+    async def validate_license(self, token: str) -> Validation:
+        try:
+            claims = await self.verified(token)
+            activation_id = parse_activation_id(claims.get("aid"))
+        except (jwt.InvalidTokenError, ValueError, TypeError):
+            return Validation(False, "SIGNATURE_INVALID", _MESSAGES["SIGNATURE_INVALID"])
+        state = await self.activation_states.submit(activation_id)
+        if state is None:
+            return _NOT_ACTIVATED
+        if state.serial != claims.get("sub") or state.fingerprint != claims.get("fp"):
+            return Validation(False, "SIGNATURE_INVALID", _MESSAGES["SIGNATURE_INVALID"])
+        return _verdict(state)
+
+    async def validate_machine(
+        self, serial: str, fingerprint: str, *, address: str | None
+    ) -> Validation:
+        """The status of this machine's activation of this serial.
+
+        A caller whose machine holds no activation of the serial learns nothing about it: an
+        unknown serial and a known one that this machine never activated both answer
+        ``NOT_ACTIVATED`` (true of either), with no product, type or slot counts, and either
+        spends the address's failure budget as an unknown serial's activation does. Otherwise
+        the answers would be an oracle that tells a stranger which guessed serials exist and
+        how many of their slots are free.
+        """
+
+        async def attempt() -> Validation:
+            state = await self.machine_states.submit((serial, fingerprint))
+            if state is None or state.id is None:
+                return _NOT_ACTIVATED
+            return _verdict(state)
+
+        return await self._limited(
+            address, attempt, failed=lambda verdict: verdict.code == "NOT_ACTIVATED"
+        )
+
+    async def check_in(self, token: str) -> CheckIn:
+        try:
+            claims = await self.verified(token)
+            activation_id = parse_activation_id(claims.get("aid"))
+        except (jwt.InvalidTokenError, ValueError, TypeError):
+            return CheckIn(Validation(False, "SIGNATURE_INVALID", _MESSAGES["SIGNATURE_INVALID"]))
+        keyring = self.keyring
+        async with self.pool.acquire() as connection:
+            found = await queries.check_in(connection, activation_id)
+            signer = None
+            if found is not None:
+                signer = keyring.signer(found.vendor_id) or await keyring.ensure(
+                    connection, found.vendor_id
+                )
+        if found is None or signer is None:
+            return CheckIn(Validation(False, "NOT_ACTIVATED", _MESSAGES["NOT_ACTIVATED"]))
+        state = found.state
+        if state.serial != claims.get("sub") or state.fingerprint != claims.get("fp"):
+            return CheckIn(Validation(False, "SIGNATURE_INVALID", _MESSAGES["SIGNATURE_INVALID"]))
+        verdict = _verdict(state)
+        days, grace = found.check_in_days, found.grace_days
+        if not verdict.valid:
+            refusal = signer.sign(refusal_claims(claims, verdict.code, time.time()))
+            return CheckIn(verdict, days, grace, refusal=refusal)
+        assert state.id is not None and state.created_at is not None
+        features = list(state.features or [])
+        current = license_claims(
+            issuer=self.issuer,
+            serial=state.serial,
+            product=state.product,
+            fingerprint=state.fingerprint or "",
+            activation_id=state.id,
+            trial=state.trial,
+            features=features,
+            created_at=state.created_at,
+            expires_at=earliest(state.expires_at, found.valid_until),
+            check_in_days=days,
+            grace_days=grace,
+            updates_until=found.updates_until,
+        )
+        signing_input = signer.signing_input(current)
+        renewed = (
+            None if token.startswith(signing_input + ".") else signer.sign_input(signing_input)
+        )
+        return CheckIn(
+            verdict,
+            days,
+            grace,
+            lease=_lease(signer, current, features, days, grace),
+            license=renewed,
+        )
+
+    async def deactivate(self, token: str, *, address: str | None) -> Deactivation:
+        """Frees the slot of the machine that holds this license; idempotent."""
+        try:
+            claims = await self.verified(token)
+            activation_id = parse_activation_id(claims.get("aid"))
+        except (jwt.InvalidTokenError, ValueError, TypeError):
+            raise LicenseInvalid() from None
+        return await free(self.pool, activation_id, address=address, by="machine", actor="machine")

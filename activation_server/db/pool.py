@@ -81,3 +81,10 @@ async def connect(url: str, settings: Settings | None = None) -> asyncpg.Connect
     connection = await asyncpg.connect(url, timeout=timeout, statement_cache_size=cache)
     await _init_connection(connection)
     return connection
+
+
+def with_database(url: str, database: str) -> str:
+    """The URL of another database on the server of ``url``."""
+    base, _, query = url.partition("?")
+    head, _, _ = base.rpartition("/")
+    return f"{head}/{database}" + (f"?{query}" if query else "")

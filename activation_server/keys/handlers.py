@@ -7,7 +7,7 @@ import uuid
 
 from aiohttp import web
 
-from activation_server.appkeys import DB_POOL, KEYRING
+from activation_server.appkeys import ACTIVATIONS, DB_POOL
 from activation_server.errors import NotFound
 from activation_server.keys import queries
 
@@ -16,7 +16,7 @@ _CACHE = {"Cache-Control": "public, max-age=300"}
 
 
 async def get_keys(request: web.Request) -> web.Response:
-    keyring = request.app[KEYRING]
+    keyring = request.app[ACTIVATIONS].keyring
     async with request.app[DB_POOL].acquire() as connection:
         await keyring.ensure_all(connection)
     return web.json_response(keyring.jwks, headers=_CACHE)
@@ -27,7 +27,7 @@ async def get_vendor_keys(request: web.Request) -> web.Response:
         public_id = uuid.UUID(request.match_info["public_id"])
     except ValueError:
         raise NotFound(_NO_VENDOR) from None
-    keyring = request.app[KEYRING]
+    keyring = request.app[ACTIVATIONS].keyring
     async with request.app[DB_POOL].acquire() as connection:
         vendor_id = await queries.vendor_by_public_id(connection, public_id)
         if vendor_id is None:

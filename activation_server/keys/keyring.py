@@ -87,15 +87,21 @@ def thumbprint(public_raw: bytes) -> str:
     return _b64url(hashlib.sha256(canonical.encode()).digest())
 
 
-def jwk(kid: str, public_key: str) -> dict[str, str]:
-    return {
+def jwk(row: queries.SigningKeyRow) -> dict[str, Any]:
+    """The key as a JWK; a retired key says since when (``retired_at``, seconds since the epoch,
+    a member that readers which do not know it ignore): a client accepts nothing that key signed
+    later, and its leases for 30 days more only (docs/protocol.md, *Keys*)."""
+    entry: dict[str, Any] = {
         "kty": "OKP",
         "crv": "Ed25519",
-        "x": public_key,
-        "kid": kid,
+        "x": row.public_key,
+        "kid": row.kid,
         "alg": "EdDSA",
         "use": "sig",
     }
+    if row.state == "retired" and row.retired_at is not None:
+        entry["retired_at"] = int(row.retired_at.timestamp())
+    return entry
 
 
 def _sodium_secret(private_key: Ed25519PrivateKey) -> bytes:
@@ -186,7 +192,7 @@ class Keyring:
         }
         self._signers = {}
         # Every key of every vendor: a reader of GET /v1/keys verifies any license.
-        self.jwks = {"keys": [jwk(row.kid, row.public_key) for row in self.rows]}
+        self.jwks = {"keys": [jwk(row) for row in self.rows]}
 
     def vendor_rows(self, vendor_id: int) -> list[queries.SigningKeyRow]:
         """The vendor's keys, current first, then next, then retired (newest first)."""
@@ -194,7 +200,7 @@ class Keyring:
 
     def vendor_jwks(self, vendor_id: int) -> dict[str, Any]:
         """The JWKS an application of this vendor pins: its current, next and retired keys."""
-        return {"keys": [jwk(row.kid, row.public_key) for row in self.vendor_rows(vendor_id)]}
+        return {"keys": [jwk(row) for row in self.vendor_rows(vendor_id)]}
 
     def current_kid(self, vendor_id: int) -> str | None:
         return self._current.get(vendor_id)

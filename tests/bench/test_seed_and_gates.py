@@ -6,14 +6,7 @@ from pathlib import Path
 import asyncpg
 
 from bench import gates
-from bench.seed import Progress, new_serials, seed, write_files
-from client_sdk.serial import is_valid
-
-
-def test_new_serials_are_distinct_and_carry_a_valid_check_symbol() -> None:
-    serials = new_serials(2000)
-    assert len(set(serials)) == 2000
-    assert all(is_valid(serial) for serial in serials)
+from bench.seed import Progress, seed, write_files
 
 
 def test_the_progress_bar_reaches_its_total(tmp_path: Path) -> None:

@@ -3,15 +3,16 @@ client in another language checks itself against."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from client_sdk import errors
+from client_sdk import Client, errors
 from client_sdk.errors import LicenseError
-from client_sdk.fingerprint import combine
+from client_sdk.fingerprint import DOMAIN, combine, component_hashes
 from client_sdk.license import (
     KeyRing,
     License,
@@ -21,6 +22,8 @@ from client_sdk.license import (
     verify_signature,
 )
 from client_sdk.offline import decode_request, encode_request
+from client_sdk.revocation import REASON_CODES
+from client_sdk.revocation import parse as parse_revocations
 from client_sdk.serial import MalformedSerial, canonicalize
 
 VECTORS: dict[str, Any] = json.loads(
@@ -30,8 +33,8 @@ KEYS = KeyRing.from_jwks(VECTORS["jwks"])
 NOW = float(VECTORS["now"])
 
 
-def _license(now: float = NOW) -> License:
-    token = VECTORS["license"]["token"]
+def _license(now: float = NOW, token: str = VECTORS["license"]["token"]) -> License:
+    """The vectors' license (or ``token``) checked as a license on the vectors' machine."""
     claims, kid = verify_signature(token, KEYS)
     return check_claims(
         claims,
@@ -51,6 +54,40 @@ def test_fingerprint_recipe() -> None:
     ]
     assert combine(components) == VECTORS["fingerprint"]["expected"]
     assert combine(reversed(components)) == VECTORS["fingerprint"]["expected"]
+
+
+def test_component_hashes() -> None:
+    vector = VECTORS["fingerprint_components"]
+    components = [(label, bytes.fromhex(value)) for label, value in vector["components"]]
+    assert component_hashes(components) == vector["expected"]
+    assert component_hashes(reversed(components)) == vector["expected"]
+    assert combine(components) == vector["fingerprint"]
+
+
+def test_component_hashes_follow_the_written_recipe() -> None:
+    """The recipe as docs/protocol.md writes it, computed here on its own: the vector is not
+    merely what the SDK happens to compute."""
+    vector = VECTORS["fingerprint_components"]
+    names = {
+        "machine-id": "os_install",
+        "dmi-product-uuid": "board",
+        "disk-serial": "disk",
+        "mac": "mac",
+    }
+    grouped: dict[str, list[str]] = {}
+    for label, value in vector["components"]:
+        labelled = hashlib.sha256(
+            DOMAIN + b"/" + label.encode() + b"\x00" + bytes.fromhex(value)
+        ).hexdigest()
+        if label in names:
+            grouped.setdefault(names[label], []).append(labelled + ":" + label)
+    expected = {
+        name: hashlib.sha256(
+            DOMAIN + b"/component/" + name.encode() + b"\x00" + "\n".join(sorted(h)).encode()
+        ).hexdigest()
+        for name, h in grouped.items()
+    }
+    assert expected == vector["expected"]
 
 
 def test_serials() -> None:
@@ -108,18 +145,40 @@ def test_refusal() -> None:
 def test_refused_tokens(name: str) -> None:
     token = VECTORS["refused"][name]
     with pytest.raises(LicenseError) as refused:
-        claims, kid = verify_signature(token, KEYS)
-        check_claims(
-            claims,
-            token=token,
-            kid=kid,
-            product=VECTORS["product"],
-            fingerprint=VECTORS["fingerprint"]["expected"],
-            now=NOW,
-            not_before=0.0,
-            clock_tolerance=0.0,
-        )
+        _license(token=token)
     assert refused.value.code in (errors.SIGNATURE_INVALID, errors.LICENSE_CORRUPT)
     # The other vendor's license verifies only under that vendor's keys.
     if name == "other_vendor_license":
         verify_signature(token, KeyRing.from_jwks(VECTORS["other_vendor_jwks"]))
+
+
+def test_revocation_list(tmp_path: Path) -> None:
+    vector = VECTORS["revocation_list"]
+    claims, _ = verify_signature(vector["token"], KEYS)
+    assert claims == vector["claims"]
+    revocations = parse_revocations(claims, vector["token"])
+    license = _license()
+    reason = revocations.reason(license.serial, license.activation_id)
+    assert reason == vector["reason"]
+    assert REASON_CODES[reason] == vector["license_refused_with"]
+    # Kept by a client: the newer list stays, the older one is refused.
+    client = Client(
+        None,
+        VECTORS["product"],
+        store_path=tmp_path,
+        public_keys=VECTORS["jwks"],
+        fingerprint=VECTORS["fingerprint"]["expected"],
+        clock=lambda: NOW,
+    )
+    assert client.apply_revocation_list(vector["token"]).sequence == claims["seq"]
+    with pytest.raises(LicenseError) as older:
+        client.apply_revocation_list(vector["older_token"])
+    assert older.value.code == errors.REVOCATION_LIST_OUTDATED
+    assert older.value.details["given"] == vector["older_sequence"]
+    # A license is not a list, and a list is not a license.
+    with pytest.raises(LicenseError) as not_a_list:
+        client.apply_revocation_list(VECTORS["license"]["token"])
+    assert not_a_list.value.code == errors.REVOCATION_LIST_INVALID
+    with pytest.raises(LicenseError) as not_a_license:
+        _license(token=vector["token"])
+    assert not_a_license.value.code == errors.LICENSE_CORRUPT

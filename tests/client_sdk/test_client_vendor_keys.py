@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from activation_server.appkeys import DB_POOL, KEYRING
+from activation_server.appkeys import ACTIVATIONS, DB_POOL
 from activation_server.keys import keyring as keys
 from activation_server.keys import queries
 from client_sdk import ActivationError, Client, LicenseError
@@ -48,7 +48,7 @@ def _stage(server: LiveServer, vendor_id: int, step: str) -> str:
     sees it at once (it would within seconds anyway)."""
 
     async def run() -> str:
-        keyring = server.app[KEYRING]
+        keyring = server.app[ACTIVATIONS].keyring
         async with server.app[DB_POOL].acquire() as connection:
             if step == "next":
                 kid = await keys.add_next_key(

@@ -226,7 +226,7 @@ class Load:
 async def _seed(cluster: Any) -> tuple[list[str], Accounts]:
     url = cluster.primary_url
     serials = await issue(url, "SP3", 150 * FAILOVERS, product="HA", limit=3)
-    settings = Settings(
+    settings = Settings.of(
         data_dir=Path(cluster.directory), password_time_cost=1, password_memory_kib=8192
     )
     pool = await create_pool(url, settings, min_size=1, max_size=2)

@@ -23,9 +23,9 @@ from typing import Any
 import asyncpg
 import psutil
 
-from activation_server.catalog import queries as catalog
-from activation_server.serials.issuing import issue_serials
 from tests.conftest import free_port
+from tests.conftest import issue as issue_with
+from vendor_portal.products import queries as product_queries
 
 SERVER_EXECUTABLE = Path(sys.executable).with_name("activation-server")
 TEST_SECRET = "reliability-test-secret-" + "s" * 32
@@ -161,20 +161,15 @@ async def issue(
     connection = await asyncpg.connect(url)
     try:
         async with connection.transaction():
-            record = await catalog.product_by_code(connection, product, None)
+            record = await product_queries.product_by_code(connection, product, None)
             if record is None:
-                vendor = await catalog.insert_vendor(connection, f"Vendor {uuid.uuid4().hex[:6]}")
-                record = await catalog.insert_product(
+                vendor = await product_queries.insert_vendor(
+                    connection, f"Vendor {uuid.uuid4().hex[:6]}"
+                )
+                record = await product_queries.insert_product(
                     connection, vendor, product, f"Product {product}", ["export", "print"]
                 )
-            return await issue_serials(
-                connection,
-                product_id=record.id,
-                license_type=license_type,
-                quantity=quantity,
-                features=record.features,
-                activation_limit=limit,
-            )
+            return await issue_with(connection, record, license_type, quantity, limit=limit)
     finally:
         await connection.close()
 

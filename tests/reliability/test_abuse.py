@@ -107,7 +107,7 @@ async def proxied(settings: Settings, aiohttp_client: Any) -> TestClient:
 async def test_password_guessing_is_throttled_per_address_and_per_account(
     proxied: TestClient, vendor: Account, staff: Account, settings: Settings
 ) -> None:
-    limit = settings.login_rate_limit
+    limit = settings.portal.login_rate_limit
     # One address guessing one account.
     for _ in range(limit):
         answer = await _login(proxied, vendor.email, "wrong password", "198.51.100.1")
@@ -118,11 +118,11 @@ async def test_password_guessing_is_throttled_per_address_and_per_account(
     # ...does not lock the owner, who signs in from elsewhere.
     assert (await _login(proxied, vendor.email, PASSWORD, "203.0.113.7")).status == 200
     # Many addresses guessing one account: the account's own counter stops them.
-    for n in range(settings.login_account_rate_limit):
+    for n in range(settings.portal.login_account_rate_limit):
         await _login(proxied, staff.email, "wrong password", f"2001:db8::{n + 1:x}")
     assert (await _login(proxied, staff.email, PASSWORD, "198.51.100.99")).status == 429
     # One address guessing many accounts: the address's counter stops it.
-    for n in range(settings.login_address_rate_limit):
+    for n in range(settings.portal.login_address_rate_limit):
         await _login(proxied, f"nobody{n}@example.com", "wrong", "198.51.100.200")
     fresh = await _login(proxied, "another@example.com", "whatever", "198.51.100.200")
     assert fresh.status == 429
@@ -131,7 +131,7 @@ async def test_password_guessing_is_throttled_per_address_and_per_account(
 async def test_password_reset_requests_are_throttled(
     proxied: TestClient, vendor: Account, settings: Settings, pool: asyncpg.Pool
 ) -> None:
-    limit = settings.login_rate_limit
+    limit = settings.portal.login_rate_limit
     statuses = []
     for n in range(limit + 5):
         answer = await proxied.post(

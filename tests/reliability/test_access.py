@@ -168,6 +168,7 @@ OWN = {
     ("GET", "/v1/signing-keys"),
     ("POST", "/v1/signing-keys"),
     ("POST", "/v1/signing-keys/promote"),
+    ("POST", "/v1/revocation-lists"),
     ("GET", "/v1/company"),
     ("PUT", "/v1/company"),
     ("GET", "/v1/balance/prepayment-invoices"),

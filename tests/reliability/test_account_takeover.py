@@ -99,12 +99,12 @@ async def test_a_stranger_cannot_lock_the_owner_out(
     assert owner.cookie("portal_device")
     await owner.post("/portal/logout")
     # One stranger: locked out alone; the owner, elsewhere, is not.
-    for _ in range(tuned.login_rate_limit + 3):
+    for _ in range(tuned.portal.login_rate_limit + 3):
         await _token(client, vendor.email, "wrong", "198.51.100.66")
     assert (await _token(client, vendor.email, PASSWORD, "198.51.100.66")).status == 429
     assert (await _token(client, vendor.email, PASSWORD, "203.0.113.10")).status == 200
     # Many strangers: past the account-wide limit, an unknown browser is held too ...
-    for n in range(tuned.login_account_rate_limit):
+    for n in range(tuned.portal.login_account_rate_limit):
         await _token(client, vendor.email, "wrong", f"2001:db8::{n + 1:x}")
     assert (await _token(client, vendor.email, PASSWORD, "203.0.113.11")).status == 429
     # ... but the owner's own browser, with the right password, gets in.
@@ -205,14 +205,14 @@ async def test_a_stolen_session_cannot_guess_the_current_password(
     client: TestClient, vendor: Account, settings: Settings
 ) -> None:
     statuses = []
-    for n in range(settings.login_rate_limit + 3):
+    for n in range(settings.portal.login_rate_limit + 3):
         answer = await client.post(
             "/v1/auth/password",
             json={"current_password": f"guess {n}", "new_password": "a stolen new password"},
             headers=vendor.headers,
         )
         statuses.append(answer.status)
-    assert statuses == [403] * settings.login_rate_limit + [429] * 3, statuses
+    assert statuses == [403] * settings.portal.login_rate_limit + [429] * 3, statuses
     right = await client.post(
         "/v1/auth/password",
         json={"current_password": PASSWORD, "new_password": "a stolen new password"},

@@ -17,7 +17,8 @@ import asyncpg
 from aiohttp.test_utils import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import Factory, _with_database, fingerprint
+from activation_server.db.pool import with_database
+from tests.conftest import Factory, fingerprint
 from tests.reliability.servers import ServerProcess, issue
 
 
@@ -170,7 +171,7 @@ async def test_a_pg_dump_backup_restores_whole(
         await admin.execute(f'CREATE DATABASE "{restored}"')
     finally:
         await admin.close()
-    restored_url = _with_database(database_url, restored)
+    restored_url = with_database(database_url, restored)
     try:
         subprocess.run(
             [

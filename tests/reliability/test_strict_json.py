@@ -21,7 +21,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from activation_server.activations import queries
-from activation_server.activations.batching import batcher_for, machine_state
+from activation_server.activations.service import ActivationService
 from activation_server.appkeys import DB_POOL
 from tests.conftest import Factory, fingerprint, running_server
 from tests.vendor_portal.helpers import product
@@ -208,7 +208,7 @@ async def test_deep_nesting_is_refused_at_every_json_endpoint(
 
 
 async def test_a_refused_batch_runs_its_requests_alone_so_only_the_guilty_one_fails(
-    pool: asyncpg.Pool, factory: Factory
+    pool: asyncpg.Pool, factory: Factory, activations: ActivationService
 ) -> None:
     """Requests that reach the batcher without the parser's checks (a value the database
     refuses): the batch's statement fails, and the others still get their answers."""
@@ -226,7 +226,7 @@ async def test_a_refused_batch_runs_its_requests_alone_so_only_the_guilty_one_fa
             via="online",
         )
 
-    batcher = batcher_for(pool)
+    batcher = activations.batcher
     batch = [params(serials[n % 6], n, {"n": n}) for n in range(30)]
     batch.insert(13, params(serials[0], "guilty", {"n": float("nan")}))
     outcomes = await asyncio.gather(*(batcher.activate(p) for p in batch), return_exceptions=True)
@@ -240,6 +240,6 @@ async def test_a_refused_batch_runs_its_requests_alone_so_only_the_guilty_one_fa
     lookups = [(serials[n % 6], fingerprint(n)) for n in range(20)]
     lookups.insert(7, ("\x00", fingerprint("x")))
     states = await asyncio.gather(
-        *(machine_state(pool, s, f) for s, f in lookups), return_exceptions=True
+        *(activations.machine_states.submit((s, f)) for s, f in lookups), return_exceptions=True
     )
     assert [n for n, s in enumerate(states) if isinstance(s, BaseException)] == [7]

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from tests.conftest import make_account
 from tests.vendor_portal.helpers import ok, pay, product
-from tests.vendor_portal.test_renewals import db_now, order, own_serials, set_serial
-from tests.vendor_portal.test_subscriptions import top_up
+from tests.vendor_portal.renewals.test_renewals import db_now, order, own_serials, set_serial
+from tests.vendor_portal.renewals.test_subscriptions import top_up
 from vendor_portal.mail import notices
 
 

@@ -42,9 +42,9 @@ class Passwords:
     @classmethod
     def from_settings(cls, settings: Settings) -> Passwords:
         return cls(
-            settings.password_time_cost,
-            settings.password_memory_kib,
-            settings.password_parallelism,
+            settings.portal.password_time_cost,
+            settings.portal.password_memory_kib,
+            settings.portal.password_parallelism,
         )
 
     async def hash(self, password: str) -> str:

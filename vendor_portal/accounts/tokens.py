@@ -25,8 +25,8 @@ SECRET_FILE = "session-secret"  # noqa: S105 - a file name
 
 def load_secret(settings: Settings) -> str:
     """The configured secret, or one generated once into the data directory (mode 0600)."""
-    if settings.secret_key:
-        return settings.secret_key
+    if settings.portal.secret_key:
+        return settings.portal.secret_key
     directory = settings.data_dir
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / SECRET_FILE

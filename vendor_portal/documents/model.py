@@ -25,15 +25,15 @@ def seller(settings: Settings) -> Requisites:
     """The operator's requisites, from the settings."""
     return Requisites(
         id=0,
-        name=settings.seller_name,
-        legal_name=settings.seller_name,
-        address=settings.seller_address,
-        tax_id=settings.seller_tax_id,
-        tax_reason_code=settings.seller_tax_reason_code,
-        bank_name=settings.seller_bank_name,
-        bank_code=settings.seller_bank_code,
-        bank_account=settings.seller_bank_account,
-        correspondent_account=settings.seller_correspondent_account,
+        name=settings.portal.seller_name,
+        legal_name=settings.portal.seller_name,
+        address=settings.portal.seller_address,
+        tax_id=settings.portal.seller_tax_id,
+        tax_reason_code=settings.portal.seller_tax_reason_code,
+        bank_name=settings.portal.seller_bank_name,
+        bank_code=settings.portal.seller_bank_code,
+        bank_account=settings.portal.seller_bank_account,
+        correspondent_account=settings.portal.seller_correspondent_account,
     )
 
 

@@ -12,6 +12,8 @@ from activation_server.errors import InvalidRequest
 from activation_server.keys import keyring as keys
 from activation_server.keys import queries
 from activation_server.keys.keyring import Keyring
+from activation_server.revocations import lists
+from activation_server.revocations.lists import IssuedList
 from vendor_portal.actor import Actor, iso
 from vendor_portal.audit import queries as audit
 from vendor_portal.errors import NoNextKey, VendorNotFound
@@ -94,3 +96,38 @@ async def promote_next_key(
                 subject=f"key:{kid}",
             )
     return await signing_keys(pool, keyring, actor, vendor_id)
+
+
+async def revocation_list(
+    pool: asyncpg.Pool,
+    keyring: Keyring,
+    actor: Actor,
+    vendor_id: int | None = None,
+    *,
+    issuer: str,
+) -> IssuedList:
+    """A new signed revocation list of the vendor, numbered after the last one."""
+    vendor_id = _vendor(actor, vendor_id)
+    async with pool.acquire() as connection:
+        public_id = await _known(connection, vendor_id)
+        signer = await keyring.ensure(connection, vendor_id)
+        async with connection.transaction():
+            issued = await lists.issue(connection, signer, vendor_id, public_id, issuer=issuer)
+            await audit.record(
+                connection,
+                actor,
+                "revocation_list.issued",
+                vendor_id=vendor_id,
+                subject=f"revocations:{issued.sequence}",
+            )
+    return issued
+
+
+def revocation_list_json(issued: IssuedList) -> dict[str, Any]:
+    return {
+        "sequence": issued.sequence,
+        "issued_at": iso(issued.issued_at),
+        "serials": issued.serials,
+        "activations": issued.activations,
+        "token": issued.token,
+    }

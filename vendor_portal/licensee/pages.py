@@ -13,7 +13,7 @@ from uuid import UUID
 from aiohttp import web
 
 from activation_server.activations.requests import parse_serial
-from activation_server.appkeys import DB_POOL, KEYRING
+from activation_server.appkeys import ACTIVATIONS, DB_POOL
 from activation_server.errors import (
     ActivationNotFound,
     ApiError,
@@ -52,7 +52,7 @@ def _signed_in(request: web.Request, location: str, token: str) -> web.Response:
         token,
         max_age=service.SESSION_SECONDS,
         path=COOKIE_PATH,
-        secure=request.app[PAGE_SETTINGS].cookie_secure,
+        secure=request.app[PAGE_SETTINGS].portal.cookie_secure,
         httponly=True,
         samesite="Strict",
     )
@@ -174,7 +174,7 @@ async def sign_in_with_license(request: web.Request) -> web.StreamResponse:
             token = await service.sign_in_with_license(
                 request.config_dict[DB_POOL],
                 request.config_dict[PORTAL],
-                request.config_dict[KEYRING],
+                request.config_dict[ACTIVATIONS],
                 text,
                 client_address(request),
             )
@@ -262,15 +262,3 @@ async def vendor_email(request: web.Request) -> web.StreamResponse:
     else:
         flash(request, form.errors["licensee_email"], "danger")
     raise redirect(url(f"serials/{serial}"))
-
-
-def add_routes(router: web.UrlDispatcher) -> None:
-    router.add_get("/licensee/", start, name="licensee")
-    router.add_post("/licensee/code", request_code, name="licensee_code")
-    resource = router.add_resource("/licensee/sign-in", name="licensee_sign_in")
-    resource.add_route("GET", sign_in)
-    resource.add_route("POST", sign_in)
-    router.add_post("/licensee/license", sign_in_with_license, name="licensee_license")
-    router.add_get("/licensee/machines", machines, name="licensee_machines")
-    router.add_post("/licensee/machines/{activation_id}/release", release, name="licensee_release")
-    router.add_post("/licensee/sign-out", sign_out, name="licensee_sign_out")

@@ -19,11 +19,8 @@ from uuid import UUID
 
 import asyncpg
 
-from activation_server.activations import service as activations
-from activation_server.activations.service import Deactivation
+from activation_server.activations.service import ActivationService, Deactivation, free
 from activation_server.errors import ActivationNotFound, RateLimited, SerialNotFound
-from activation_server.keys.keyring import Keyring
-from activation_server.serials.codec import MalformedSerial, canonicalize
 from vendor_portal.accounts.service import token_hash
 from vendor_portal.actor import Actor
 from vendor_portal.appkeys import Portal
@@ -33,6 +30,7 @@ from vendor_portal.licensee import queries
 from vendor_portal.licensee.queries import Budget, LicenseeSerial
 from vendor_portal.mail import outbox
 from vendor_portal.pages import i18n
+from vendor_portal.serials.codec import MalformedSerial, canonicalize
 from vendor_portal.serials.queries import MachineRow
 
 CODE_DIGITS = 8
@@ -260,7 +258,11 @@ def license_token(text: str) -> str | None:
 
 
 async def sign_in_with_license(
-    pool: asyncpg.Pool, portal: Portal, keyring: Keyring, text: str, address: str | None
+    pool: asyncpg.Pool,
+    portal: Portal,
+    activations: ActivationService,
+    text: str,
+    address: str | None,
 ) -> str:
     """A session token for the serial of a current license (signed by its vendor's key, its
     machine still activated, the serial neither blocked nor past its term)."""
@@ -269,7 +271,7 @@ async def sign_in_with_license(
     token = license_token(text[:MAX_LICENSE_TEXT])
     if token is None:
         raise LicenseNotAccepted()
-    verdict = await activations.validate_license(pool, keyring, token)
+    verdict = await activations.validate_license(token)
     if not verdict.valid or verdict.state is None:
         raise LicenseNotAccepted()
     async with pool.acquire() as connection:
@@ -335,6 +337,6 @@ async def release(
         owner = await queries.activation_serial(connection, activation_id)
     if owner != found.serial:
         raise ActivationNotFound("No such activation.")
-    return await activations.free(
+    return await free(
         pool, activation_id, address=address, by="licensee", actor=f"licensee:{found.serial}"
     )

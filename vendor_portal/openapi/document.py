@@ -9,6 +9,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from client_sdk.fingerprint import COMPONENT_NAMES
+
 Schema = dict[str, Any]
 
 SERIAL_PATTERN = "^[0-9A-Za-z -]{1,100}$"
@@ -24,6 +26,22 @@ FEATURES = {
 LICENSE_TYPE = {"type": "string", "enum": ["SP1", "SP3", "SP5", "TRIAL30K", "TRIAL100K"]}
 LIST_TEXT = {"description": "One serial per line, or CSV whose first column holds them."}
 ORDER_STATUS = {"type": "string", "enum": ["placed", "invoiced", "fulfilled", "cancelled"]}
+HASH = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+COMPONENTS = {
+    "type": ["object", "null"],
+    "description": "One hash per hardware component (docs/protocol.md): a product with a "
+    "binding_tolerance keeps the activation of a machine whose few components changed.",
+    "properties": {name: HASH for name in COMPONENT_NAMES},
+    "additionalProperties": False,
+    "minProperties": 1,
+}
+TOLERANCE = {
+    "type": "integer",
+    "minimum": 0,
+    "maximum": 2,
+    "description": "Hardware components that may change before a machine counts as new "
+    "(0: exact binding); more than half of a machine's components must stay.",
+}
 
 
 def ref(name: str) -> Schema:
@@ -135,6 +153,7 @@ def schemas() -> dict[str, Schema]:
                 "product": {"type": ["string", "null"], "maxLength": 64},
                 "features": {**FEATURES, "type": ["array", "null"]},
                 "client": {"type": ["object", "null"]},
+                "fingerprint_components": COMPONENTS,
             },
         ),
         "OfflineActivationRequest": obj(
@@ -164,6 +183,11 @@ def schemas() -> dict[str, Schema]:
                 "activations": ref("Usage"),
                 "expires_at": NULLABLE_TIME,
                 "license": {"type": "string"},
+                # Present when the activation moved to this machine (tolerant binding).
+                "changed_components": {
+                    "type": "array",
+                    "items": {"type": "string", "enum": list(COMPONENT_NAMES)},
+                },
             },
         ),
         "Usage": obj(
@@ -225,6 +249,16 @@ def schemas() -> dict[str, Schema]:
                         },
                     ),
                 },
+            },
+        ),
+        "RevocationList": obj(
+            ["sequence", "issued_at", "serials", "activations", "token"],
+            {
+                "sequence": {"type": "integer", "minimum": 1},
+                "issued_at": {"type": "string", "format": "date-time"},
+                "serials": {"type": "integer", "minimum": 0},
+                "activations": {"type": "integer", "minimum": 0},
+                "token": {"type": "string"},
             },
         ),
         "TokenRequest": obj(
@@ -347,6 +381,7 @@ def schemas() -> dict[str, Schema]:
                 "check_in_days": {"type": "integer", "minimum": 0, "maximum": 3650},
                 "grace_days": {"type": "integer", "minimum": 0, "maximum": 3650},
                 "transfer_budget": {"type": ["integer", "null"], "minimum": 0},
+                "binding_tolerance": TOLERANCE,
                 "self_service": {"type": "boolean"},
             },
         ),
@@ -369,6 +404,7 @@ def schemas() -> dict[str, Schema]:
                 "grace_days": {"type": "integer", "minimum": 0, "maximum": 3650},
                 # Deactivations and releases per serial per 365 days (409 past it).
                 "transfer_budget": {"type": "integer", "minimum": 0, "maximum": 100000},
+                "binding_tolerance": TOLERANCE,
                 # Whether the serials' licensees may use the self-service pages (default on).
                 "self_service": {"type": "boolean"},
             },
@@ -859,6 +895,16 @@ def paths() -> dict[str, Any]:
             "keys",
             (200, ref("SigningKeys")),
             errors=(400, 401, 404, 409),
+            params=staff_vendor,
+        )
+    }
+    p["/v1/revocation-lists"] = {
+        "post": operation(
+            "A new signed revocation list of the vendor (numbered after the last one): the "
+            "blocked and ended serials and the released and deactivated machines, for "
+            "applications that never go online (docs/protocol.md)",
+            "keys",
+            (201, ref("RevocationList")),
             params=staff_vendor,
         )
     }

@@ -145,6 +145,43 @@ class Order:
     # The delivery act's number, taken at fulfilment.
     act_number: int | None = None
 
+    # The state machine (placed -> invoiced -> fulfilled, or cancelled) lives in these methods:
+    # the service enforces them, and the API and the pages offer what they allow.
+
+    @property
+    def open(self) -> bool:
+        """Still waiting for payment: placed or invoiced (fulfilled and cancelled are final)."""
+        return self.status in ("placed", "invoiced")
+
+    @property
+    def due(self) -> int:
+        """What is left to pay: the total less the payments so far while the order is open,
+        nothing once it is fulfilled or cancelled."""
+        return max(0, self.total - self.paid) if self.open else 0
+
+    def may(self, action: str, *, staff: bool = False) -> bool:
+        """Whether the order's state lets ``action`` start, for staff or for the vendor. Whether
+        the actor may take a staff-only action at all is the actor's rule, checked apart."""
+        if action == "change":
+            # A renewal order is not changed: it is cancelled and placed again.
+            return self.status == "placed" and self.kind != "renewal"
+        if action == "invoice":
+            return self.status == "placed"
+        if action == "pay":
+            return self.status == "invoiced"
+        if action == "pay_from_balance":
+            # A placed order is invoiced and paid at once.
+            return self.open
+        if action == "cancel":
+            # Vendors cancel their placed orders and their unpaid renewal invoices; staff also
+            # cancel invoiced orders (payments so far go to the balance).
+            return self.status == "placed" or (
+                self.status == "invoiced" and (staff or (self.kind == "renewal" and not self.paid))
+            )
+        if action == "download":
+            return self.status == "fulfilled" and self.kind == "serials"
+        raise ValueError(f"no order action {action!r}")
+
 
 @dataclass(frozen=True)
 class OrderLine:

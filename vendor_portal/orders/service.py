@@ -106,7 +106,7 @@ class OrderView:
             "discount": order.discount,
             "total": order.total,
             "paid": order.paid,
-            "due": max(0, order.total - order.paid) if order.status == "invoiced" else 0,
+            "due": order.due,
             "invoice_number": order.invoice_number,
             "act_number": order.act_number,
             "created_at": iso(order.created_at),
@@ -316,9 +316,9 @@ async def update_order(
     """Replaces the lines of a placed order and prices it anew."""
     async with pool.acquire() as connection, connection.transaction():
         order = await _visible(connection, actor, order_id, lock=True)
-        if order.status != "placed":
-            raise OrderStateConflict(order.status, "changed")
-        if order.kind == "renewal":
+        if not order.may("change", staff=actor.is_staff):
+            if order.status != "placed":
+                raise OrderStateConflict(order.status, "changed")
             raise InvalidRequest("A renewal order is not changed: cancel it and place another.")
         vendor = await accounts.vendor(connection, order.vendor_id)
         assert vendor is not None
@@ -430,7 +430,7 @@ async def tell_invoiced(connection: asyncpg.Connection, order: Order, base_url: 
         order_id=order.id,
         order_number=order.number,
         invoice_number=order.invoice_number,
-        amount=order.total - order.paid,
+        amount=order.due,
         currency=order.currency,
         base_url=base_url,
     )
@@ -465,7 +465,7 @@ async def invoice_order(
     actor.require_staff()
     async with pool.acquire() as connection, connection.transaction():
         order = await _visible(connection, actor, order_id, lock=True)
-        if order.status != "placed":
+        if not order.may("invoice", staff=True):
             raise OrderStateConflict(order.status, "invoiced")
         invoiced = await issue_invoice(connection, actor, order)
         if invoiced.total == 0:
@@ -520,9 +520,9 @@ async def record_payment(
                 # Paying a placed order from the balance needs no staff: the invoice is issued
                 # and paid, and the order fulfilled, in this one transaction.
                 order = await issue_invoice(connection, actor, order)
-            if order.status != "invoiced":
+            if not order.may("pay", staff=actor.is_staff):
                 raise OrderStateConflict(order.status, "paid")
-            due = order.total - order.paid
+            due = order.due
             if due == 0:
                 order = await _fulfil(connection, actor, order, trial_days, base_url)
                 return await _view(connection, order), True
@@ -586,11 +586,7 @@ async def cancel_order(
     credited to the vendor's balance."""
     async with pool.acquire() as connection, connection.transaction():
         order = await _visible(connection, actor, order_id, lock=True)
-        allowed = ("placed", "invoiced") if actor.is_staff else ("placed",)
-        if order.kind == "renewal" and order.paid == 0:
-            # The partner deletes its own unpaid renewal invoice (seed: until it is paid).
-            allowed = ("placed", "invoiced")
-        if order.status not in allowed:
+        if not order.may("cancel", staff=actor.is_staff):
             raise OrderStateConflict(order.status, "cancelled")
         if order.paid > 0:
             await balances.move(

@@ -50,6 +50,13 @@ STATIC_DIR = PACKAGE_DIR / "static"
 # Part of every static address, so a browser fetches the new files after an upgrade.
 STATIC_VERSION = "3"
 
+
+def template_folders() -> list[Path]:
+    """The shared layouts first, then each feature's own ``templates`` folder. A template's name
+    (``orders/card.html``) is its path inside one of them, and names a single file."""
+    return [TEMPLATE_DIR, *sorted(PACKAGE_DIR.glob("*/templates"))]
+
+
 SIGNER = web.AppKey("portal_signer", Signer)
 PAGE_SETTINGS = web.AppKey("portal_page_settings", Settings)
 
@@ -88,7 +95,7 @@ async def headers_middleware(request: web.Request, handler: Handler) -> web.Stre
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if request.app[PAGE_SETTINGS].cookie_secure:
+    if request.app[PAGE_SETTINGS].portal.cookie_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
 
@@ -309,7 +316,7 @@ def _write_cookies(
 ) -> None:
     if response.prepared:
         return
-    secure = settings.cookie_secure
+    secure = settings.portal.cookie_secure
     common: dict[str, Any] = {"path": COOKIE_PATH, "secure": secure, "httponly": True}
     if fresh_csrf:
         # Strict: the token cookie is never sent along with a request that another site starts.
@@ -378,7 +385,9 @@ def _template_values(request: web.Request) -> dict[str, Any]:
 def _environment(app: web.Application) -> jinja2.Environment:
     environment = aiohttp_jinja2.setup(
         app,
-        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        loader=jinja2.ChoiceLoader(
+            [jinja2.FileSystemLoader(str(folder)) for folder in template_folders()]
+        ),
         autoescape=jinja2.select_autoescape(["html", "svg", "xml"], default=True),
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],
@@ -398,13 +407,11 @@ def _environment(app: web.Application) -> jinja2.Environment:
 
 
 def create_pages_app(settings: Settings) -> web.Application:
-    from vendor_portal.pages import routes
-
+    """The pages' application without addresses: each feature adds its own pages to it."""
     app = web.Application(middlewares=[headers_middleware, page_middleware])
     app[SETTINGS] = settings
     app[PAGE_SETTINGS] = settings
     app[SIGNER] = Signer(load_secret(settings))
     _environment(app)
-    routes.add_routes(app)
     app.router.add_static("/static/", STATIC_DIR, name="static", append_version=False)
     return app

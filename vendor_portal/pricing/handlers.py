@@ -19,7 +19,7 @@ TIER_CODE = service.TIER_CODE
 async def get_price_list(request: web.Request) -> web.Response:
     actor = await current_actor(request)
     prices = await service.price_list(
-        request.app[DB_POOL], actor, request.app[SETTINGS].early_renewal_percent
+        request.app[DB_POOL], actor, request.app[SETTINGS].portal.early_renewal_percent
     )
     return web.json_response(prices.to_json())
 

@@ -15,6 +15,8 @@ from vendor_portal.products.service import product_json
 
 # The check-in policy's periods, as the database bounds them.
 MAX_DAYS = 3650
+# Of five named components, at most two may change while most of them stay.
+MAX_BINDING_TOLERANCE = 2
 
 
 def _code(request: web.Request) -> str:
@@ -62,14 +64,25 @@ async def patch_product(request: web.Request) -> web.Response:
     check_in_days = parsing.integer(body, "check_in_days", required=False, maximum=MAX_DAYS)
     grace_days = parsing.integer(body, "grace_days", required=False, maximum=MAX_DAYS)
     transfer_budget = parsing.integer(body, "transfer_budget", required=False, maximum=100_000)
+    binding_tolerance = parsing.integer(
+        body, "binding_tolerance", required=False, maximum=MAX_BINDING_TOLERANCE
+    )
     self_service = body.get("self_service")
     if self_service is not None and not isinstance(self_service, bool):
         raise InvalidRequest("The field 'self_service' must be true or false.")
-    changes = (name, features, check_in_days, grace_days, transfer_budget, self_service)
+    changes = (
+        name,
+        features,
+        check_in_days,
+        grace_days,
+        transfer_budget,
+        binding_tolerance,
+        self_service,
+    )
     if all(value is None for value in changes):
         raise InvalidRequest(
-            "Send 'name', 'features', 'check_in_days', 'grace_days', 'transfer_budget' or "
-            "'self_service' (any of them) to change."
+            "Send 'name', 'features', 'check_in_days', 'grace_days', 'transfer_budget', "
+            "'binding_tolerance' or 'self_service' (any of them) to change."
         )
     product = await service.update_product(
         request.app[DB_POOL],
@@ -81,6 +94,7 @@ async def patch_product(request: web.Request) -> web.Response:
         check_in_days=check_in_days,
         grace_days=grace_days,
         transfer_budget=transfer_budget,
+        binding_tolerance=binding_tolerance,
         self_service=self_service,
     )
     return web.json_response(product_json(product))

@@ -7,14 +7,13 @@ from typing import Any
 
 import asyncpg
 
-from activation_server.catalog import queries as catalog
-from activation_server.catalog.queries import Product
 from activation_server.errors import InvalidRequest
 from vendor_portal.accounts import queries as accounts
 from vendor_portal.actor import Actor, iso
 from vendor_portal.audit import queries as audit
 from vendor_portal.errors import ProductCodeTaken, ProductNotFound, VendorNotFound
 from vendor_portal.products import queries
+from vendor_portal.products.queries import Product
 
 
 def product_json(product: Product) -> dict[str, Any]:
@@ -27,6 +26,7 @@ def product_json(product: Product) -> dict[str, Any]:
         "check_in_days": product.check_in_days,
         "grace_days": product.grace_days,
         "transfer_budget": product.transfer_budget,
+        "binding_tolerance": product.binding_tolerance,
         "self_service": product.self_service,
     }
 
@@ -50,7 +50,7 @@ async def create_product(
         async with pool.acquire() as connection, connection.transaction():
             if await accounts.vendor(connection, vendor_id) is None:
                 raise VendorNotFound()
-            product = await catalog.insert_product(connection, vendor_id, code, name, features)
+            product = await queries.insert_product(connection, vendor_id, code, name, features)
             await audit.record(
                 connection,
                 actor,
@@ -82,7 +82,7 @@ async def visible_product(
     """The actor's product of this code. Staff see every vendor's and name the vendor when two
     vendors use one code."""
     scope = actor.scope()
-    found = await catalog.products_by_code(
+    found = await queries.products_by_code(
         connection, code, scope if scope is not None else vendor_id
     )
     if not found:
@@ -112,12 +112,14 @@ async def update_product(
     check_in_days: int | None = None,
     grace_days: int | None = None,
     transfer_budget: int | None = None,
+    binding_tolerance: int | None = None,
     self_service: bool | None = None,
 ) -> Product:
     """Renames a product, replaces its features, sets its check-in policy or turns licensee
     self-service on or off. Serials issued
     already keep their features: a license once sold is not narrowed behind the customer's
-    back. A new policy reaches each machine with its next license (activation or check-in)."""
+    back. A new policy reaches each machine with its next license (activation or check-in); a
+    binding tolerance, the activations made from then on (they keep their components)."""
     async with pool.acquire() as connection, connection.transaction():
         product = await visible_product(connection, actor, code, vendor_id)
         updated = await queries.update_product(
@@ -128,6 +130,7 @@ async def update_product(
             check_in_days,
             grace_days,
             transfer_budget,
+            binding_tolerance,
             self_service,
         )
         await audit.record(
@@ -143,6 +146,7 @@ async def update_product(
                 "check_in_days": check_in_days,
                 "grace_days": grace_days,
                 "transfer_budget": transfer_budget,
+                "binding_tolerance": binding_tolerance,
                 "self_service": self_service,
             },
         )

@@ -56,7 +56,7 @@ async def post_quote(request: web.Request) -> web.Response:
         actor,
         text,
         months=_months(body, request),
-        early_percent=request.app[SETTINGS].early_renewal_percent,
+        early_percent=request.app[SETTINGS].portal.early_renewal_percent,
         vendor_id=parsing.optional_query_int(request.query, "vendor_id"),
     )
     return web.json_response(quote.to_json())
@@ -73,7 +73,7 @@ async def post_renewal_order(request: web.Request) -> web.Response:
         actor,
         serials,
         months=_months(body, request),
-        early_percent=request.app[SETTINGS].early_renewal_percent,
+        early_percent=request.app[SETTINGS].portal.early_renewal_percent,
         vendor_id=parsing.integer(body, "vendor_id", required=False, minimum=1),
         base_url=request.app[SETTINGS].base_url,
     )

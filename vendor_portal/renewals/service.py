@@ -22,7 +22,6 @@ from typing import Any
 import asyncpg
 
 from activation_server.errors import InvalidRequest, PayloadTooLarge
-from activation_server.serials.codec import MalformedSerial, canonicalize
 from vendor_portal.accounts import queries as accounts
 from vendor_portal.actor import Actor, iso
 from vendor_portal.errors import SerialsNotRenewable, VendorNotFound
@@ -44,6 +43,7 @@ from vendor_portal.pricing.service import (
 )
 from vendor_portal.renewals import queries
 from vendor_portal.renewals.queries import Candidate, NewRenewalLine
+from vendor_portal.serials.codec import MalformedSerial, canonicalize
 from vendor_portal.serials.service import split_list
 
 # Thousands at once, as partners renew for hundreds of customers; far more is a mistake

@@ -1,7 +1,9 @@
-"""SQL of a vendor's serials: listing with filters, one serial with its activations, blocking."""
+"""SQL of serial numbers: license types, issuing batches, and a vendor's serials (listing with
+filters, one serial with its activations, blocking)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -68,8 +70,10 @@ SELECT a.id, a.fingerprint, a.features, a.client, host(a.address) AS address, a.
        a.created_at, a.last_seen_at, a.expires_at, a.deactivated_at,
        c.last_at AS last_check_in_at,
        (SELECT t.by FROM transfers t WHERE t.activation_id = a.id ORDER BY t.at DESC LIMIT 1)
-           AS released_by
+           AS released_by,
+       b.changed AS components_changed, b.changed_at AS components_changed_at
 FROM activations a LEFT JOIN check_ins c ON c.activation_id = a.id
+LEFT JOIN activation_components b ON b.activation_id = a.id
 WHERE a.serial = $1 ORDER BY a.created_at, a.id LIMIT $2 OFFSET $3
 """
 SELECT_ACTIVATION_VENDOR = """
@@ -80,9 +84,11 @@ WHERE a.id = $1
 # The columns of a MachineRow; a WHERE clause follows.
 MACHINES_FROM = """
 SELECT a.id, a.serial, p.code AS product, a.fingerprint, a.client, a.created_at, a.last_seen_at,
-       c.last_at AS last_check_in_at
+       c.last_at AS last_check_in_at,
+       b.changed AS components_changed, b.changed_at AS components_changed_at
 FROM activations a
 LEFT JOIN check_ins c ON c.activation_id = a.id
+LEFT JOIN activation_components b ON b.activation_id = a.id
 JOIN serials s ON s.serial = a.serial
 JOIN products p ON p.id = s.product_id
 """
@@ -184,6 +190,10 @@ class ActivationRow:
     last_check_in_at: datetime | None = None
     # Who freed it: the machine itself or the vendor.
     released_by: str | None = None
+    # The hardware components that changed when the activation last moved to its machine (a
+    # tolerant binding), and when.
+    components_changed: list[str] | None = None
+    components_changed_at: datetime | None = None
 
 
 async def serials(
@@ -247,6 +257,9 @@ class MachineRow:
     created_at: datetime
     last_seen_at: datetime
     last_check_in_at: datetime | None
+    # As in ActivationRow.
+    components_changed: list[str] | None = None
+    components_changed_at: datetime | None = None
 
     @property
     def host(self) -> str | None:
@@ -273,3 +286,51 @@ async def set_features(
     connection: asyncpg.Connection, serials: list[str], features: list[str]
 ) -> None:
     await connection.execute(SET_FEATURES, serials, features)
+
+
+SELECT_LICENSE_TYPES = """
+SELECT code, name, kind, activation_limit, transferable FROM license_types ORDER BY position
+"""
+SELECT_LICENSE_TYPE = """
+SELECT code, name, kind, activation_limit, transferable FROM license_types WHERE code = $1
+"""
+SERIAL_COLUMNS = (
+    "serial",
+    "product_id",
+    "license_type",
+    "trial",
+    "transferable",
+    "activation_limit",
+    "features",
+    "trial_days",
+    "order_line_id",
+)
+
+
+@dataclass(frozen=True)
+class LicenseType:
+    code: str
+    name: str
+    kind: str
+    activation_limit: int
+    transferable: bool
+
+    @property
+    def trial(self) -> bool:
+        return self.kind == "trial"
+
+
+async def license_types(connection: asyncpg.Connection) -> list[LicenseType]:
+    return [LicenseType(**dict(row)) for row in await connection.fetch(SELECT_LICENSE_TYPES)]
+
+
+async def license_type(connection: asyncpg.Connection, code: str) -> LicenseType | None:
+    row = await connection.fetchrow(SELECT_LICENSE_TYPE, code)
+    return LicenseType(**dict(row)) if row is not None else None
+
+
+async def copy_serials(
+    connection: asyncpg.Connection, records: Sequence[tuple[object, ...]]
+) -> None:
+    """Bulk insert through COPY: a batch of 100 000 serials takes seconds, not minutes."""
+    await connection.copy_records_to_table("serials", records=records, columns=SERIAL_COLUMNS)

@@ -15,10 +15,10 @@ import asyncpg
 from activation_server.activations import service as activations
 from activation_server.activations.service import Deactivation
 from activation_server.errors import ActivationNotFound, InvalidRequest, SerialNotFound
-from activation_server.serials.codec import MalformedSerial, canonicalize
 from vendor_portal.actor import Actor, iso
 from vendor_portal.audit import queries as audit
 from vendor_portal.serials import queries
+from vendor_portal.serials.codec import MalformedSerial, canonicalize
 from vendor_portal.serials.queries import ActivationRow, SerialFilters, SerialRow
 
 USAGES = ("unused", "used", "exhausted")
@@ -91,6 +91,8 @@ def activation_json(row: ActivationRow) -> dict[str, Any]:
         "deactivated_at": iso(row.deactivated_at),
         "last_check_in_at": iso(row.last_check_in_at),
         "released_by": row.released_by,
+        "components_changed": row.components_changed if row.components_changed_at else None,
+        "components_changed_at": iso(row.components_changed_at),
     }
 
 

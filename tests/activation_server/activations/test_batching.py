@@ -13,7 +13,8 @@ import asyncpg
 import jwt
 
 from activation_server.activations import queries
-from activation_server.activations.batching import ActivationBatcher, batcher_for
+from activation_server.activations.batching import ActivationBatcher
+from activation_server.activations.service import ActivationService
 from tests.conftest import Factory, fingerprint, license_vendor
 
 
@@ -88,7 +89,7 @@ async def test_a_batch_mixes_serials_refusals_and_known_machines(
     )
     assert outcomes[0].created_id is not None and outcomes[0].bumped_used == 1
     assert outcomes[1] is None
-    assert outcomes[2].status == "blocked" and outcomes[2].created_id is None
+    assert outcomes[2].refusal == "SERIAL_BLOCKED" and outcomes[2].created_id is None
     assert outcomes[3].created_id is None and outcomes[3].product == "ONE"
     assert outcomes[4].created_id is None
     assert outcomes[5].created_id is not None and outcomes[5].created_features == ["print"]
@@ -143,9 +144,10 @@ async def test_the_batcher_coalesces_concurrent_requests(
     assert batcher.running == 0 and not batcher.pending
 
 
-async def test_a_failed_batch_fails_each_of_its_requests(pool: asyncpg.Pool) -> None:
-    batcher = batcher_for(pool)
-    assert batcher_for(pool) is batcher
+async def test_a_failed_batch_fails_each_of_its_requests(
+    pool: asyncpg.Pool, activations: ActivationService
+) -> None:
+    batcher = activations.batcher
     bad = queries.ActivationParams(
         serial="01234-56789-ABCDE-FGHJS",
         fingerprint="not hex",
@@ -178,9 +180,9 @@ async def kept_license(pool: asyncpg.Pool, activation_id: str, expected: str | N
 async def test_a_license_issued_again_is_kept_and_then_reused_without_signing(
     client: Any, pool: asyncpg.Pool, factory: Factory
 ) -> None:
-    from activation_server.appkeys import KEYRING
+    from activation_server.appkeys import ACTIVATIONS
 
-    keyring = client.app[KEYRING]
+    keyring = client.app[ACTIVATIONS].keyring
     serial = await factory.serial("SP3")
     body = {"serial": serial, "fingerprint": fingerprint("kept")}
     first = await (await client.post("/v1/activations", json=body)).json()
@@ -218,10 +220,10 @@ async def test_a_kept_license_is_signed_anew_after_a_key_rotation(
     client: Any, pool: asyncpg.Pool, factory: Factory
 ) -> None:
 
-    from activation_server.appkeys import KEYRING
+    from activation_server.appkeys import ACTIVATIONS
     from activation_server.keys.keyring import rotate
 
-    keyring = client.app[KEYRING]
+    keyring = client.app[ACTIVATIONS].keyring
     serial = await factory.serial("SP3")
     body = {"serial": serial, "fingerprint": fingerprint("rotated")}
     first = await (await client.post("/v1/activations", json=body)).json()
@@ -242,9 +244,9 @@ async def test_a_kept_license_is_signed_anew_after_a_key_rotation(
 async def test_a_stale_kept_license_is_not_reused(
     client: Any, pool: asyncpg.Pool, factory: Factory
 ) -> None:
-    from activation_server.appkeys import KEYRING
+    from activation_server.appkeys import ACTIVATIONS
 
-    keyring = client.app[KEYRING]
+    keyring = client.app[ACTIVATIONS].keyring
     serial = await factory.serial("SP3", features=["export", "print"])
     body = {"serial": serial, "fingerprint": fingerprint("stale")}
     first = await (await client.post("/v1/activations", json=body)).json()
@@ -264,10 +266,8 @@ async def test_a_stale_kept_license_is_not_reused(
 
 
 async def test_concurrent_validations_share_a_statement_and_each_gets_its_own_state(
-    pool: asyncpg.Pool, factory: Factory
+    pool: asyncpg.Pool, factory: Factory, activations: ActivationService
 ) -> None:
-    from activation_server.activations.batching import activation_state, machine_state
-
     serial, other = await factory.serial("SP3"), await factory.serial("SP5")
     live = await run(pool, [params(serial, "live"), params(other, "elsewhere")])
     gone = (await run(pool, [params(serial, "gone")]))[0]
@@ -285,11 +285,11 @@ async def test_concurrent_validations_share_a_statement_and_each_gets_its_own_st
         (unknown_serial, "live"),
     ] * 20
     states = await asyncio.gather(
-        *(machine_state(pool, s, fingerprint(machine)) for s, machine in machines)
+        *(activations.machine_states.submit((s, fingerprint(machine))) for s, machine in machines)
     )
     by_id = await asyncio.gather(
         *(
-            activation_state(pool, activation_id)
+            activations.activation_states.submit(activation_id)
             for activation_id in [live[0].created_id, gone.created_id, uuid.uuid4()] * 20
         )
     )

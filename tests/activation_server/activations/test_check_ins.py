@@ -7,7 +7,7 @@ import time
 import jwt
 from aiohttp.test_utils import TestClient
 
-from activation_server.appkeys import KEYRING
+from activation_server.appkeys import ACTIVATIONS
 from tests.conftest import Account, Factory, fingerprint
 from tests.vendor_portal.helpers import ok, product
 
@@ -35,7 +35,7 @@ async def test_a_vendor_sets_the_policy_and_machines_get_leases(
     decode = {"options": {"verify_signature": False}}
     license_claims = jwt.decode(activation["license"], **decode)
     assert license_claims["lease"] == {"check_in_days": 7, "grace_days": 3}
-    keyring = client.app[KEYRING]
+    keyring = client.app[ACTIVATIONS].keyring
     lease = keyring.verify_token(activation["lease"], ("aid", "exp"))
     assert lease["typ"] == "lease" and lease["aid"] == activation["activation_id"]
     assert lease["exp"] - lease["iat"] == 10 * DAY and lease["due"] - lease["iat"] == 7 * DAY
@@ -67,7 +67,7 @@ async def test_a_lease_or_a_refusal_is_not_a_license(client: TestClient, factory
     serial = await factory.serial("SP3")
     body = {"serial": serial, "fingerprint": fingerprint("typ")}
     activation = await ok(await client.post("/v1/activations", json=body), 201)
-    keyring = client.app[KEYRING]
+    keyring = client.app[ACTIVATIONS].keyring
     claims = keyring.verify(activation["license"])
     vendor_id = keyring.vendor_of(jwt.get_unverified_header(activation["license"])["kid"])
     assert vendor_id is not None

@@ -479,9 +479,9 @@ async def test_unknown_activation_id_in_a_valid_license_is_not_activated(
     _, body = await activate(client, serial)
     claims = jwt.decode(body["license"], options={"verify_signature": False})
     claims["aid"] = str(uuid.uuid4())
-    from activation_server.appkeys import KEYRING
+    from activation_server.appkeys import ACTIVATIONS
 
-    keyring = client.app[KEYRING]
+    keyring = client.app[ACTIVATIONS].keyring
     token = keyring.signer(license_vendor(keyring, body["license"])).sign(claims)
     response = await client.post("/v1/validations", json={"license": token})
     assert (await response.json())["code"] == "NOT_ACTIVATED"

@@ -19,7 +19,7 @@ from tests.conftest import Factory
 
 # Each statement with its parameters' types (EXPLAIN of a generic plan needs no values).
 STATEMENTS = {
-    "activate": ("text, text, text, text[], jsonb, inet, uuid, text", queries.ACTIVATE),
+    "activate": ("text, text, text, text[], jsonb, inet, uuid, text, boolean", queries.ACTIVATE),
     "activate_many": ("jsonb, jsonb", queries.ACTIVATE_MANY),
     "states_by_machine": ("jsonb", queries.STATES_BY_MACHINE),
     "states_by_activation": ("jsonb", queries.STATES_BY_ACTIVATION),

@@ -10,7 +10,7 @@ from pathlib import Path
 import asyncpg
 
 from activation_server.db.migrate import default_directory, migrate
-from tests.conftest import _with_database
+from activation_server.db.pool import with_database
 
 
 async def test_acts_are_numbered_for_orders_fulfilled_before(
@@ -25,7 +25,7 @@ async def test_acts_are_numbered_for_orders_fulfilled_before(
         for path in sorted(default_directory().glob("*.sql")):
             if int(path.name[:4]) <= 60:
                 shutil.copy(path, before / path.name)
-        connection = await asyncpg.connect(_with_database(pg_admin_url, name))
+        connection = await asyncpg.connect(with_database(pg_admin_url, name))
         try:
             await migrate(connection, before)
             vendor = await connection.fetchval(

@@ -11,8 +11,7 @@ import jwt
 import pytest
 from aiohttp.test_utils import TestClient
 
-from activation_server.appkeys import DB_POOL, KEYRING
-from activation_server.catalog import queries as catalog
+from activation_server.appkeys import ACTIVATIONS, DB_POOL
 from activation_server.keys.keyring import (
     KEY_FILE_FORMAT,
     Keyring,
@@ -22,12 +21,13 @@ from activation_server.keys.keyring import (
     thumbprint,
 )
 from tests.conftest import Factory, fingerprint, license_vendor
+from vendor_portal.products import queries as product_queries
 
 
 async def _vendor_keyring(
     connection: asyncpg.Connection, directory: Path, passphrase: str | None
 ) -> tuple[Keyring, int]:
-    vendor_id = await catalog.insert_vendor(connection, "Keys Ltd")
+    vendor_id = await product_queries.insert_vendor(connection, "Keys Ltd")
     keyring = await Keyring.load(connection, directory, passphrase)
     await keyring.ensure(connection, vendor_id)
     return keyring, vendor_id
@@ -99,7 +99,7 @@ async def test_rotation_keeps_old_licenses_verifiable_and_signs_with_the_new_key
     old = await (
         await client.post("/v1/activations", json={"serial": serial, "fingerprint": fingerprint(1)})
     ).json()
-    keyring = client.app[KEYRING]
+    keyring = client.app[ACTIVATIONS].keyring
     vendor_id = license_vendor(keyring, old["license"])
     old_kid = keyring.current_kid(vendor_id)
     async with client.app[DB_POOL].acquire() as connection:

@@ -27,11 +27,10 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 def _extracted() -> set[str]:
     """Every msgid of the page handlers and templates, as ``pybabel extract`` finds them."""
     method_map = [
-        ("vendor_portal/pages/**.py", "python"),
-        ("vendor_portal/mail/**.py", "python"),
-        ("vendor_portal/templates/**.html", "jinja2"),
+        ("vendor_portal/**.py", "python"),
+        ("vendor_portal/**.html", "jinja2"),
     ]
-    options = {"vendor_portal/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    options = {"vendor_portal/**.html": {"extensions": "jinja2.ext.i18n"}}
     found: set[str] = set()
     for _filename, _line, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map, options, keywords=KEYWORDS

@@ -83,7 +83,7 @@ async def test_an_altered_or_stale_session_signs_nobody_in(
     client: TestClient, pool: asyncpg.Pool, settings: Settings
 ) -> None:
     account = await make_account(client, pool, settings, "alice@vendor-a.example", company="V")
-    signer = Signer(settings.secret_key or "")
+    signer = Signer(settings.portal.secret_key or "")
     user = await accounts.get_user(pool, system_actor("test"), account.user_id)
     token = await accounts.open_portal_session(pool, user, None, "test")
     good = signer.dump_session(new_session(account.user_id, 0, token))

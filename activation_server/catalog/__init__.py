@@ -1,1 +1,0 @@
-"""Vendors and their products, as the activation server needs them."""

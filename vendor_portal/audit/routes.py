@@ -1,0 +1,12 @@
+"""The audit log: ``/v1/audit`` and its page."""
+
+from __future__ import annotations
+
+from vendor_portal.audit import handlers, pages
+from vendor_portal.routing import Routes
+
+
+def setup(routes: Routes) -> None:
+    routes.api("GET", "/v1/audit", handlers.get_audit)
+
+    routes.page("/audit", pages.audit_log, "audit")

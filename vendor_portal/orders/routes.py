@@ -1,0 +1,26 @@
+"""Orders: ``/v1/orders`` (placing, changing, invoicing, paying, cancelling, the serials of a
+fulfilled order) and the portal's order pages."""
+
+from __future__ import annotations
+
+from vendor_portal.orders import handlers, pages
+from vendor_portal.routing import Routes
+
+
+def setup(routes: Routes) -> None:
+    routes.api("GET", "/v1/orders", handlers.get_orders)
+    routes.api("POST", "/v1/orders", handlers.post_order)
+    routes.api("GET", "/v1/orders/{order_id}", handlers.get_order)
+    routes.api("PUT", "/v1/orders/{order_id}", handlers.put_order)
+    routes.api("POST", "/v1/orders/{order_id}/invoice", handlers.post_invoice)
+    routes.api("POST", "/v1/orders/{order_id}/payments", handlers.post_payment)
+    routes.api("POST", "/v1/orders/{order_id}/cancel", handlers.post_cancel)
+    routes.api("GET", "/v1/orders/{order_id}/serials", handlers.get_order_serials)
+
+    routes.page("/orders", pages.order_list, "orders")
+    routes.form("/orders/new", pages.order_new, "order_new")
+    routes.page(r"/orders/{order_id:[0-9]+}", pages.order_card, "order")
+    # Before the card's actions, whose "{action}" would take "edit" too.
+    routes.form(r"/orders/{order_id:[0-9]+}/edit", pages.order_edit, "order_edit")
+    routes.action(r"/orders/{order_id:[0-9]+}/{action}", pages.order_action, "order_action")
+    routes.page(r"/orders/{order_id:[0-9]+}/serials.csv", pages.order_serials_csv, "csv")

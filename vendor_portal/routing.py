@@ -1,0 +1,48 @@
+"""Where a feature of the portal adds its addresses.
+
+Each feature package (``vendor_portal/orders``, ``vendor_portal/serials``, ...) has a
+``routes.py`` whose ``setup(routes)`` adds the feature's JSON API endpoints (under ``/v1/``,
+beside the activation API) and its pages (under ``/portal/``). :mod:`vendor_portal.app` composes
+the portal by calling those setups in turn; no other table of addresses exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from vendor_portal.idempotency.handlers import idempotent
+
+# Calls that need no account (sign-up, sign-in, links from mail) have no user to keep keys for.
+_UNAUTHENTICATED = "/v1/auth/"
+
+
+@dataclass(frozen=True)
+class Routes:
+    """The two routers a feature writes into: the API's (the whole application's) and the
+    pages' (the ``/portal/`` sub-application's, whose paths are relative to it)."""
+
+    api_router: web.UrlDispatcher
+    pages_router: web.UrlDispatcher
+
+    def api(self, method: str, path: str, handler: Handler) -> None:
+        """An endpoint of the vendor API; every call that changes something honours an
+        ``Idempotency-Key``."""
+        if method != "GET" and not path.startswith(_UNAUTHENTICATED):
+            handler = idempotent(handler)
+        self.api_router.add_route(method, path, handler)
+
+    def page(self, path: str, handler: Handler, name: str) -> None:
+        self.pages_router.add_get(path, handler, name=name)
+
+    def action(self, path: str, handler: Handler, name: str) -> None:
+        """A button's address: a form posts to it and is sent elsewhere."""
+        self.pages_router.add_post(path, handler, name=name)
+
+    def form(self, path: str, handler: Handler, name: str) -> None:
+        """A page with a form: shown by GET, sent by POST to the same address."""
+        resource = self.pages_router.add_resource(path, name=name)
+        resource.add_route("GET", handler)
+        resource.add_route("POST", handler)
