@@ -15,14 +15,13 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from activation_server import health, metrics
-from activation_server.activations import handlers as activation_handlers
+from activation_server import health, metrics, openapi
 from activation_server.activations.service import ActivationService
 from activation_server.appkeys import ACTIVATIONS, DB_POOL, SETTINGS
 from activation_server.db.embedded import embedded_database_url
 from activation_server.db.migrate import migrate
 from activation_server.db.pool import UNAVAILABLE_ERRORS, create_pool
-from activation_server.keys import handlers as key_handlers
+from activation_server.declare import add_routes
 from activation_server.keys.keyring import Keyring
 from activation_server.middleware import api_middleware
 from activation_server.ratelimit.limiter import FailureLimiter
@@ -120,10 +119,4 @@ def create_app(settings: Settings) -> web.Application:
 
 def add_activation_routes(router: web.UrlDispatcher) -> None:
     """The activation API: what protected applications call."""
-    router.add_post("/v1/activations", activation_handlers.post_activation)
-    router.add_post("/v1/validations", activation_handlers.post_validation)
-    router.add_post("/v1/deactivations", activation_handlers.post_deactivation)
-    router.add_post("/v1/check-ins", activation_handlers.post_check_in)
-    router.add_post("/v1/offline-activations", activation_handlers.post_offline_activation)
-    router.add_get("/v1/keys", key_handlers.get_keys)
-    router.add_get("/v1/vendors/{public_id}/keys", key_handlers.get_vendor_keys)
+    add_routes(router, openapi.ENDPOINTS)

@@ -1,18 +1,19 @@
-"""Helpers shared by the handlers: reading JSON bodies and knowing who is asking."""
+"""Helpers shared by the handlers: reading bodies and knowing who is asking."""
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
-import json
-import math
-from typing import Any, NoReturn
+from typing import Any
 
 from aiohttp import StreamReader, web
 
 from activation_server.appkeys import SETTINGS
+from activation_server.bodies import MAX_JSON_DEPTH, parse_json
 from activation_server.errors import InvalidRequest, PayloadTooLarge, RequestTimeout
 from activation_server.settings import Network
+
+__all__ = ["MAX_JSON_DEPTH", "READ_BODY", "client_address", "parse_json", "read_body"]
 
 # The body once read by a wrapper that needed it before the handler (an idempotency check).
 READ_BODY = web.RequestKey("read_body", bytes)
@@ -59,84 +60,6 @@ async def _read_slowly(content: StreamReader, limit: int, seconds: float) -> byt
     except (ValueError, OSError) as exc:
         raise InvalidRequest("The request body could not be read.") from exc
     return bytes(raw)
-
-
-# Deeper than any document of the API needs, shallow enough that nothing that walks a body
-# (the encoder of a jsonb column, a check of its size) can run out of stack.
-MAX_JSON_DEPTH = 32
-
-
-def _refuse_constant(name: str) -> NoReturn:
-    raise InvalidRequest(f"The request body holds {name}, which is not a JSON number.")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise InvalidRequest(f"The number {text[:40]} is too large.")
-    return value
-
-
-# Python's decoder takes NaN, Infinity and -Infinity, and reads 1e999 as infinity; RFC 8259 has
-# none of them and PostgreSQL's jsonb refuses them.
-_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite)
-
-
-def parse_json(raw: bytes | str) -> Any:
-    """A request body as strict RFC 8259 JSON in UTF-8, or 400 ``INVALID_REQUEST``.
-
-    Refused besides what is not JSON at all: the non-finite numbers, nesting deeper than
-    :data:`MAX_JSON_DEPTH`, and strings (keys too) holding a lone surrogate or a NUL, which
-    could not be encoded as UTF-8 or stored in PostgreSQL. Every JSON endpoint reads its body
-    here, so what passes can be stored and hashed anywhere.
-    """
-    try:
-        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        value = _DECODER.decode(text)
-    except RecursionError:
-        raise InvalidRequest(_TOO_DEEP) from None
-    except (UnicodeDecodeError, ValueError):
-        raise InvalidRequest("The request body is not valid JSON.") from None
-    # Both checks walk the document, so they run only when the text can hold what they look for:
-    # an ordinary body has a bracket or two and no escaped character.
-    brackets = text.count("[") + text.count("{")
-    escaped = "\\u" in text
-    if brackets > MAX_JSON_DEPTH or escaped:
-        _check_document(value, escaped)
-    return value
-
-
-_TOO_DEEP = f"The request body is nested deeper than {MAX_JSON_DEPTH} levels."
-
-
-def _check_document(value: Any, strings: bool) -> None:
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            if depth > MAX_JSON_DEPTH:
-                raise InvalidRequest(_TOO_DEEP)
-            for key, inner in item.items():
-                if strings:
-                    _check_string(key)
-                stack.append((inner, depth + 1))
-        elif isinstance(item, list):
-            if depth > MAX_JSON_DEPTH:
-                raise InvalidRequest(_TOO_DEEP)
-            stack.extend((inner, depth + 1) for inner in item)
-        elif strings and isinstance(item, str):
-            _check_string(item)
-
-
-def _check_string(value: str) -> None:
-    if "\x00" in value:
-        raise InvalidRequest("The request body holds a NUL character, which is not allowed.")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidRequest(
-            "The request body holds a lone surrogate (\\ud800-\\udfff), which is not text."
-        ) from None
 
 
 async def read_json_object(request: web.Request, limit: int | None = None) -> dict[str, Any]:

@@ -8,7 +8,9 @@ The activation service is ``$ACME_ACTIVATION_SERVER`` (default http://127.0.0.1:
 application pins its vendor's public keys (the JWKS on the portal's *Signing keys* page) so that
 nobody can sign a license of their own; here they are read from ``$ACME_PUBLIC_KEYS`` when it
 names a file, and otherwise fetched from the service on first activation. When the product
-requires check-ins, ``load()`` renews the machine's lease when it is due.
+requires check-ins, ``load()`` renews the machine's lease when it is due. A revocation list
+exported from the portal (``revocations.jwt`` shipped beside the program, or
+``$ACME_REVOCATIONS``) tells machines that never go online of blocks and releases.
 """
 
 from __future__ import annotations
@@ -23,8 +25,22 @@ from client_sdk import ActivationError, Client, License, LicenseError
 PRODUCT = "ACME"
 SERVER = os.environ.get("ACME_ACTIVATION_SERVER", "http://127.0.0.1:8080")
 KEYS_FILE = os.environ.get("ACME_PUBLIC_KEYS")
+REVOCATIONS = Path(
+    os.environ.get("ACME_REVOCATIONS") or Path(__file__).with_name("revocations.jwt")
+)
 # Refusals that asking for a serial again would not cure.
-STOPPED = {"SERIAL_BLOCKED", "DEACTIVATED", "LEASE_EXPIRED", "CLOCK_TAMPERED"}
+STOPPED = {"SERIAL_BLOCKED", "SERIAL_EXPIRED", "DEACTIVATED", "LEASE_EXPIRED", "CLOCK_TAMPERED"}
+
+
+def apply_revocations(client: Client) -> None:
+    """Keeps the revocation list shipped with this build, unless a newer one is kept already."""
+    if not REVOCATIONS.is_file():
+        return
+    try:
+        client.apply_revocation_list(REVOCATIONS.read_bytes())
+    except LicenseError as error:
+        if error.code != "REVOCATION_LIST_OUTDATED":  # an older file than the kept list: fine
+            print(f"The revocation list was not applied: {error}", file=sys.stderr)
 
 
 def licensed(client: Client, serial: str | None) -> License | None:
@@ -40,10 +56,11 @@ def licensed(client: Client, serial: str | None) -> License | None:
         if error.code != "NOT_ACTIVATED":
             print(f"The license on this machine cannot be used: {error}", file=sys.stderr)
     else:
-        if license.lease_expires_at is not None:
+        if license.lease_expires_at is not None and license.grace_remaining is not None:
             print(
                 f"Licensed; next check-in due {license.check_in_due_at:%Y-%m-%d}, runs offline "
-                f"until {license.lease_expires_at:%Y-%m-%d}."
+                f"until {license.lease_expires_at:%Y-%m-%d} "
+                f"({license.grace_remaining.days} days left)."
             )
         return license
     if serial is None:
@@ -86,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         print("This machine's license is released; activate it on another machine.")
         return 0
 
+    apply_revocations(client)
     license = licensed(client, arguments.serial)
     if license is None:
         return 1

@@ -101,7 +101,7 @@ async def _renewal_reminders(app: web.Application) -> AsyncIterator[None]:
 
 
 # Each feature adds its own API endpoints and pages.
-_FEATURES: tuple[Callable[[Routes], None], ...] = (
+FEATURES: tuple[Callable[[Routes], None], ...] = (
     accounts.setup,
     dashboard.setup,
     products.setup,
@@ -126,7 +126,7 @@ def setup_portal(app: web.Application) -> None:
     app.cleanup_ctx.append(_renewal_reminders)
     pages = create_pages_app(app[SETTINGS])
     routes = Routes(app.router, pages.router)
-    for setup in _FEATURES:
+    for setup in FEATURES:
         setup(routes)
     app.router.add_get("/", _root)
     app.add_subapp("/portal/", pages)

@@ -43,6 +43,32 @@ def same_machine(
     return None
 
 
+def closest(
+    candidates: list[queries.NearMachine], sent: Mapping[str, str], tolerance: int
+) -> tuple[queries.NearMachine, list[str]] | None:
+    """The candidate that is this machine with the fewest changes, and the changes."""
+    best: tuple[queries.NearMachine, list[str]] | None = None
+    for candidate in candidates:
+        changed = same_machine(candidate.components, sent, tolerance)
+        if changed is not None and (best is None or len(changed) < len(best[1])):
+            best = (candidate, changed)
+    return best
+
+
+async def recognise(
+    pool: asyncpg.Pool, serial: str, components: dict[str, str]
+) -> tuple[queries.NearMachine, list[str]] | None:
+    """The live activation of the serial that a machine with these components would get back
+    at its next activation, read only (a validation by serial and fingerprint)."""
+    async with pool.acquire() as connection:
+        tolerance = await queries.binding_tolerance(connection, serial)
+        if not tolerance:
+            return None
+        return closest(
+            await queries.near_machines(connection, serial, components), components, tolerance
+        )
+
+
 @dataclass(frozen=True)
 class Bound:
     """The activation statement's outcome after the binding step, and what changed (None: no
@@ -63,11 +89,7 @@ async def bind(
     again)."""
     async with pool.acquire() as connection:
         candidates = await queries.near_machines(connection, params.serial, components)
-        best: tuple[queries.NearMachine, list[str]] | None = None
-        for candidate in candidates:
-            changed = same_machine(candidate.components, components, tolerance)
-            if changed is not None and (best is None or len(changed) < len(best[1])):
-                best = (candidate, changed)
+        best = closest(candidates, components, tolerance)
         async with connection.transaction():
             if best is not None:
                 candidate, changed = best

@@ -1,5 +1,6 @@
 """Handlers of the activation API: POST /v1/activations, /validations, /deactivations,
-/check-ins and /offline-activations. Parse, call the service, shape the answer."""
+/check-ins and /offline-activations. Each receives its body decoded as its declaration in
+:mod:`activation_server.activations.endpoints` says; check, call the service, shape the answer."""
 
 from __future__ import annotations
 
@@ -8,15 +9,23 @@ from aiohttp import web
 from activation_server import metrics
 from activation_server.activations.requests import (
     ActivationRequest,
-    parse_activation,
+    activation_request,
+    checked_license,
+    license_token,
+    offline_activation_request,
+    parse_components,
     parse_fingerprint,
-    parse_license,
-    parse_offline_activation,
     parse_serial,
+)
+from activation_server.activations.schemas import (
+    ActivationBody,
+    LicenseBody,
+    OfflineActivationBody,
+    ValidationBody,
 )
 from activation_server.appkeys import ACTIVATIONS
 from activation_server.errors import ApiError, InvalidRequest
-from activation_server.http import client_address, read_json_object
+from activation_server.http import client_address
 
 
 async def _activate(request: web.Request, activation: ActivationRequest, via: str) -> web.Response:
@@ -31,49 +40,49 @@ async def _activate(request: web.Request, activation: ActivationRequest, via: st
     return web.json_response(result.to_json(), status=201 if result.created else 200)
 
 
-async def post_activation(request: web.Request) -> web.Response:
-    body = await read_json_object(request)
+async def post_activation(request: web.Request, body: ActivationBody) -> web.Response:
     try:
-        activation = parse_activation(body)
+        activation = activation_request(body)
     except ApiError as exc:
         metrics.record_activation(exc.code)
         raise
     return await _activate(request, activation, "online")
 
 
-async def post_offline_activation(request: web.Request) -> web.Response:
-    body = await read_json_object(request)
-    return await _activate(request, parse_offline_activation(body), "offline")
+async def post_offline_activation(
+    request: web.Request, body: OfflineActivationBody
+) -> web.Response:
+    return await _activate(request, offline_activation_request(body), "offline")
 
 
-async def post_validation(request: web.Request) -> web.Response:
-    body = await read_json_object(request)
+async def post_validation(request: web.Request, body: ValidationBody) -> web.Response:
     activations = request.app[ACTIVATIONS]
-    if "license" in body:
-        verdict = await activations.validate_license(parse_license(body))
-    elif "serial" in body or "fingerprint" in body:
-        serial, fingerprint = body.get("serial"), body.get("fingerprint")
+    serial, fingerprint = body.serial, body.fingerprint
+    if isinstance(body.license, str):
+        verdict = await activations.validate_license(checked_license(body.license))
+    elif isinstance(serial, str) or isinstance(fingerprint, str):
         if not isinstance(serial, str) or not isinstance(fingerprint, str):
             raise InvalidRequest(
                 "Send either 'license', or both 'serial' and 'fingerprint' as strings."
             )
         verdict = await activations.validate_machine(
-            parse_serial(serial), parse_fingerprint(fingerprint), address=client_address(request)
+            parse_serial(serial),
+            parse_fingerprint(fingerprint),
+            address=client_address(request),
+            components=parse_components(body.fingerprint_components),
         )
     else:
         raise InvalidRequest("Send either 'license', or both 'serial' and 'fingerprint'.")
     return web.json_response(verdict.to_json())
 
 
-async def post_check_in(request: web.Request) -> web.Response:
-    body = await read_json_object(request)
-    result = await request.app[ACTIVATIONS].check_in(parse_license(body))
+async def post_check_in(request: web.Request, body: LicenseBody) -> web.Response:
+    result = await request.app[ACTIVATIONS].check_in(license_token(body))
     return web.json_response(result.to_json())
 
 
-async def post_deactivation(request: web.Request) -> web.Response:
-    body = await read_json_object(request)
+async def post_deactivation(request: web.Request, body: LicenseBody) -> web.Response:
     result = await request.app[ACTIVATIONS].deactivate(
-        parse_license(body), address=client_address(request)
+        license_token(body), address=client_address(request)
     )
     return web.json_response(result.to_json())

@@ -691,6 +691,11 @@ audit AS (
 SELECT count(*) FROM moved
 """
 
+BINDING_TOLERANCE = """
+SELECT p.binding_tolerance FROM serials s JOIN products p ON p.id = s.product_id
+WHERE s.serial = $1
+"""
+
 KEEP_COMPONENTS = """
 INSERT INTO activation_components (activation_id, components) VALUES ($1, $2)
 ON CONFLICT (activation_id) DO NOTHING
@@ -734,3 +739,9 @@ async def keep_components(
     connection: asyncpg.Connection, activation_id: uuid.UUID, components: dict[str, str]
 ) -> None:
     await connection.execute(KEEP_COMPONENTS, activation_id, components)
+
+
+async def binding_tolerance(connection: asyncpg.Connection, serial: str) -> int | None:
+    """The tolerance of the serial's product; None for an unknown serial."""
+    value = await connection.fetchval(BINDING_TOLERANCE, serial)
+    return int(value) if value is not None else None

@@ -1,6 +1,7 @@
-"""Parsing of the activation API's request bodies into typed requests.
+"""The activation API's decoded bodies (:mod:`activation_server.activations.schemas`) checked
+into typed requests.
 
-Everything a client sends is checked here, with a message that says what to fix; the domain
+What decoding cannot know is checked here, with a message that says what to fix; the domain
 functions receive only well-formed values.
 """
 
@@ -9,9 +10,18 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from activation_server.activations.schemas import (
+    MAX_CLIENT_BYTES,
+    MAX_FEATURES,
+    ActivationBody,
+    LicenseBody,
+    OfflineActivationBody,
+)
+from activation_server.bodies import convert
 from activation_server.errors import InvalidRequest, SerialMalformed
 from client_sdk.fingerprint import COMPONENT_NAMES
 from client_sdk.offline import MalformedRequestCode, decode_request
@@ -19,9 +29,6 @@ from client_sdk.serial import MalformedSerial, canonicalize
 
 FINGERPRINT = re.compile(r"[0-9a-f]{64}")
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-MAX_CLIENT_BYTES = 2048
-MAX_FEATURES = 64
-MAX_LICENSE_CHARS = 8192
 
 
 @dataclass(slots=True)
@@ -33,21 +40,6 @@ class ActivationRequest:
     client: dict[str, Any] = field(default_factory=dict)
     # One hash per hardware component, by name (tolerant binding); None: not sent.
     components: dict[str, str] | None = None
-
-
-def _text(body: dict[str, Any], name: str, *, required: bool, max_length: int = 64) -> str | None:
-    value = body.get(name)
-    if value is None:
-        if required:
-            raise InvalidRequest(f"The field '{name}' is required.")
-        return None
-    if not isinstance(value, str):
-        raise InvalidRequest(f"The field '{name}' must be a string.")
-    if len(value) > max_length:
-        raise InvalidRequest(f"The field '{name}' is longer than {max_length} characters.")
-    if not is_storable_text(value):
-        raise InvalidRequest(f"The field '{name}' contains characters that are not allowed.")
-    return value
 
 
 def is_storable_text(value: str) -> bool:
@@ -74,11 +66,11 @@ def parse_fingerprint(value: str) -> str:
     return value
 
 
-def parse_components(value: Any) -> dict[str, str] | None:
+def parse_components(value: dict[str, str] | None) -> dict[str, str] | None:
     """``fingerprint_components``: an object of component names to 64-hex hashes."""
     if value is None:
         return None
-    if not isinstance(value, dict) or not value:
+    if not value:
         raise InvalidRequest(
             "The field 'fingerprint_components' must be an object of component hashes by name."
         )
@@ -89,18 +81,16 @@ def parse_components(value: Any) -> dict[str, str] | None:
             f"{', '.join(COMPONENT_NAMES)}."
         )
     for name, digest in value.items():
-        if not isinstance(digest, str) or not FINGERPRINT.fullmatch(digest):
+        if not FINGERPRINT.fullmatch(digest):
             raise InvalidRequest(
                 f"The fingerprint component '{name}' must be 64 lowercase hexadecimal characters."
             )
     return dict(value)
 
 
-def _features(value: Any) -> list[str] | None:
+def _features(value: list[str] | None) -> list[str] | None:
     if value is None:
         return None
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise InvalidRequest("The field 'features' must be a list of strings.")
     if len(value) > MAX_FEATURES:
         raise InvalidRequest(f"The field 'features' lists more than {MAX_FEATURES} features.")
     bad = [item for item in value if not NAME.fullmatch(item)]
@@ -142,26 +132,28 @@ def _client(value: Any) -> dict[str, Any]:
     return value
 
 
-def parse_activation(body: dict[str, Any]) -> ActivationRequest:
-    serial = _text(body, "serial", required=True)
-    fingerprint = _text(body, "fingerprint", required=True, max_length=64)
-    product = _text(body, "product", required=False)
-    assert serial is not None and fingerprint is not None
+def activation_request(body: ActivationBody) -> ActivationRequest:
+    product = body.product
+    if product is not None and not is_storable_text(product):
+        raise InvalidRequest("The field 'product' contains characters that are not allowed.")
     return ActivationRequest(
-        serial=parse_serial(serial),
-        fingerprint=parse_fingerprint(fingerprint),
+        serial=parse_serial(body.serial),
+        fingerprint=parse_fingerprint(body.fingerprint),
         product=product,
-        features=_features(body.get("features")),
-        client=_client(body.get("client")),
-        components=parse_components(body.get("fingerprint_components")),
+        features=_features(body.features),
+        client=_client(body.client),
+        components=parse_components(body.fingerprint_components),
     )
 
 
-def parse_offline_activation(body: dict[str, Any]) -> ActivationRequest:
-    code = _text(body, "request", required=True, max_length=8192)
-    assert code is not None
+def parse_activation(body: Mapping[str, Any]) -> ActivationRequest:
+    """An activation request from a body already read as JSON (the offline page's, a test's)."""
+    return activation_request(convert(body, ActivationBody))
+
+
+def offline_activation_request(body: OfflineActivationBody) -> ActivationRequest:
     try:
-        decoded = decode_request(code)
+        decoded = decode_request(body.request)
     except MalformedRequestCode as exc:
         raise InvalidRequest(f"{exc}.") from None
     fields: dict[str, Any] = {"serial": decoded.serial, "fingerprint": decoded.fingerprint}
@@ -169,17 +161,27 @@ def parse_offline_activation(body: dict[str, Any]) -> ActivationRequest:
         fields["product"] = decoded.product
     if decoded.features is not None:
         fields["features"] = decoded.features
-    if body.get("client") is not None:
-        fields["client"] = body["client"]
+    if body.client is not None:
+        fields["client"] = body.client
     return parse_activation(fields)
 
 
-def parse_license(body: dict[str, Any]) -> str:
-    token = _text(body, "license", required=True, max_length=MAX_LICENSE_CHARS)
-    assert token is not None
+def parse_offline_activation(body: Mapping[str, Any]) -> ActivationRequest:
+    return offline_activation_request(convert(body, OfflineActivationBody))
+
+
+def license_token(body: LicenseBody) -> str:
+    return checked_license(body.license)
+
+
+def checked_license(token: str) -> str:
     if token.count(".") != 2:
         raise InvalidRequest("The field 'license' is not a license token.")
     return token
+
+
+def parse_license(body: Mapping[str, Any]) -> str:
+    return license_token(convert(body, LicenseBody))
 
 
 def parse_activation_id(value: Any) -> uuid.UUID:

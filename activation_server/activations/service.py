@@ -13,7 +13,7 @@ import os
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -306,9 +306,14 @@ class Validation:
     code: str
     message: str
     state: queries.ActivationState | None = None
+    # The machine was recognised by its components (tolerant binding): what changed since its
+    # activation was bound. Activating again moves the activation to it.
+    changed_components: list[str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {"valid": self.valid, "code": self.code, "message": self.message}
+        if self.changed_components is not None:
+            body["changed_components"] = self.changed_components
         state = self.state
         if state is not None:
             body["serial"] = state.serial
@@ -334,6 +339,9 @@ _MESSAGES = {
 
 
 _NOT_ACTIVATED = Validation(False, "NOT_ACTIVATED", _MESSAGES["NOT_ACTIVATED"])
+_MOVED = Validation(
+    False, "DEACTIVATED", "This activation moved to the machine's changed hardware."
+)
 
 
 def _verdict(state: queries.ActivationState) -> Validation:
@@ -582,12 +590,19 @@ class ActivationService:
         state = await self.activation_states.submit(activation_id)
         if state is None:
             return _NOT_ACTIVATED
-        if state.serial != claims.get("sub") or state.fingerprint != claims.get("fp"):
+        if state.serial != claims.get("sub"):
             return Validation(False, "SIGNATURE_INVALID", _MESSAGES["SIGNATURE_INVALID"])
+        if state.fingerprint != claims.get("fp"):
+            return _MOVED
         return _verdict(state)
 
     async def validate_machine(
-        self, serial: str, fingerprint: str, *, address: str | None
+        self,
+        serial: str,
+        fingerprint: str,
+        *,
+        address: str | None,
+        components: dict[str, str] | None = None,
     ) -> Validation:
         """The status of this machine's activation of this serial.
 
@@ -597,10 +612,22 @@ class ActivationService:
         spends the address's failure budget as an unknown serial's activation does. Otherwise
         the answers would be an oracle that tells a stranger which guessed serials exist and
         how many of their slots are free.
+
+        With ``components``, a machine whose fingerprint holds no live activation but which its
+        product's binding tolerance recognises answers that activation's status and what
+        changed; nothing is moved until it activates.
         """
 
         async def attempt() -> Validation:
             state = await self.machine_states.submit((serial, fingerprint))
+            live = state is not None and state.id is not None and state.deactivated_at is None
+            if not live and state is not None and components is not None:
+                near = await binding.recognise(self.pool, serial, components)
+                recognised = (
+                    await self.activation_states.submit(near[0].id) if near is not None else None
+                )
+                if near is not None and recognised is not None:
+                    return replace(_verdict(recognised), changed_components=near[1])
             if state is None or state.id is None:
                 return _NOT_ACTIVATED
             return _verdict(state)
@@ -626,9 +653,11 @@ class ActivationService:
         if found is None or signer is None:
             return CheckIn(Validation(False, "NOT_ACTIVATED", _MESSAGES["NOT_ACTIVATED"]))
         state = found.state
-        if state.serial != claims.get("sub") or state.fingerprint != claims.get("fp"):
+        if state.serial != claims.get("sub"):
             return CheckIn(Validation(False, "SIGNATURE_INVALID", _MESSAGES["SIGNATURE_INVALID"]))
-        verdict = _verdict(state)
+        # A license this service signed for another fingerprint than the activation's: tolerant
+        # binding moved the activation to a changed machine, so this one holds it no more.
+        verdict = _MOVED if state.fingerprint != claims.get("fp") else _verdict(state)
         days, grace = found.check_in_days, found.grace_days
         if not verdict.valid:
             refusal = signer.sign(refusal_claims(claims, verdict.code, time.time()))

@@ -7,6 +7,7 @@ skip when it or Playwright is missing, except in CI, where that fails them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -45,10 +46,11 @@ def portal_server(
         yield server
 
 
-@pytest.fixture
-def browser(portal_server: LiveServer) -> Iterator[Any]:
-    # Function-scoped, and after the server: while Playwright's synchronous API is alive its
-    # event loop counts as running in this thread, which asyncio.run and async tests refuse.
+@contextlib.contextmanager
+def launched_chromium() -> Iterator[Any]:
+    """Chromium through Playwright. Start it after the test's servers: while Playwright's
+    synchronous API is alive its event loop counts as running in this thread, which
+    asyncio.run and async tests refuse."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -62,6 +64,13 @@ def browser(portal_server: LiveServer) -> Iterator[Any]:
             yield launched
         finally:
             launched.close()
+
+
+@pytest.fixture
+def browser(portal_server: LiveServer) -> Iterator[Any]:
+    # Function-scoped, and after the server (see launched_chromium).
+    with launched_chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
@@ -89,3 +98,24 @@ def screenshot(page: Any, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def send_form(page: Any, action: str, fields: dict[str, str]) -> None:
+    """Sends a form from the page as a browser resending one does: the fields as given, the
+    page's CSRF token unless given."""
+    page.evaluate(
+        """([action, fields]) => {
+        const form = document.createElement("form");
+        form.method = "post";
+        form.action = action;
+        const token = document.querySelector("input[name=csrf_token]").value;
+        for (const [name, value] of Object.entries({csrf_token: token, ...fields})) {
+            const input = document.createElement("input");
+            input.type = "hidden"; input.name = name; input.value = value;
+            form.append(input);
+        }
+        document.body.append(form);
+        form.submit();
+    }""",
+        [action, fields],
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.browser.conftest import send_form
 from tests.browser.test_every_page import _seed, _sign_in
 from tests.conftest import LiveServer
 
@@ -38,21 +39,7 @@ def test_double_click_and_back_resubmit_place_one_order(
     # The confirmation sent once more (Back, then resend the form; the page itself is no-store,
     # so Chromium offers only the resubmission).
     with page.expect_navigation():
-        page.evaluate(
-            """(fields) => {
-            const form = document.createElement("form");
-            form.method = "post";
-            form.action = "/portal/orders/new";
-            for (const [name, value] of Object.entries({...fields, action: "submit"})) {
-                const input = document.createElement("input");
-                input.type = "hidden"; input.name = name; input.value = value;
-                form.append(input);
-            }
-            document.body.append(form);
-            form.submit();
-        }""",
-            sent,
-        )
+        send_form(page, "/portal/orders/new", {**sent, "action": "submit"})
     page.wait_for_load_state("load")
     assert page.url == card
     assert "This form was sent already" in page.content()

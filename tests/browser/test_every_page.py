@@ -33,6 +33,8 @@ class Seeded:
     vendor_id: int
     serial: str
     product: str
+    placed_order_id: int = 0
+    prepayment: int = 0
     logins: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
@@ -40,6 +42,8 @@ def _seed(server: LiveServer) -> Seeded:
     from vendor_portal.actor import system_actor
     from vendor_portal.balances import service as balances
     from vendor_portal.demo import seed_demo
+    from vendor_portal.orders import service as orders
+    from vendor_portal.orders.service import LineRequest
 
     demo = server.run(seed_demo(server.factory.pool, server.settings))
 
@@ -49,9 +53,13 @@ def _seed(server: LiveServer) -> Seeded:
             return int(row["id"]), int(row["vendor_id"])
 
     order_id, vendor_id = server.run(ids())
-    server.run(
-        balances.top_up(server.factory.pool, system_actor("test"), vendor_id, 5_000_000, "PP-17")
+    pool, staff = server.factory.pool, system_actor("test")
+    server.run(balances.top_up(pool, staff, vendor_id, 5_000_000, "PP-17"))
+    # A placed order (it can still be changed) and a prepayment invoice, for their pages.
+    placed = server.run(
+        orders.place_order(pool, staff, [LineRequest(demo["product"], "SP1", 3)], vendor_id)
     )
+    prepayment = server.run(balances.request_prepayment(pool, staff, 250_000, vendor_id))
     serial = demo["serials"]["SP3"][0]
     body = json.dumps(
         {
@@ -70,6 +78,8 @@ def _seed(server: LiveServer) -> Seeded:
         vendor_id=vendor_id,
         serial=serial,
         product=demo["product"],
+        placed_order_id=placed.order.id,
+        prepayment=prepayment.number,
         logins={
             "vendor": (demo["vendor"]["email"], demo["vendor"]["password"]),
             "staff": (demo["staff"]["email"], demo["staff"]["password"]),
@@ -85,17 +95,30 @@ def _pages(role: str, seeded: Seeded) -> list[str]:
             "products",
             "products/new",
             f"products/{seeded.product}/edit",
+            "machines",
+            "keys",
             "orders",
             "orders/new",
             f"orders/{seeded.order_id}",
             f"orders/{seeded.order_id}/invoice",
+            f"orders/{seeded.order_id}/act",
+            f"orders/{seeded.placed_order_id}",
+            f"orders/{seeded.placed_order_id}/edit",
+            "renewals",
+            "balance",
+            f"balance/prepayments/{seeded.prepayment}",
+            "balance/history",
+            "prices",
             "serials",
+            "serials?status=active",
             f"serials/{seeded.serial}",
             f"serials/{seeded.serial}/certificate",
             "serials/group",
-            "balance/history",
+            "colleagues",
+            "company",
             "audit",
             "profile",
+            "sessions",
             *common,
         ]
     if role == "staff":
@@ -103,17 +126,40 @@ def _pages(role: str, seeded: Seeded) -> list[str]:
             "staff/orders",
             "staff/vendors",
             f"staff/vendors/{seeded.vendor_id}",
+            "prices",
             "orders",
             f"orders/{seeded.order_id}",
+            f"orders/{seeded.order_id}/invoice",
+            f"orders/{seeded.placed_order_id}",
+            f"balance/prepayments/{seeded.prepayment}",
             "products",
             "serials",
             f"serials/{seeded.serial}",
+            "serials/group",
             "dashboard",
             "audit",
             "profile",
+            "sessions",
             "docs",
         ]
-    return ["login", "signup", "password-forgotten", "licensee/", "licensee/sign-in", *common]
+    return [
+        "login",
+        "signup",
+        "password-forgotten",
+        "password-reset",
+        "confirm",
+        "licensee/",
+        "licensee/sign-in",
+        *common,
+    ]
+
+
+# GET addresses of the portal that are not pages to look at.
+NOT_PAGES = {
+    "/portal/": "leads to the user's start page",
+    "/portal/orders/{order_id}/serials.csv": "a CSV download",
+    "/portal/licensee/machines": "walked signed in as a licensee by its own test below",
+}
 
 
 SERIOUS_VIOLATIONS = """async () => {
@@ -122,6 +168,14 @@ SERIOUS_VIOLATIONS = """async () => {
         .filter(v => v.impact === "serious" || v.impact === "critical")
         .map(v => v.id + ": " + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(" | "));
 }"""
+
+
+# Tables with column headers that a phone does not show as cards; a printable document keeps
+# its paper layout (its lines scroll inside the sheet), and so do the Markdown texts' tables.
+TABLES_NOT_CARDS = """() => [...document.querySelectorAll("main table")]
+    .filter(t => t.tHead && !t.closest(".document, .doc-body"))
+    .filter(t => getComputedStyle(t).display !== "block")
+    .map(t => t.dataset.test || t.className)"""
 
 
 def _axe(page: Any) -> list[str]:
@@ -190,6 +244,17 @@ def _check_page(page: Any, watcher: Watcher, url: str, path: str, label: str) ->
     )
     if overflow > 0:
         problems.append(f"{label}: {overflow} px of horizontal overflow")
+    # On a desktop every section of the header is in sight; only a phone scrolls the bar.
+    hidden = page.evaluate(
+        "(bar => bar ? bar.scrollWidth - bar.clientWidth : 0)"
+        "(document.querySelector('.sections-list'))"
+    )
+    if page.viewport_size["width"] >= 1280 and hidden > 0:
+        problems.append(f"{label}: {hidden} px of the section bar are out of sight")
+    if page.viewport_size["width"] < 768:
+        problems.extend(
+            f"{label}: a table is not cards: {t}" for t in page.evaluate(TABLES_NOT_CARDS)
+        )
     problems.extend(f"{label}: axe {violation}" for violation in _axe(page))
     problems.extend(f"{label}: console {text}" for text in watcher.console)
     problems.extend(f"{label}: request {text}" for text in watcher.failed)
@@ -200,37 +265,33 @@ def _check_page(page: Any, watcher: Watcher, url: str, path: str, label: str) ->
     return problems
 
 
-def _tab(browser: Any, language: str, width: int) -> tuple[Any, Any]:
-    """A browser context of that language and width, and a tab of it."""
-    context = browser.new_context(
-        viewport={"width": width, "height": 900},
-        locale="ru-RU" if language == "ru" else "en-US",
-    )
-    # axe-core comes with every page the context opens, before the page's own scripts.
-    context.add_init_script(AXE)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return context, page
-
-
+# A vendor's walk is some 150 pages with axe-core on each: minutes on a busy machine.
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("role", ["vendor", "staff", "guest"])
 def test_every_page_at_both_widths_in_both_languages(
-    portal_server: LiveServer, browser: Any, role: str
+    portal_server: LiveServer, browser: Any, role: str, language: str
 ) -> None:
     seeded = _seed(portal_server)
     problems: list[str] = []
-    for language in LANGUAGES:
-        for width in WIDTHS:
-            context, page = _tab(browser, language, width)
-            try:
-                if role in seeded.logins:
-                    _sign_in(page, portal_server.url, *seeded.logins[role])
-                watcher = Watcher(page)
-                for path in _pages(role, seeded):
-                    label = f"{role} {language} {width} {path}"
-                    problems.extend(_check_page(page, watcher, portal_server.url, path, label))
-            finally:
-                context.close()
+    for width in WIDTHS:
+        context = browser.new_context(
+            viewport={"width": width, "height": 900},
+            locale="ru-RU" if language == "ru" else "en-US",
+        )
+        # axe-core comes with every page the context opens, before the page's own scripts.
+        context.add_init_script(AXE)
+        try:
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            if role in seeded.logins:
+                _sign_in(page, portal_server.url, *seeded.logins[role])
+            watcher = Watcher(page)
+            for path in _pages(role, seeded):
+                label = f"{role} {language} {width} {path}"
+                problems.extend(_check_page(page, watcher, portal_server.url, path, label))
+        finally:
+            context.close()
     assert not problems, "\n".join(problems)
 
 
@@ -258,6 +319,54 @@ def test_the_expired_form_refusal_is_a_styled_page(portal_server: LiveServer, br
         finally:
             context.close()
     assert not problems, problems
+
+
+def test_the_walk_visits_every_page_of_the_portal(tmp_path: Path) -> None:
+    """Every address the portal answers GET at is walked by some role, or named as no page."""
+    from aiohttp import web
+
+    from tests.conftest import make_settings
+    from vendor_portal.app import _FEATURES
+    from vendor_portal.pages.app import create_pages_app
+    from vendor_portal.routing import Routes
+
+    seeded = Seeded(
+        order_id=1, vendor_id=2, serial="S", product="P", placed_order_id=3, prepayment=4
+    )
+    walked = [
+        "/portal/" + path.split("?")[0]
+        for role in ("vendor", "staff", "guest")
+        for path in _pages(role, seeded)
+    ]
+    # The pages as the service composes them: every feature adds its own.
+    app = create_pages_app(make_settings(tmp_path, "postgresql://unused/none"))
+    routes = Routes(web.Application().router, app.router)
+    for setup in _FEATURES:
+        setup(routes)
+    missing = []
+    for resource in app.router.resources():
+        methods = {route.method for route in resource}
+        info = resource.get_info()
+        pattern = "/portal" + (info.get("formatter") or info.get("path") or info.get("prefix", ""))
+        if "GET" not in methods or pattern in NOT_PAGES or pattern.startswith("/portal/static"):
+            continue
+        match = resource._match  # type: ignore[attr-defined]
+        if not any(match(path[len("/portal") :]) is not None for path in walked):
+            missing.append(pattern)
+    assert not missing, f"pages the walk never opens: {missing}"
+
+
+def _tab(browser: Any, language: str, width: int) -> tuple[Any, Any]:
+    """A browser context of that language and width, and a tab of it."""
+    context = browser.new_context(
+        viewport={"width": width, "height": 900},
+        locale="ru-RU" if language == "ru" else "en-US",
+    )
+    # axe-core comes with every page the context opens, before the page's own scripts.
+    context.add_init_script(AXE)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return context, page
 
 
 def _activate(server: LiveServer, serial: str, host: str) -> str:

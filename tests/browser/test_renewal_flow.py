@@ -93,6 +93,12 @@ def test_upload_priced_list_select_order_pay_extended(portal_server: LiveServer,
     expect(quote.locator(f"tr[data-serial='{ended}']")).to_contain_text("ended")
     screenshot(page, "renewal-02-priced-list")
 
+    # The "All" box unticks and ticks every line.
+    lines_boxes = quote.locator("tbody input[name=serial]")
+    quote.locator("[data-test=select-all]").uncheck()
+    expect(quote.locator("tbody input[name=serial]:checked")).to_have_count(0)
+    quote.locator("[data-test=select-all]").check()
+    expect(quote.locator("tbody input[name=serial]:checked")).to_have_count(lines_boxes.count())
     quote.locator(f"tr[data-serial='{unticked}'] input[type=checkbox]").uncheck()
     page.get_by_role("button", name="Make out the invoice").click()
     expect(page.locator("[data-test=order-status]")).to_contain_text("Invoiced")

@@ -187,3 +187,23 @@ def test_runs_as_a_program(store: Path) -> None:
     )
     assert result.returncode == EXIT_REFUSED
     assert "NOT_ACTIVATED" in result.stderr
+
+
+def test_revocations_applies_the_newest_list_and_refuses_an_older_one(
+    capsys: pytest.CaptureFixture[str], store: Path, tmp_path: Path
+) -> None:
+    vectors = json.loads((REPOSITORY / "docs" / "protocol-vectors.json").read_text())
+    keys = tmp_path / "jwks.json"
+    keys.write_text(json.dumps(vectors["jwks"]))
+    newer, older = tmp_path / "newer.jwt", tmp_path / "older.jwt"
+    newer.write_text(vectors["revocation_list"]["token"] + "\n")
+    older.write_text(vectors["revocation_list"]["older_token"])
+    common = ["--product", vectors["product"], "--store", str(store), "--public-keys", str(keys)]
+    status, out, _ = run(capsys, "revocations", str(newer), *common)
+    assert status == EXIT_OK
+    claims = vectors["revocation_list"]["claims"]
+    assert f"Revocation list {claims['seq']} " in out
+    assert f"({len(claims['serials'])} serials, {len(claims['activations'])} activations)" in out
+    status, _, err = run(capsys, "revocations", str(older), *common)
+    assert status == EXIT_REFUSED
+    assert err.startswith("REVOCATION_LIST_OUTDATED:")

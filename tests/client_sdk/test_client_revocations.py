@@ -308,6 +308,18 @@ def test_a_lease_of_another_activation_is_refused(live_server: LiveServer, tmp_p
     (tmp_path / "b" / "license.json").write_text(json.dumps(record_b))
     offline = vendor.app(tmp_path / "b", MACHINES[1], clock, url=None)
     assert _code(offline.load) == "LEASE_MISMATCH"
+    # A lease for this very activation, but signed by a key the application does not trust.
+    own = json.loads(_unb64(record_b["license"].split(".")[1]))
+    now = int(clock.now)
+    record_b["lease"] = Signer("stranger").sign(
+        **{name: own[name] for name in ("iss", "sub", "aud", "fp", "aid")},
+        typ="lease",
+        iat=now,
+        due=now + int(DAY),
+        exp=now + int(10 * DAY),
+    )
+    (tmp_path / "b" / "license.json").write_text(json.dumps(record_b))
+    assert _code(offline.load) == "LEASE_REQUIRED"
     # Online, the machine checks in and gets its own lease back.
     assert second.load().serial == serial
 

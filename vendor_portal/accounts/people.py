@@ -14,6 +14,7 @@ from vendor_portal.errors import UserNotFound
 from vendor_portal.pages.context import actor, flash, login_required, page, redirect, render, url
 from vendor_portal.pages.forms import Form
 from vendor_portal.pages.i18n import N_, gettext
+from vendor_portal.pages.once import single_submission
 
 COMPANY_ROLE_NAMES = {"admin": N_("Administrator"), "member": N_("Member")}
 
@@ -60,6 +61,7 @@ async def _colleagues(
 
 
 @login_required
+@single_submission()
 async def colleague_list(request: web.Request) -> web.StreamResponse:
     if not page(request).is_vendor:
         raise web.HTTPNotFound()

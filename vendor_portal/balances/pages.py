@@ -13,6 +13,7 @@ from vendor_portal.pages.forms import Form
 from vendor_portal.pages.i18n import gettext
 from vendor_portal.pages.lists import PAGE_SIZE, page_number
 from vendor_portal.pages.messages import explain
+from vendor_portal.pages.once import single_submission
 
 
 @vendor_required
@@ -36,6 +37,7 @@ async def balance_history(request: web.Request) -> web.StreamResponse:
 
 
 @vendor_required
+@single_submission()
 async def balance(request: web.Request) -> web.StreamResponse:
     pool = request.config_dict[DB_POOL]
     who = actor(request)

@@ -1,6 +1,10 @@
 """The Documentation section: the API reference drawn on the server from the package's own
 OpenAPI document (no script, no outside renderer), the SDK guide and the activation protocol
-from the project's Markdown, and an index of the three. Open to everyone, signed in or not."""
+from the project's Markdown, and an index of the three. Open to everyone, signed in or not.
+
+The guide and the protocol are read in the reader's language (``docs/<language>/``), English
+where no translation is installed; the API reference's words come from the OpenAPI document
+and stay English, under translated headings."""
 
 from __future__ import annotations
 
@@ -14,15 +18,39 @@ from aiohttp import web
 from markdown_it import MarkdownIt
 
 from vendor_portal.openapi.document import document
-from vendor_portal.pages.context import render
+from vendor_portal.pages.context import page, render
+from vendor_portal.pages.i18n import N_, gettext
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SDK_GUIDE = PROJECT_DIR / "docs" / "sdk.md"
 README = PROJECT_DIR / "README.md"
 PROTOCOL_HEADING = "## The activation API"
+# A text of the section: the English original (a file, or its part from a heading on) and its
+# translations, one file per language.
+Text = tuple[Path, str | None]
+TEXTS: dict[str, dict[str, Text]] = {
+    "sdk": {"en": (SDK_GUIDE, None), "ru": (PROJECT_DIR / "docs" / "ru" / "sdk.md", None)},
+    "protocol": {
+        "en": (README, PROTOCOL_HEADING),
+        "ru": (PROJECT_DIR / "docs" / "ru" / "protocol.md", None),
+    },
+}
+# The OpenAPI document's tags in the order a vendor meets them, as the reference's headings
+# name them.
+TAG_NAMES = {
+    "activation": N_("Activation"),
+    "accounts": N_("Accounts"),
+    "products": N_("Products"),
+    "orders": N_("Orders"),
+    "serials": N_("Serial numbers"),
+    "balances": N_("Balance"),
+    "pricing": N_("Terms and prices"),
+    "keys": N_("Signing keys"),
+    "audit": N_("Audit log"),
+    "meta": N_("Service"),
+}
+TAG_ORDER = tuple(TAG_NAMES)
 METHODS = ("get", "post", "put", "patch", "delete")
-# Tags of the OpenAPI document in the order a vendor meets them.
-TAG_ORDER = ("activation", "auth", "account", "products", "orders", "serials", "balance", "audit")
 
 
 @dataclass(frozen=True)
@@ -112,6 +140,21 @@ def _markdown_file(path: Path, start: str | None = None) -> str | None:
     return html.replace("<pre>", '<pre tabindex="0">').replace("<table>", '<table tabindex="0">')
 
 
+def _text(request: web.Request, name: str) -> tuple[str | None, str]:
+    """The text in the reader's language, else in English; and the language it is in."""
+    language = page(request).language
+    versions = TEXTS[name]
+    if language in versions:
+        body = _markdown_file(*versions[language])
+        if body is not None:
+            return body, language
+    return _markdown_file(*versions["en"]), "en"
+
+
+def tag_name(tag: str) -> str:
+    return gettext(TAG_NAMES[tag]) if tag in TAG_NAMES else tag
+
+
 async def docs_index(request: web.Request) -> web.StreamResponse:
     sections, _ = reference()
     count = sum(len(section.operations) for section in sections)
@@ -123,25 +166,55 @@ async def docs_api(request: web.Request) -> web.StreamResponse:
     return render(
         request,
         "docs/api.html",
-        {"doc": "api", "sections": sections, "schemas": schemas, "spec": document()},
+        {
+            "doc": "api",
+            "sections": sections,
+            "schemas": schemas,
+            "spec": document(),
+            "tag_name": tag_name,
+        },
     )
 
 
+# Redoc draws with styles it writes into the page and searches in a worker it starts from a blob:
+# this page alone allows those two, and still loads scripts only from the package.
+REFERENCE_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "worker-src blob:",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ]
+)
+
+
+async def docs_reference(request: web.Request) -> web.StreamResponse:
+    """The interactive reference: the vendored Redoc bundle drawing /v1/openapi.json."""
+    response = render(request, "docs/reference.html", {"doc": "reference"})
+    response.headers["Content-Security-Policy"] = REFERENCE_POLICY
+    return response
+
+
 async def docs_sdk(request: web.Request) -> web.StreamResponse:
+    body, language = _text(request, "sdk")
     return render(
-        request, "docs/text.html", {"doc": "sdk", "body": _markdown_file(SDK_GUIDE), "extra": None}
+        request,
+        "docs/text.html",
+        {"doc": "sdk", "body": body, "body_language": language, "extra": None},
     )
 
 
 async def docs_protocol(request: web.Request) -> web.StreamResponse:
     sections, _ = reference()
     activation = next((s for s in sections if s.tag == "activation"), None)
+    body, language = _text(request, "protocol")
     return render(
         request,
         "docs/text.html",
-        {
-            "doc": "protocol",
-            "body": _markdown_file(README, PROTOCOL_HEADING),
-            "extra": activation,
-        },
+        {"doc": "protocol", "body": body, "body_language": language, "extra": activation},
     )

@@ -13,5 +13,6 @@ def setup(routes: Routes) -> None:
 
     routes.page("/docs", pages.docs_index, "docs")
     routes.page("/docs/api", pages.docs_api, "docs_api")
+    routes.page("/docs/reference", pages.docs_reference, "docs_reference")
     routes.page("/docs/sdk", pages.docs_sdk, "docs_sdk")
     routes.page("/docs/protocol", pages.docs_protocol, "docs_protocol")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
+from typing import Any
 
 from aiohttp import web
 
@@ -13,6 +15,14 @@ from vendor_portal.keys import service
 from vendor_portal.pages.context import actor, flash, redirect, render, url, vendor_required
 from vendor_portal.pages.forms import Form
 from vendor_portal.pages.i18n import gettext
+from vendor_portal.pages.once import single_submission
+
+KEY_TIMES = ("created_at", "promoted_at", "retired_at")
+
+
+def _with_times(key: dict[str, Any]) -> dict[str, Any]:
+    """The key with its times as moments, for the page to show in the reader's zone."""
+    return {**key, **{name: datetime.fromisoformat(key[name]) for name in KEY_TIMES if key[name]}}
 
 
 async def _page(request: web.Request, form: Form, status: int = 200) -> web.StreamResponse:
@@ -25,7 +35,7 @@ async def _page(request: web.Request, form: Form, status: int = 200) -> web.Stre
         "keys/list.html",
         {
             "form": form,
-            "keys": found["keys"],
+            "keys": [_with_times(key) for key in found["keys"]],
             "jwks_url": base.rstrip("/") + found["jwks_url"],
             "jwks_text": json.dumps(found["jwks"], indent=2),
             "has_next": any(key["state"] == "next" for key in found["keys"]),
@@ -40,6 +50,7 @@ async def key_list(request: web.Request) -> web.StreamResponse:
 
 
 @vendor_required
+@single_submission()
 async def key_action(request: web.Request) -> web.StreamResponse:
     action = request.match_info["action"]
     if action not in ("next", "promote"):

@@ -13,7 +13,7 @@ from uuid import UUID
 from aiohttp import web
 
 from activation_server.activations.requests import parse_serial
-from activation_server.appkeys import ACTIVATIONS, DB_POOL
+from activation_server.appkeys import ACTIVATIONS, DB_POOL, SETTINGS
 from activation_server.errors import (
     ActivationNotFound,
     ApiError,
@@ -44,15 +44,13 @@ def _cookie(request: web.Request) -> str | None:
 
 def _signed_in(request: web.Request, location: str, token: str) -> web.Response:
     """Goes on to ``location`` with the licensee's session cookie."""
-    from vendor_portal.pages.app import PAGE_SETTINGS
-
     response = web.Response(status=303, headers={"Location": location})
     response.set_cookie(
         COOKIE,
         token,
         max_age=service.SESSION_SECONDS,
         path=COOKIE_PATH,
-        secure=request.app[PAGE_SETTINGS].portal.cookie_secure,
+        secure=request.config_dict[SETTINGS].portal.cookie_secure,
         httponly=True,
         samesite="Strict",
     )

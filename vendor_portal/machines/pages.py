@@ -15,6 +15,7 @@ from vendor_portal.keys import service as keys
 from vendor_portal.pages.context import actor, flash, redirect, render, url, vendor_required
 from vendor_portal.pages.forms import Form
 from vendor_portal.pages.i18n import gettext
+from vendor_portal.pages.once import single_submission
 from vendor_portal.serials import service
 
 MAX_MACHINES_SHOWN = 500
@@ -39,6 +40,7 @@ async def machine_list(request: web.Request) -> web.StreamResponse:
 
 
 @vendor_required
+@single_submission()
 async def machine_release(request: web.Request) -> web.StreamResponse:
     try:
         activation_id = UUID(request.match_info["activation_id"])

@@ -1,7 +1,7 @@
-"""The OpenAPI 3.1 document of the activation API (DESIGN.md §3) and the vendor API (§4).
-
-Written by hand so that it says what the contract means, not what a framework guessed; a test
-walks the application's router and fails when a /v1 route is missing here.
+"""The vendor API's part (DESIGN.md §4) of the OpenAPI 3.1 document served at
+/v1/openapi.json, joined to the activation API's, which its declarations write
+(:mod:`activation_server.openapi`); a test walks the application's router and fails when a /v1
+route is missing.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from client_sdk.fingerprint import COMPONENT_NAMES
+from activation_server.openapi import document as activation_document
 
 Schema = dict[str, Any]
 
@@ -26,15 +26,6 @@ FEATURES = {
 LICENSE_TYPE = {"type": "string", "enum": ["SP1", "SP3", "SP5", "TRIAL30K", "TRIAL100K"]}
 LIST_TEXT = {"description": "One serial per line, or CSV whose first column holds them."}
 ORDER_STATUS = {"type": "string", "enum": ["placed", "invoiced", "fulfilled", "cancelled"]}
-HASH = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
-COMPONENTS = {
-    "type": ["object", "null"],
-    "description": "One hash per hardware component (docs/protocol.md): a product with a "
-    "binding_tolerance keeps the activation of a machine whose few components changed.",
-    "properties": {name: HASH for name in COMPONENT_NAMES},
-    "additionalProperties": False,
-    "minProperties": 1,
-}
 TOLERANCE = {
     "type": "integer",
     "minimum": 0,
@@ -134,103 +125,6 @@ SERIAL = path_param("serial", {"type": "string", "pattern": SERIAL_PATTERN})
 
 def schemas() -> dict[str, Schema]:
     return {
-        "Error": obj(
-            ["error"],
-            {
-                "error": obj(
-                    ["code", "message"],
-                    {"code": {"type": "string"}, "message": {"type": "string"}},
-                    additionalProperties=True,
-                )
-            },
-        ),
-        "ActivationRequest": obj(
-            ["serial", "fingerprint"],
-            {
-                "serial": {"type": "string", "maxLength": 64},
-                "fingerprint": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-                # null is the same as leaving the field out (the contract's "?").
-                "product": {"type": ["string", "null"], "maxLength": 64},
-                "features": {**FEATURES, "type": ["array", "null"]},
-                "client": {"type": ["object", "null"]},
-                "fingerprint_components": COMPONENTS,
-            },
-        ),
-        "OfflineActivationRequest": obj(
-            ["request"],
-            {
-                "request": {"type": "string", "maxLength": 8192},
-                "client": {"type": ["object", "null"]},
-            },
-        ),
-        "Activation": obj(
-            [
-                "activation_id",
-                "serial",
-                "product",
-                "type",
-                "features",
-                "activations",
-                "expires_at",
-                "license",
-            ],
-            {
-                "activation_id": {"type": "string", "format": "uuid"},
-                "serial": {"type": "string"},
-                "product": {"type": "string"},
-                "type": {"type": "string", "enum": ["full", "trial"]},
-                "features": {"type": "array", "items": {"type": "string"}},
-                "activations": ref("Usage"),
-                "expires_at": NULLABLE_TIME,
-                "license": {"type": "string"},
-                # Present when the activation moved to this machine (tolerant binding).
-                "changed_components": {
-                    "type": "array",
-                    "items": {"type": "string", "enum": list(COMPONENT_NAMES)},
-                },
-            },
-        ),
-        "Usage": obj(
-            ["used", "limit"], {"used": {"type": "integer"}, "limit": {"type": "integer"}}
-        ),
-        "ValidationRequest": {
-            "type": "object",
-            "properties": {
-                "license": {"type": "string", "maxLength": 8192},
-                "serial": {"type": "string", "maxLength": 64},
-                "fingerprint": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-            },
-        },
-        "Validation": obj(
-            ["valid", "code"],
-            {
-                "valid": {"type": "boolean"},
-                "code": {
-                    "type": "string",
-                    "enum": [
-                        "VALID",
-                        "NOT_ACTIVATED",
-                        "DEACTIVATED",
-                        "SERIAL_BLOCKED",
-                        "EXPIRED",
-                        "SIGNATURE_INVALID",
-                        "SERIAL_NOT_FOUND",
-                    ],
-                },
-                "message": {"type": "string"},
-            },
-            additionalProperties=True,
-        ),
-        "LicenseRequest": obj(["license"], {"license": {"type": "string", "maxLength": 8192}}),
-        "Deactivation": obj(
-            ["activation_id", "deactivated_at", "activations"],
-            {
-                "activation_id": {"type": "string", "format": "uuid"},
-                "deactivated_at": TIME,
-                "activations": ref("Usage"),
-            },
-        ),
-        "Jwks": obj(["keys"], {"keys": {"type": "array", "items": {"type": "object"}}}),
         "SigningKeys": obj(
             ["jwks_url", "jwks", "keys"],
             {
@@ -805,75 +699,6 @@ def schemas() -> dict[str, Schema]:
 
 def paths() -> dict[str, Any]:
     p: dict[str, Any] = {}
-    act = "activation"
-    p["/v1/activations"] = {
-        "post": operation(
-            "Activate a serial on a machine",
-            act,
-            (201, ref("Activation")),
-            body=ref("ActivationRequest"),
-            errors=(400, 403, 404, 409, 413, 429),
-            public=True,
-            extra_ok={200: ref("Activation")},
-        )
-    }
-    p["/v1/offline-activations"] = {
-        "post": operation(
-            "Activate from an offline request code",
-            act,
-            (201, ref("Activation")),
-            body=ref("OfflineActivationRequest"),
-            errors=(400, 403, 404, 409, 413, 429),
-            public=True,
-            extra_ok={200: ref("Activation")},
-        )
-    }
-    p["/v1/validations"] = {
-        "post": operation(
-            "Check a license or a machine's activation",
-            act,
-            (200, ref("Validation")),
-            body=ref("ValidationRequest"),
-            errors=(400, 413),
-            public=True,
-        )
-    }
-    p["/v1/check-ins"] = {
-        "post": operation(
-            "Check in: a validation answering a new signed lease, or a signed refusal, and the "
-            "license as issued now when it changed",
-            act,
-            (200, ref("Validation")),
-            body=ref("LicenseRequest"),
-            errors=(400, 413),
-            public=True,
-        )
-    }
-    p["/v1/deactivations"] = {
-        "post": operation(
-            "Free this machine's slot",
-            act,
-            (200, ref("Deactivation")),
-            body=ref("LicenseRequest"),
-            errors=(400, 403, 404, 413),
-            public=True,
-        )
-    }
-    p["/v1/keys"] = {
-        "get": operation(
-            "Public signing keys (JWKS)", act, (200, ref("Jwks")), errors=(), public=True
-        )
-    }
-    p["/v1/vendors/{public_id}/keys"] = {
-        "get": operation(
-            "One vendor's signing keys (the JWKS its applications pin)",
-            act,
-            (200, ref("Jwks")),
-            errors=(404,),
-            public=True,
-            params=[path_param("public_id", {"type": "string", "format": "uuid"})],
-        )
-    }
     staff_vendor = [query("vendor_id", {"type": "integer"}, "staff: the vendor")]
     p["/v1/signing-keys"] = {
         "get": operation(
@@ -1458,6 +1283,7 @@ def paths() -> dict[str, Any]:
 
 @cache
 def document() -> dict[str, Any]:
+    activation = activation_document()
     return {
         "openapi": "3.1.0",
         "info": {
@@ -1471,9 +1297,9 @@ def document() -> dict[str, Any]:
         },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
-        "paths": paths(),
+        "paths": {**activation["paths"], **paths()},
         "components": {
-            "schemas": schemas(),
+            "schemas": {**activation["components"]["schemas"], **schemas()},
             "securitySchemes": {
                 "bearer": {
                     "type": "http",

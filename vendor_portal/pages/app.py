@@ -48,7 +48,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATE_DIR = PACKAGE_DIR / "templates"
 STATIC_DIR = PACKAGE_DIR / "static"
 # Part of every static address, so a browser fetches the new files after an upgrade.
-STATIC_VERSION = "3"
+STATIC_VERSION = "5"
 
 
 def template_folders() -> list[Path]:
@@ -58,7 +58,6 @@ def template_folders() -> list[Path]:
 
 
 SIGNER = web.AppKey("portal_signer", Signer)
-PAGE_SETTINGS = web.AppKey("portal_page_settings", Settings)
 
 # A pasted or uploaded list of 10 000 serials is about 250 KiB.
 FORM_BODY_LIMIT = 1024 * 1024
@@ -95,7 +94,7 @@ async def headers_middleware(request: web.Request, handler: Handler) -> web.Stre
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if request.app[PAGE_SETTINGS].portal.cookie_secure:
+    if request.app[SETTINGS].portal.cookie_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
 
@@ -155,7 +154,7 @@ def _error_page(request: web.Request, status: int, message: str, title: str) -> 
         "message": message,
         "title": title,
         "form": None,
-        "retry": status in _RETRYABLE,
+        "retry": status in _RETRYABLE and _reopens(request),
     }
     try:
         response = aiohttp_jinja2.render_template("error.html", request, context, status=status)
@@ -163,6 +162,15 @@ def _error_page(request: web.Request, status: int, message: str, title: str) -> 
         log.exception("the error page itself failed on %s", request.path)
         return web.Response(text=f"{status} {message}", status=status)
     return response
+
+
+def _reopens(request: web.Request) -> bool:
+    """Whether the address can be opened again as it is (a refused form's address shows the
+    form again; an address only for sending, such as a download, does not)."""
+    if request.method == "GET":
+        return True
+    resource = request.match_info.route.resource
+    return resource is not None and any(route.method == "GET" for route in resource)
 
 
 _HTTP_TITLES = {
@@ -225,7 +233,7 @@ async def page_middleware(request: web.Request, handler: Handler) -> web.StreamR
         # Forms may carry more than the API's bodies: group work posts lists of serials.
         request = request.clone(client_max_size=FORM_BODY_LIMIT)
     signer = request.app[SIGNER]
-    settings = request.app[PAGE_SETTINGS]
+    settings = request.app[SETTINGS]
     csrf_cookie = request.cookies.get(CSRF_COOKIE)
     fresh_csrf = csrf_cookie is None or len(csrf_cookie) > 128
     if fresh_csrf:
@@ -286,7 +294,10 @@ async def _handle(
             return web.Response(status=exc.status, headers=exc.headers)
         return _http_error(request, exc)
     except ApiError as error:
-        return _error_page(request, error.status, messages.explain(error), _title(error.status))
+        response = _error_page(request, error.status, messages.explain(error), _title(error.status))
+        # Retry-After of a limit reached says when to come back, in a page as in the API.
+        response.headers.update(error.headers)
+        return response
     except UNAVAILABLE_ERRORS as exc:
         log.warning("database unavailable on %s %s: %r", request.method, request.path, exc)
         unavailable = ServiceUnavailable()
@@ -410,7 +421,6 @@ def create_pages_app(settings: Settings) -> web.Application:
     """The pages' application without addresses: each feature adds its own pages to it."""
     app = web.Application(middlewares=[headers_middleware, page_middleware])
     app[SETTINGS] = settings
-    app[PAGE_SETTINGS] = settings
     app[SIGNER] = Signer(load_secret(settings))
     _environment(app)
     app.router.add_static("/static/", STATIC_DIR, name="static", append_version=False)

@@ -11,6 +11,7 @@ from vendor_portal.pages.context import actor, flash, redirect, render, url, ven
 from vendor_portal.pages.forms import Form
 from vendor_portal.pages.i18n import gettext
 from vendor_portal.pages.messages import explain
+from vendor_portal.pages.once import single_submission
 from vendor_portal.parsing import ascii_digits
 from vendor_portal.renewals import service
 from vendor_portal.renewals.service import RenewalQuote
@@ -36,6 +37,7 @@ async def _upload_text(request: web.Request, form: Form) -> str:
 
 
 @vendor_required
+@single_submission()
 async def renewals(request: web.Request) -> web.StreamResponse:
     """One page, three steps: the upload, the priced list with its check boxes, the order."""
     pool = request.config_dict[DB_POOL]

@@ -13,10 +13,19 @@ from activation_server.errors import ApiError, InvalidRequest, SerialMalformed, 
 from vendor_portal import parsing
 from vendor_portal.accounts import service as accounts
 from vendor_portal.licensee import service as licensee
-from vendor_portal.pages.context import actor, flash, login_required, redirect, render, url
+from vendor_portal.pages.context import (
+    actor,
+    flash,
+    login_required,
+    redirect,
+    render,
+    staff_required,
+    url,
+)
 from vendor_portal.pages.forms import Form
 from vendor_portal.pages.i18n import N_, gettext
 from vendor_portal.pages.lists import PAGE_SIZE, page_number, vendor_names
+from vendor_portal.pages.once import single_submission
 from vendor_portal.products import service as products
 from vendor_portal.serials import service as serials
 from vendor_portal.serials.queries import SerialFilters
@@ -39,6 +48,10 @@ BULK_ACTION_NAMES = {
     "block": N_("Block the valid serial numbers"),
     "unblock": N_("Unblock the valid serial numbers"),
 }
+
+
+# As many as ``POST /v1/serials/{serial}/transfer-grants`` takes at once.
+MAX_TRANSFERS_GRANTED = 1000
 
 
 def _serial(request: web.Request) -> str:
@@ -150,6 +163,36 @@ async def serial_status(request: web.Request) -> web.StreamResponse:
                 gettext("The serial number is blocked: it can no longer be activated.")
                 if action == "block"
                 else gettext("The serial number is unblocked."),
+            )
+            raise redirect(url(f"serials/{serial}"))
+    context = await _serial_context(request, serial)
+    context["form"] = form
+    return render(request, "serials/card.html", context, status=422)
+
+
+@staff_required
+@single_submission()
+async def transfer_grant(request: web.Request) -> web.StreamResponse:
+    """Staff allow a serial's machines to move more often than its product's budget says."""
+    serial = _serial(request)
+    form = await Form.read(request)
+    extra = form.integer("extra", minimum=1, maximum=MAX_TRANSFERS_GRANTED)
+    if form.ok and extra is not None:
+        try:
+            granted = await serials.grant_transfers(
+                request.config_dict[DB_POOL], actor(request), serial, extra
+            )
+        except SerialNotFound:
+            raise
+        except ApiError as error:
+            form.refuse(error, "extra")
+        else:
+            flash(
+                request,
+                gettext(
+                    "Transfers granted above the product's budget: %(count)s in all.",
+                    count=granted,
+                ),
             )
             raise redirect(url(f"serials/{serial}"))
     context = await _serial_context(request, serial)

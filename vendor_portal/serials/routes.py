@@ -23,4 +23,6 @@ def setup(routes: Routes) -> None:
     routes.form("/serials/group", pages.group_work, "group")
     routes.page("/serials/{serial}", pages.serial_card, "serial")
     routes.page("/serials/{serial}/certificate", pages.certificate, "certificate")
+    # Before the status actions, whose "{action}" would take "transfers" too.
+    routes.action("/serials/{serial}/transfers", pages.transfer_grant, "transfers")
     routes.action("/serials/{serial}/{action}", pages.serial_status, "serial_status")

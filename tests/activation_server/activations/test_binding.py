@@ -300,3 +300,57 @@ async def test_the_near_machine_look_up_keeps_to_the_hash_index_on_a_fresh_table
     assert "activations_serial_idx" not in plan, plan
     assert "activation_components_hashes" in plan, plan
     assert "activations_pkey" in plan, plan
+
+
+async def test_the_license_of_the_old_fingerprint_is_refused_at_check_in(
+    client: TestClient, vendor: Account, factory: Factory
+) -> None:
+    await tolerant_product(client, vendor, tolerance=1)
+    await ok(
+        await client.patch(
+            "/v1/products/ACME", json={"check_in_days": 7, "grace_days": 3}, headers=vendor.headers
+        )
+    )
+    serial = await factory.serial("SP1", product="ACME", vendor_id=vendor.vendor_id)
+    before = await ok(await activate(client, serial, machine("lab")), 201)
+    after = await ok(await activate(client, serial, machine("lab", mac="new")), 200)
+    old = await ok(await client.post("/v1/check-ins", json={"license": before["license"]}))
+    assert (old["valid"], old["code"]) == (False, "DEACTIVATED")
+    assert "refusal" in old and "lease" not in old
+    validation = await ok(await client.post("/v1/validations", json={"license": before["license"]}))
+    assert validation["code"] == "DEACTIVATED"
+    new = await ok(await client.post("/v1/check-ins", json={"license": after["license"]}))
+    assert (new["valid"], new["code"]) == (True, "VALID")
+    assert "lease" in new
+
+
+async def test_a_validation_by_machine_recognises_a_changed_machine_without_moving_it(
+    client: TestClient, vendor: Account, factory: Factory
+) -> None:
+    await tolerant_product(client, vendor, tolerance=1)
+    await product(client, vendor, "EXACT")
+    serial = await factory.serial("SP1", product="ACME", vendor_id=vendor.vendor_id)
+    exact = await factory.serial("SP1", product="EXACT", vendor_id=vendor.vendor_id)
+    first = await ok(await activate(client, serial, machine("v")), 201)
+    await ok(await activate(client, exact, machine("v")), 201)
+
+    async def validate(serial: str, body: dict[str, Any]) -> Any:
+        return await ok(await client.post("/v1/validations", json={"serial": serial, **body}))
+
+    changed = machine("v", disk="other")
+    found = await validate(serial, changed)
+    assert (found["code"], found["activation_id"]) == ("VALID", first["activation_id"])
+    assert found["changed_components"] == ["disk"]
+    # Nothing moved: the stored machine is still the one bound.
+    assert (await validate(serial, machine("v")))["code"] == "VALID"
+    # Without components, too many changed, or no tolerance: this machine holds nothing.
+    plain = await validate(serial, {"fingerprint": changed["fingerprint"]})
+    assert plain["code"] == "NOT_ACTIVATED" and "activation_id" not in plain
+    far = await validate(serial, machine("v", disk="other", mac="other"))
+    assert far["code"] == "NOT_ACTIVATED"
+    assert (await validate(exact, changed))["code"] == "NOT_ACTIVATED"
+    junk = await client.post(
+        "/v1/validations",
+        json={"serial": serial, **changed, "fingerprint_components": {"disk": "x"}},
+    )
+    assert junk.status == 400

@@ -10,7 +10,7 @@ import asyncpg
 from aiohttp.test_utils import TestClient
 
 from activation_server.settings import Settings
-from tests.conftest import make_account
+from tests.conftest import PASSWORD, Factory, fingerprint, make_account
 from tests.vendor_portal.pages.portal import Portal, field_value
 from tests.vendor_portal.pages.test_vendor_pages import _create_product, _staff, _vendor
 
@@ -185,3 +185,125 @@ async def test_sign_up_twice(client: TestClient, pool: asyncpg.Pool):
     assert 'data-test="signup-done"' in first
     assert ALREADY in second
     assert await count(pool, "SELECT count(*) FROM users WHERE email = 'twice@acme.example'") == 1
+
+
+async def test_colleague_invitation_twice(
+    client: TestClient, pool: asyncpg.Pool, settings: Settings
+):
+    portal = await _vendor(client, pool, settings)
+    page = await portal.get("/portal/colleagues")
+    data = {
+        "email": "bob@vendor-a.example",
+        "company_role": "member",
+        "form_nonce": nonce_of(page, "/portal/colleagues"),
+    }
+    first, second = await twice(portal, "/portal/colleagues", data)
+    assert "is invited" in first and ALREADY in second
+    assert await count(pool, "SELECT count(*) FROM users WHERE email = $1", data["email"]) == 1
+
+
+async def test_prepayment_invoice_twice(client: TestClient, pool: asyncpg.Pool, settings: Settings):
+    portal = await _vendor(client, pool, settings)
+    page = await portal.get("/portal/balance")
+    data = {"amount": "1500", "form_nonce": nonce_of(page, "/portal/balance")}
+    first, second = await twice(portal, "/portal/balance", data)
+    assert "is made out" in first and ALREADY in second
+    assert await count(pool, "SELECT count(*) FROM prepayment_invoices") == 1
+
+
+async def test_renewal_invoice_twice(
+    client: TestClient, pool: asyncpg.Pool, settings: Settings, factory: Factory
+):
+    portal = await _vendor(client, pool, settings)
+    vendor_id = await count(pool, "SELECT id FROM vendors WHERE name = 'Vendor A'")
+    await factory.product("ACME", vendor_id=vendor_id)
+    serials = await factory.serials("SP1", 2, product="ACME")
+    priced = await portal.post(
+        "/portal/renewals", {"action": "check", "serials": "\n".join(serials), "months": "12"}
+    )
+    data = [
+        ("csrf_token", portal.token),
+        ("action", "order"),
+        ("months", "12"),
+        ("form_nonce", nonce_of(priced, "/portal/renewals")),
+        *(("serial", serial) for serial in serials),
+    ]
+    answers = [await client.post("/portal/renewals", data=data) for _ in range(2)]
+    first, second = [await answer.text() for answer in answers]
+    assert [answer.status for answer in answers] == [200, 200]
+    assert 'data-test="renewal-lines"' in first and ALREADY in second
+    assert answers[0].url == answers[1].url
+    assert await count(pool, "SELECT count(*) FROM orders WHERE kind = 'renewal'") == 1
+
+
+async def test_next_signing_key_twice(client: TestClient, pool: asyncpg.Pool, settings: Settings):
+    portal = await _vendor(client, pool, settings)
+    page = await portal.get("/portal/keys")
+    action = "/portal/keys/next"
+    first, second = await twice(portal, action, {"form_nonce": nonce_of(page, action)})
+    assert "The next key is published" in first and ALREADY in second
+    assert 'data-state="next"' in second
+
+
+async def test_machine_release_twice(
+    client: TestClient, pool: asyncpg.Pool, settings: Settings, factory: Factory
+):
+    account = await make_account(client, pool, settings, "carol@vendor-c.example", company="C")
+    serial = await factory.serial("SP3", product="MINE", vendor_id=account.vendor_id)
+    for host in ("CAD-01", "CAD-02"):
+        await client.post(
+            "/v1/activations",
+            json={"serial": serial, "fingerprint": fingerprint(host), "client": {"hostname": host}},
+        )
+    portal = Portal(client)
+    await portal.login("carol@vendor-c.example", PASSWORD)
+    page = await portal.get("/portal/machines")
+    action = re.search(r'action="(/portal/machines/[0-9a-f-]+/release)"', page).group(1)
+    first, second = await twice(portal, action, {"form_nonce": nonce_of(page, action)})
+    assert "The machine is released" in first and ALREADY in second
+    assert await count(pool, "SELECT count(*) FROM transfers WHERE serial = $1", serial) == 1
+
+
+async def test_incoming_orders_actions_twice(
+    client: TestClient, pool: asyncpg.Pool, settings: Settings
+):
+    vendor = await _vendor(client, pool, settings)
+    order_id = await placed_order(vendor)
+    staff = await _staff(client, pool, settings)
+    try:
+        page = await staff.get("/portal/staff/orders")
+        action = f"/portal/orders/{order_id}/invoice"
+        first, second = await twice(staff, action, {"form_nonce": nonce_of(page, action)})
+        assert "is issued" in first and ALREADY in second
+        page = await staff.get("/portal/staff/orders")
+        action = f"/portal/orders/{order_id}/payment"
+        data = {"reference": "BANK-7", "form_nonce": nonce_of(page, action)}
+        first, second = await twice(staff, action, data)
+        assert "The payment is recorded." in first and ALREADY in second
+        assert await count(pool, "SELECT count(*) FROM payments") == 1
+    finally:
+        await staff.client.close()  # type: ignore[union-attr]
+
+
+async def test_transfer_grant_twice_and_only_by_staff(
+    client: TestClient, pool: asyncpg.Pool, settings: Settings, factory: Factory
+):
+    vendor = await _vendor(client, pool, settings)
+    vendor_id = await count(pool, "SELECT id FROM vendors WHERE name = 'Vendor A'")
+    serial = await factory.serial("SP3", product="MINE", vendor_id=vendor_id)
+    action = f"/portal/serials/{serial}/transfers"
+    # The vendor's own card has no such form, and sending it anyway is refused as unknown.
+    assert action not in await vendor.get(f"/portal/serials/{serial}")
+    await vendor.post(action, {"extra": "5"}, status=404)
+    staff = await _staff(client, pool, settings)
+    try:
+        page = await staff.get(f"/portal/serials/{serial}")
+        data = {"extra": "2", "form_nonce": nonce_of(page, action)}
+        first, second = await twice(staff, action, data)
+        assert "budget: 2 in all" in first and ALREADY in second
+        refused = await staff.post(action, {"extra": "0"}, status=422)
+        assert 'id="e-extra"' in refused
+    finally:
+        await staff.client.close()  # type: ignore[union-attr]
+    granted = "SELECT transfers_granted FROM serials WHERE serial = $1"
+    assert await count(pool, granted, serial) == 2

@@ -140,6 +140,26 @@ async def test_documentation_pages(client: TestClient) -> None:
     assert "Справочник API" in index and "Idempotency-Key" in index
 
 
+async def test_the_interactive_reference_is_served_from_the_package(client: TestClient) -> None:
+    portal = Portal(client)
+    index = await portal.get("/portal/docs")
+    assert 'href="/portal/docs/reference"' in index
+    response = await client.get("/portal/docs/reference")
+    page = await response.text()
+    assert response.status == 200 and 'data-spec="/v1/openapi.json"' in page
+    scripts = re.findall(r'<script src="([^"]+)"', page)
+    assert scripts and all(src.startswith("/portal/static/") for src in scripts), scripts
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "http" not in policy
+    for src in scripts:
+        asset = await client.get(src)
+        assert asset.status == 200 and "javascript" in asset.content_type, src
+    bundle = await (await client.get("/portal/static/redoc/redoc.standalone.js")).text()
+    assert "Redoc" in bundle
+    licence = await client.get("/portal/static/redoc/LICENSE")
+    assert licence.status == 200 and "MIT" in await licence.text()
+
+
 async def test_error_pages_are_styled_in_both_languages(client: TestClient) -> None:
     portal = Portal(client)
     for language, title in (("en", "This address does not take that request"), ("ru", "Этот")):

@@ -1,0 +1,153 @@
+"""Request bodies as the API reads them: strict RFC 8259 JSON, decoded into declared types.
+
+:func:`parse_json` holds the strict-JSON rules; :func:`decode` reads a body into a msgspec type
+under the same rules, and :func:`convert` checks a body already read as JSON the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from typing import Any, NoReturn, TypeVar
+
+import msgspec
+
+from activation_server.errors import InvalidRequest
+
+StructT = TypeVar("StructT", bound=msgspec.Struct)
+
+# Deeper than any document of the API needs, shallow enough that nothing that walks a body
+# (the encoder of a jsonb column, a check of its size) can run out of stack.
+MAX_JSON_DEPTH = 32
+
+
+def _refuse_constant(name: str) -> NoReturn:
+    raise InvalidRequest(f"The request body holds {name}, which is not a JSON number.")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise InvalidRequest(f"The number {text[:40]} is too large.")
+    return value
+
+
+# Python's decoder takes NaN, Infinity and -Infinity, and reads 1e999 as infinity; RFC 8259 has
+# none of them and PostgreSQL's jsonb refuses them.
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite)
+
+
+def parse_json(raw: bytes | str) -> Any:
+    """A request body as strict RFC 8259 JSON in UTF-8, or 400 ``INVALID_REQUEST``.
+
+    Refused besides what is not JSON at all: the non-finite numbers, nesting deeper than
+    :data:`MAX_JSON_DEPTH`, and strings (keys too) holding a lone surrogate or a NUL, which
+    could not be encoded as UTF-8 or stored in PostgreSQL. Every JSON endpoint reads its body
+    here, so what passes can be stored and hashed anywhere.
+    """
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        value = _DECODER.decode(text)
+    except RecursionError:
+        raise InvalidRequest(_TOO_DEEP) from None
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidRequest("The request body is not valid JSON.") from None
+    # Both checks walk the document, so they run only when the text can hold what they look for:
+    # an ordinary body has a bracket or two and no escaped character.
+    brackets = text.count("[") + text.count("{")
+    escaped = "\\u" in text
+    if brackets > MAX_JSON_DEPTH or escaped:
+        _check_document(value, escaped)
+    return value
+
+
+_TOO_DEEP = f"The request body is nested deeper than {MAX_JSON_DEPTH} levels."
+
+
+def _check_document(value: Any, strings: bool) -> None:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            if depth > MAX_JSON_DEPTH:
+                raise InvalidRequest(_TOO_DEEP)
+            for key, inner in item.items():
+                if strings:
+                    _check_string(key)
+                stack.append((inner, depth + 1))
+        elif isinstance(item, list):
+            if depth > MAX_JSON_DEPTH:
+                raise InvalidRequest(_TOO_DEEP)
+            stack.extend((inner, depth + 1) for inner in item)
+        elif strings and isinstance(item, str):
+            _check_string(item)
+
+
+def _check_string(value: str) -> None:
+    if "\x00" in value:
+        raise InvalidRequest("The request body holds a NUL character, which is not allowed.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidRequest(
+            "The request body holds a lone surrogate (\\ud800-\\udfff), which is not text."
+        ) from None
+
+
+# An exponent of three digits or more may overflow a float (1e309 is infinity); msgspec skips an
+# unknown field's number without reading it, so such a body goes through the strict parser too.
+_LONG_EXPONENT = re.compile(rb"[0-9][eE][+-]?[0-9]{3}")
+
+
+def decoder(kind: type[msgspec.Struct]) -> msgspec.json.Decoder[Any]:
+    return msgspec.json.Decoder(kind, strict=True)
+
+
+def decode(raw: bytes, reader: msgspec.json.Decoder[Any]) -> Any:
+    """A body decoded into the reader's type under the strict-JSON rules, or 400
+    ``INVALID_REQUEST`` saying what is wrong and where."""
+    if not raw.strip():
+        raise InvalidRequest("The request body is empty: send a JSON object.")
+    if (
+        b"\\u" in raw
+        or raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH
+        or _LONG_EXPONENT.search(raw)
+    ):
+        # parse_json raises on whatever the strict rules refuse; what it lets by is ordinary.
+        if not isinstance(parse_json(raw), dict):
+            raise InvalidRequest("The request body must be a JSON object.")
+    try:
+        return reader.decode(raw)
+    except msgspec.ValidationError as exc:
+        raise InvalidRequest(_explain(str(exc))) from None
+    except (msgspec.DecodeError, RecursionError):
+        raise InvalidRequest("The request body is not valid JSON.") from None
+
+
+def convert(body: Mapping[str, Any], kind: type[StructT]) -> StructT:
+    """A body already read as JSON (a form's, a decoded code's) checked as ``kind``, with the
+    refusals that :func:`decode` gives."""
+    try:
+        return msgspec.convert(body, kind, strict=True)
+    except msgspec.ValidationError as exc:
+        raise InvalidRequest(_explain(str(exc))) from None
+
+
+def _explain(message: str) -> str:
+    """msgspec's ``Expected `str`, got `null` - at `$.serial``` in the API's words."""
+    text, _, where = message.partition(" - at `$")
+    where = where.rstrip("`").lstrip(".")
+    missing = _MISSING.fullmatch(text)
+    if missing is not None:
+        name = f"{where}.{missing[1]}" if where else missing[1]
+        return f"The field '{name}' is required."
+    if not where:
+        if text.startswith("Expected `object`"):
+            return "The request body must be a JSON object."
+        return f"The request body is not valid: {text[0].lower()}{text[1:]}."
+    return f"The field '{where}' is not valid: {text[0].lower()}{text[1:]}."
+
+
+_MISSING = re.compile(r"Object missing required field `([^`]*)`")
