@@ -326,7 +326,7 @@ def test_the_walk_visits_every_page_of_the_portal(tmp_path: Path) -> None:
     from aiohttp import web
 
     from tests.conftest import make_settings
-    from vendor_portal.app import _FEATURES
+    from vendor_portal.app import FEATURES
     from vendor_portal.pages.app import create_pages_app
     from vendor_portal.routing import Routes
 
@@ -341,7 +341,7 @@ def test_the_walk_visits_every_page_of_the_portal(tmp_path: Path) -> None:
     # The pages as the service composes them: every feature adds its own.
     app = create_pages_app(make_settings(tmp_path, "postgresql://unused/none"))
     routes = Routes(web.Application().router, app.router)
-    for setup in _FEATURES:
+    for setup in FEATURES:
         setup(routes)
     missing = []
     for resource in app.router.resources():
