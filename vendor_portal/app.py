@@ -28,6 +28,7 @@ from vendor_portal.dashboard import routes as dashboard
 from vendor_portal.docs import routes as docs
 from vendor_portal.documents import routes as documents
 from vendor_portal.keys import routes as keys
+from vendor_portal.licensee import routes as licensee
 from vendor_portal.machines import routes as machines
 from vendor_portal.mail import notices, sender
 from vendor_portal.mail.sender import Mailer
@@ -110,6 +111,7 @@ FEATURES: tuple[Callable[[Routes], None], ...] = (
     audit.setup,
     pricing.setup,
     renewals.setup,
+    licensee.setup,
     serials.setup,
     staff.setup,
     keys.setup,

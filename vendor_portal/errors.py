@@ -3,9 +3,12 @@
     ApiError
     ├── InvalidRequest                 400 INVALID_REQUEST
     ├── Unauthorized                   401 UNAUTHORIZED
-    │   └── InvalidCredentials         401 INVALID_CREDENTIALS
+    │   ├── InvalidCredentials         401 INVALID_CREDENTIALS
+    │   ├── SignInCodeInvalid          401 SIGN_IN_CODE_INVALID (licensee: wrong, expired, used)
+    │   └── LicenseNotAccepted         401 LICENSE_NOT_ACCEPTED (licensee: not a current license)
     ├── Forbidden                      403 FORBIDDEN
-    │   └── AccountNotConfirmed        403 ACCOUNT_NOT_CONFIRMED
+    │   ├── AccountNotConfirmed        403 ACCOUNT_NOT_CONFIRMED
+    │   └── SelfServiceOff             403 SELF_SERVICE_OFF (the vendor turned it off)
     ├── NotFound                       404 NOT_FOUND
     │   ├── VendorNotFound             404 VENDOR_NOT_FOUND
     │   ├── UserNotFound               404 USER_NOT_FOUND
@@ -35,6 +38,28 @@ from activation_server.errors import Conflict, Forbidden, NotFound, Unauthorized
 class InvalidCredentials(Unauthorized):
     code = "INVALID_CREDENTIALS"
     default_message = "The e-mail address or the password is wrong."
+
+
+class SignInCodeInvalid(Unauthorized):
+    code = "SIGN_IN_CODE_INVALID"
+    default_message = (
+        "The serial number or the code is wrong, or the code has expired or was used already."
+    )
+
+
+class LicenseNotAccepted(Unauthorized):
+    code = "LICENSE_NOT_ACCEPTED"
+    default_message = (
+        "This is not a current license: it was not issued by this service, its machine was "
+        "deactivated, or the serial number is blocked or past its term."
+    )
+
+
+class SelfServiceOff(Forbidden):
+    code = "SELF_SERVICE_OFF"
+    default_message = (
+        "The vendor of this program does not offer self-service for it. Write to the vendor."
+    )
 
 
 class AccountNotConfirmed(Forbidden):

@@ -379,7 +379,7 @@ freed AS (
 audit AS (
     INSERT INTO audit_log (actor, vendor_id, action, subject, address, details)
     SELECT $4, l.vendor_id,
-           CASE WHEN $3 = 'vendor' THEN 'activation.release' ELSE 'activation.deactivate' END,
+           CASE WHEN $3 = 'machine' THEN 'activation.deactivate' ELSE 'activation.release' END,
            c.serial, $2, jsonb_build_object('activation_id', c.id, 'fingerprint', c.fingerprint)
     FROM closed c CROSS JOIN locked l
 )
@@ -641,7 +641,8 @@ async def deactivate(
     actor: str = "machine",
 ) -> DeactivateOutcome | None:
     """Frees the machine's slot when the serial's type and transfer budget allow it (``by``: the
-    machine itself or its vendor), in one transaction with the serial locked first."""
+    machine itself, its vendor or the licensee on the self-service pages), in one transaction
+    with the serial locked first."""
     async with connection.transaction():
         await connection.execute(LOCK_SERIAL_OF_ACTIVATION, activation_id)
         row = await connection.fetchrow(DEACTIVATE, activation_id, address, by, actor)

@@ -144,6 +144,47 @@ CREATE TABLE public.license_types (
     CONSTRAINT license_types_kind_check CHECK ((kind = ANY (ARRAY['full'::text, 'trial'::text])))
 );
 
+CREATE TABLE public.licensee_codes (
+    id bigint NOT NULL,
+    serial text NOT NULL,
+    code_hash bytea NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    wrong_tries integer DEFAULT 0 NOT NULL,
+    used_at timestamp with time zone,
+    voided_at timestamp with time zone
+);
+
+ALTER TABLE public.licensee_codes ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.licensee_codes_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE public.licensee_sessions (
+    id bigint NOT NULL,
+    token_hash bytea NOT NULL,
+    serial text NOT NULL,
+    via text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    ended_at timestamp with time zone,
+    address inet,
+    CONSTRAINT licensee_sessions_via CHECK ((via = ANY (ARRAY['code'::text, 'license'::text])))
+);
+
+ALTER TABLE public.licensee_sessions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.licensee_sessions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 CREATE TABLE public.order_events (
     id bigint NOT NULL,
     order_id bigint NOT NULL,
@@ -350,6 +391,7 @@ CREATE TABLE public.products (
     grace_days integer DEFAULT 0 NOT NULL,
     transfer_budget integer,
     binding_tolerance integer DEFAULT 0 NOT NULL,
+    self_service boolean DEFAULT true NOT NULL,
     CONSTRAINT products_binding_tolerance CHECK (((binding_tolerance >= 0) AND (binding_tolerance <= 2))),
     CONSTRAINT products_check_in_days CHECK (((check_in_days >= 0) AND (check_in_days <= 3650))),
     CONSTRAINT products_code_format CHECK ((code ~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$'::text)),
@@ -418,6 +460,13 @@ CREATE TABLE public.schema_migrations (
     applied_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
+CREATE TABLE public.serial_licensees (
+    serial text NOT NULL,
+    email text NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT serial_licensees_email CHECK (((length(email) >= 3) AND (length(email) <= 254)))
+);
+
 CREATE TABLE public.serials (
     serial text NOT NULL,
     product_id bigint NOT NULL,
@@ -484,7 +533,7 @@ CREATE TABLE public.transfers (
     activation_id uuid NOT NULL,
     by text NOT NULL,
     at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT transfers_by CHECK ((by = ANY (ARRAY['machine'::text, 'vendor'::text])))
+    CONSTRAINT transfers_by CHECK ((by = ANY (ARRAY['machine'::text, 'vendor'::text, 'licensee'::text])))
 );
 
 ALTER TABLE public.transfers ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
@@ -604,6 +653,15 @@ ALTER TABLE ONLY public.license_types
 ALTER TABLE ONLY public.license_types
     ADD CONSTRAINT license_types_position_key UNIQUE ("position");
 
+ALTER TABLE ONLY public.licensee_codes
+    ADD CONSTRAINT licensee_codes_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.licensee_sessions
+    ADD CONSTRAINT licensee_sessions_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.licensee_sessions
+    ADD CONSTRAINT licensee_sessions_token_key UNIQUE (token_hash);
+
 ALTER TABLE ONLY public.order_events
     ADD CONSTRAINT order_events_pkey PRIMARY KEY (id);
 
@@ -673,6 +731,9 @@ ALTER TABLE ONLY public.revocation_lists
 ALTER TABLE ONLY public.schema_migrations
     ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
 
+ALTER TABLE ONLY public.serial_licensees
+    ADD CONSTRAINT serial_licensees_pkey PRIMARY KEY (serial);
+
 ALTER TABLE ONLY public.serials
     ADD CONSTRAINT serials_pkey PRIMARY KEY (serial);
 
@@ -720,6 +781,8 @@ CREATE INDEX balance_ledger_vendor_idx ON public.balance_ledger USING btree (ven
 CREATE INDEX email_tokens_user_idx ON public.email_tokens USING btree (user_id, purpose);
 
 CREATE INDEX idempotency_keys_expiry ON public.idempotency_keys USING btree (expires_at);
+
+CREATE INDEX licensee_codes_serial_idx ON public.licensee_codes USING btree (serial, created_at DESC);
 
 CREATE INDEX order_events_order_idx ON public.order_events USING btree (order_id, id);
 
@@ -787,6 +850,12 @@ ALTER TABLE ONLY public.check_ins
 ALTER TABLE ONLY public.email_tokens
     ADD CONSTRAINT email_tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
 
+ALTER TABLE ONLY public.licensee_codes
+    ADD CONSTRAINT licensee_codes_serial_fkey FOREIGN KEY (serial) REFERENCES public.serials(serial);
+
+ALTER TABLE ONLY public.licensee_sessions
+    ADD CONSTRAINT licensee_sessions_serial_fkey FOREIGN KEY (serial) REFERENCES public.serials(serial);
+
 ALTER TABLE ONLY public.order_events
     ADD CONSTRAINT order_events_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(id);
 
@@ -837,6 +906,9 @@ ALTER TABLE ONLY public.renewal_lines
 
 ALTER TABLE ONLY public.revocation_lists
     ADD CONSTRAINT revocation_lists_vendor_id_fkey FOREIGN KEY (vendor_id) REFERENCES public.vendors(id);
+
+ALTER TABLE ONLY public.serial_licensees
+    ADD CONSTRAINT serial_licensees_serial_fkey FOREIGN KEY (serial) REFERENCES public.serials(serial);
 
 ALTER TABLE ONLY public.serials
     ADD CONSTRAINT serials_license_type_fkey FOREIGN KEY (license_type) REFERENCES public.license_types(code);

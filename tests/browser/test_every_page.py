@@ -150,7 +150,16 @@ def _pages(role: str, seeded: Seeded) -> list[str]:
             "sessions",
             "docs",
         ]
-    return ["login", "signup", "password-forgotten", "password-reset", "confirm", *common]
+    return [
+        "login",
+        "signup",
+        "password-forgotten",
+        "password-reset",
+        "confirm",
+        "licensee/",
+        "licensee/sign-in",
+        *common,
+    ]
 
 
 # GET addresses of the portal that are not pages to look at.
@@ -160,6 +169,7 @@ NOT_PAGES = {
     # Not yet clean: the vendored Redoc bundle fetches its logo from cdn.redoc.ly (refused by the
     # pages' CSP, a failed request) and draws JSON samples below AA contrast (axe, serious).
     "/portal/docs/reference": "drawn by Redoc, which fails the walk's checks",
+    "/portal/licensee/machines": "walked signed in as a licensee by its own test below",
 }
 
 
@@ -355,3 +365,66 @@ def test_the_walk_visits_every_page_of_the_portal(tmp_path: Path) -> None:
         if not any(match(path[len("/portal") :]) is not None for path in walked):
             missing.append(pattern)
     assert not missing, f"pages the walk never opens: {missing}"
+
+
+def _tab(browser: Any, language: str, width: int) -> tuple[Any, Any]:
+    """A browser context of that language and width, and a tab of it."""
+    context = browser.new_context(
+        viewport={"width": width, "height": 900},
+        locale="ru-RU" if language == "ru" else "en-US",
+    )
+    # axe-core comes with every page the context opens, before the page's own scripts.
+    context.add_init_script(AXE)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return context, page
+
+
+def _activate(server: LiveServer, serial: str, host: str) -> str:
+    """Activates a machine through the API; its license."""
+    body = json.dumps(
+        {"serial": serial, "fingerprint": fingerprint(host), "client": {"hostname": host}}
+    ).encode()
+    request = urllib.request.Request(
+        server.url + "/v1/activations", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return str(json.load(response)["license"])
+
+
+def test_the_licensee_pages_at_both_widths_in_both_languages(
+    portal_server: LiveServer, browser: Any
+) -> None:
+    """The licensee signed in (with the pasted license), the machines page and its release, and
+    the code request's answer."""
+    seeded = _seed(portal_server)
+    problems: list[str] = []
+    for language in LANGUAGES:
+        for width in WIDTHS:
+            label = f"licensee {language} {width}"
+            license_text = _activate(portal_server, seeded.serial, f"{language}-{width}-spare")
+            context, page = _tab(browser, language, width)
+            try:
+                watcher = Watcher(page)
+                problems.extend(_check_page(page, watcher, portal_server.url, "licensee/", label))
+                page.fill("textarea[name=license]", license_text)
+                page.locator("[data-test=license-sign-in]").click()
+                page.wait_for_url("**/portal/licensee/machines")
+                problems.extend(
+                    _check_page(page, watcher, portal_server.url, "licensee/machines", label)
+                )
+                assert "design-pc-7" in page.content()
+                rows = page.locator("tr[data-activation]").count()
+                page.locator(f"tr:has-text('{language}-{width}-spare') [data-test=release]").click()
+                page.wait_for_load_state("load")
+                assert page.locator("tr[data-activation]").count() == rows - 1
+                problems.extend(f"{label} released: axe {v}" for v in _axe(page))
+                page.locator("form[action$='licensee/sign-out'] button").click()
+                page.wait_for_url("**/portal/licensee/")
+                page.fill("input[name=serial]", seeded.serial)
+                page.locator("[data-test=send-code]").click()
+                page.wait_for_selector("[data-test=code-sent]")
+                problems.extend(f"{label} code sent: axe {v}" for v in _axe(page))
+            finally:
+                context.close()
+    assert not problems, "\n".join(problems)

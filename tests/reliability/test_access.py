@@ -110,6 +110,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/v1/products/{code}"): {"name": "mine now"},
     ("POST", "/v1/serials/{serial}/transfer-grants"): {"extra": 1},
     ("POST", "/v1/serials/{serial}/features"): {"features": []},
+    ("PUT", "/v1/serials/{serial}/licensee"): {"email": "customer@example.com"},
     ("POST", "/v1/orders/{order_id}/features"): {"features": []},
     ("PUT", "/v1/orders/{order_id}"): {
         "lines": [{"product": "BEE", "license_type": "SP1", "quantity": 2}]
@@ -135,6 +136,8 @@ OWNED = {
     ("GET", "/v1/serials/{serial}"),
     ("POST", "/v1/serials/{serial}/block"),
     ("POST", "/v1/serials/{serial}/unblock"),
+    ("GET", "/v1/serials/{serial}/licensee"),
+    ("PUT", "/v1/serials/{serial}/licensee"),
     ("GET", "/v1/vendors/{vendor_id}"),
     ("GET", "/v1/vendors/{vendor_id}/balance"),
     ("GET", "/v1/users/{user_id}"),

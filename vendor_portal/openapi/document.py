@@ -276,6 +276,7 @@ def schemas() -> dict[str, Schema]:
                 "grace_days": {"type": "integer", "minimum": 0, "maximum": 3650},
                 "transfer_budget": {"type": ["integer", "null"], "minimum": 0},
                 "binding_tolerance": TOLERANCE,
+                "self_service": {"type": "boolean"},
             },
         ),
         "ProductCreate": obj(
@@ -298,6 +299,8 @@ def schemas() -> dict[str, Schema]:
                 # Deactivations and releases per serial per 365 days (409 past it).
                 "transfer_budget": {"type": "integer", "minimum": 0, "maximum": 100000},
                 "binding_tolerance": TOLERANCE,
+                # Whether the serials' licensees may use the self-service pages (default on).
+                "self_service": {"type": "boolean"},
             },
         },
         "PriceList": obj(
@@ -1198,6 +1201,30 @@ def paths() -> dict[str, Any]:
             errors=(400, 401, 403, 404),
             params=[SERIAL],
         )
+    }
+    licensee = obj(
+        ["serial", "email"],
+        {"serial": {"type": "string"}, "email": {"type": ["string", "null"], "format": "email"}},
+    )
+    p["/v1/serials/{serial}/licensee"] = {
+        "get": operation(
+            "The e-mail address of a serial's licensee (for self-service sign-in)",
+            "serials",
+            (200, licensee),
+            params=[SERIAL],
+        ),
+        "put": operation(
+            "Record the licensee's e-mail address of a serial (null removes it): the licensee "
+            "signs in to the self-service pages with a code mailed there",
+            "serials",
+            (200, licensee),
+            body=obj(
+                ["email"],
+                {"email": {"type": ["string", "null"], "format": "email", "maxLength": 254}},
+            ),
+            errors=(400, 401, 404),
+            params=[SERIAL],
+        ),
     }
     features_body = obj(["features"], {"features": FEATURES})
     p["/v1/serials/{serial}/features"] = {

@@ -50,6 +50,26 @@ MESSAGES: dict[str, str] = {
         "This account is disabled. Ask your company's administrator or support."
     ),
     "FORBIDDEN": N_("Your account may not do this."),
+    "SIGN_IN_CODE_INVALID": N_(
+        "The serial number or the code is wrong, or the code has expired or was used already. "
+        "Ask for a new code."
+    ),
+    "LICENSE_NOT_ACCEPTED": N_(
+        "This is not a current license: it was not issued by this service, its machine was "
+        "deactivated, or the serial number is blocked or past its term."
+    ),
+    "TRANSFER_LIMIT_REACHED": N_(
+        "This serial number's machines were moved %(used)s times in the last 365 days, as many "
+        "as its product allows (%(budget)s). No more machines can be freed now: ask the vendor "
+        "to allow more."
+    ),
+    "DEACTIVATION_NOT_ALLOWED": N_(
+        "Machines of this serial number cannot be freed: trial licenses do not move."
+    ),
+    "SELF_SERVICE_OFF": N_(
+        "The vendor of this program does not offer self-service for it. To free a machine, "
+        "write to the vendor."
+    ),
     "NOT_FOUND": N_("Nothing is here. The address may be mistyped, or the page was removed."),
     "VENDOR_NOT_FOUND": N_("No such company."),
     "USER_NOT_FOUND": N_("No such user."),

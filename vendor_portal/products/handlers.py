@@ -67,11 +67,22 @@ async def patch_product(request: web.Request) -> web.Response:
     binding_tolerance = parsing.integer(
         body, "binding_tolerance", required=False, maximum=MAX_BINDING_TOLERANCE
     )
-    changes = (name, features, check_in_days, grace_days, transfer_budget, binding_tolerance)
+    self_service = body.get("self_service")
+    if self_service is not None and not isinstance(self_service, bool):
+        raise InvalidRequest("The field 'self_service' must be true or false.")
+    changes = (
+        name,
+        features,
+        check_in_days,
+        grace_days,
+        transfer_budget,
+        binding_tolerance,
+        self_service,
+    )
     if all(value is None for value in changes):
         raise InvalidRequest(
-            "Send 'name', 'features', 'check_in_days', 'grace_days', 'transfer_budget' or "
-            "'binding_tolerance' (any of them) to change."
+            "Send 'name', 'features', 'check_in_days', 'grace_days', 'transfer_budget', "
+            "'binding_tolerance' or 'self_service' (any of them) to change."
         )
     product = await service.update_product(
         request.app[DB_POOL],
@@ -84,5 +95,6 @@ async def patch_product(request: web.Request) -> web.Response:
         grace_days=grace_days,
         transfer_budget=transfer_budget,
         binding_tolerance=binding_tolerance,
+        self_service=self_service,
     )
     return web.json_response(product_json(product))

@@ -108,6 +108,7 @@ async def product_edit(request: web.Request) -> web.StreamResponse:
             "name": product.name,
             "features": " ".join(product.features),
             "binding_tolerance": str(product.binding_tolerance),
+            "self_service": "on" if product.self_service else "",
         }
     )
     if request.method == "POST":
@@ -119,6 +120,8 @@ async def product_edit(request: web.Request) -> web.StreamResponse:
         if "binding_tolerance" in form.values:
             chosen = form.choice("binding_tolerance", BINDING_TOLERANCES)
             tolerance = int(chosen) if chosen in BINDING_TOLERANCES else None
+        # An unticked box is not sent at all: the hidden field says the box was on the form.
+        self_service = bool(form["self_service"]) if form["self_service_shown"] else None
         if form.ok:
             try:
                 product = await products.update_product(
@@ -129,6 +132,7 @@ async def product_edit(request: web.Request) -> web.StreamResponse:
                     features=features,
                     vendor_id=product.vendor_id,
                     binding_tolerance=tolerance,
+                    self_service=self_service,
                 )
             except ProductNotFound:
                 raise

@@ -11,12 +11,12 @@ INSERT_VENDOR = "INSERT INTO vendors (name) VALUES ($1) RETURNING id"
 INSERT_PRODUCT = """
 INSERT INTO products (vendor_id, code, name, features) VALUES ($1, $2, $3, $4)
 RETURNING id, vendor_id, code, name, features, created_at,
-       check_in_days, grace_days, transfer_budget, binding_tolerance
+       check_in_days, grace_days, transfer_budget, binding_tolerance, self_service
 """
 # Codes are unique per vendor: with no vendor named, every vendor's product of that code.
 SELECT_PRODUCTS_BY_CODE = """
 SELECT id, vendor_id, code, name, features, created_at,
-       check_in_days, grace_days, transfer_budget, binding_tolerance FROM products
+       check_in_days, grace_days, transfer_budget, binding_tolerance, self_service FROM products
 WHERE code = $1 AND ($2::bigint IS NULL OR vendor_id = $2)
 ORDER BY id
 """
@@ -37,6 +37,8 @@ class Product:
     transfer_budget: int | None = None
     # Hardware components that may change before a machine counts as new; 0: exact binding.
     binding_tolerance: int = 0
+    # Whether the serials' licensees may sign in to the self-service pages.
+    self_service: bool = True
 
 
 async def insert_vendor(connection: asyncpg.Connection, name: str) -> int:
@@ -68,7 +70,7 @@ async def product_by_code(
 
 SELECT_PRODUCTS = """
 SELECT id, vendor_id, code, name, features, created_at,
-       check_in_days, grace_days, transfer_budget, binding_tolerance FROM products
+       check_in_days, grace_days, transfer_budget, binding_tolerance, self_service FROM products
 WHERE ($1::bigint IS NULL OR vendor_id = $1) ORDER BY code
 LIMIT $2 OFFSET $3
 """
@@ -76,13 +78,13 @@ UPDATE_PRODUCT = """
 UPDATE products SET name = coalesce($2, name), features = coalesce($3, features),
     check_in_days = coalesce($4, check_in_days), grace_days = coalesce($5, grace_days),
     transfer_budget = coalesce($6, transfer_budget),
-    binding_tolerance = coalesce($7, binding_tolerance)
+    binding_tolerance = coalesce($7, binding_tolerance), self_service = coalesce($8, self_service)
 WHERE id = $1 RETURNING id, vendor_id, code, name, features, created_at,
-       check_in_days, grace_days, transfer_budget, binding_tolerance
+       check_in_days, grace_days, transfer_budget, binding_tolerance, self_service
 """
 SELECT_PRODUCTS_BY_CODES = """
 SELECT id, vendor_id, code, name, features, created_at,
-       check_in_days, grace_days, transfer_budget, binding_tolerance FROM products
+       check_in_days, grace_days, transfer_budget, binding_tolerance, self_service FROM products
 WHERE vendor_id = $1 AND code = ANY($2::text[])
 """
 
@@ -111,6 +113,7 @@ async def update_product(
     grace_days: int | None = None,
     transfer_budget: int | None = None,
     binding_tolerance: int | None = None,
+    self_service: bool | None = None,
 ) -> Product:
     row = await connection.fetchrow(
         UPDATE_PRODUCT,
@@ -121,6 +124,7 @@ async def update_product(
         grace_days,
         transfer_budget,
         binding_tolerance,
+        self_service,
     )
     assert row is not None
     return Product(**dict(row))

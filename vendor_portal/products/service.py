@@ -27,6 +27,7 @@ def product_json(product: Product) -> dict[str, Any]:
         "grace_days": product.grace_days,
         "transfer_budget": product.transfer_budget,
         "binding_tolerance": product.binding_tolerance,
+        "self_service": product.self_service,
     }
 
 
@@ -112,8 +113,10 @@ async def update_product(
     grace_days: int | None = None,
     transfer_budget: int | None = None,
     binding_tolerance: int | None = None,
+    self_service: bool | None = None,
 ) -> Product:
-    """Renames a product, replaces its features or sets its check-in policy. Serials issued
+    """Renames a product, replaces its features, sets its check-in policy or turns licensee
+    self-service on or off. Serials issued
     already keep their features: a license once sold is not narrowed behind the customer's
     back. A new policy reaches each machine with its next license (activation or check-in); a
     binding tolerance, the activations made from then on (they keep their components)."""
@@ -128,6 +131,7 @@ async def update_product(
             grace_days,
             transfer_budget,
             binding_tolerance,
+            self_service,
         )
         await audit.record(
             connection,
@@ -143,6 +147,7 @@ async def update_product(
                 "grace_days": grace_days,
                 "transfer_budget": transfer_budget,
                 "binding_tolerance": binding_tolerance,
+                "self_service": self_service,
             },
         )
     return updated

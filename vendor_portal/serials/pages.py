@@ -12,6 +12,7 @@ from activation_server.appkeys import DB_POOL
 from activation_server.errors import ApiError, InvalidRequest, SerialMalformed, SerialNotFound
 from vendor_portal import parsing
 from vendor_portal.accounts import service as accounts
+from vendor_portal.licensee import service as licensee
 from vendor_portal.pages.context import (
     actor,
     flash,
@@ -129,6 +130,7 @@ async def _serial_context(request: web.Request, serial: str) -> dict[str, Any]:
         "activations": activations,
         "live": [item for item in activations if item.deactivated_at is None],
         "vendors": await vendor_names(request, who),
+        "licensee_email": await licensee.recorded_email(pool, who, serial),
     }
 
 

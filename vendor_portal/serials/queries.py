@@ -81,9 +81,8 @@ SELECT p.vendor_id, s.serial FROM activations a
 JOIN serials s ON s.serial = a.serial JOIN products p ON p.id = s.product_id
 WHERE a.id = $1
 """
-# A vendor's live machines across all its serials, most recently seen first; the search matches
-# a part of the host name the application reported.
-SELECT_MACHINES = """
+# The columns of a MachineRow; a WHERE clause follows.
+MACHINES_FROM = """
 SELECT a.id, a.serial, p.code AS product, a.fingerprint, a.client, a.created_at, a.last_seen_at,
        c.last_at AS last_check_in_at,
        b.changed AS components_changed, b.changed_at AS components_changed_at
@@ -92,12 +91,19 @@ LEFT JOIN check_ins c ON c.activation_id = a.id
 LEFT JOIN activation_components b ON b.activation_id = a.id
 JOIN serials s ON s.serial = a.serial
 JOIN products p ON p.id = s.product_id
+"""
+# A vendor's live machines across all its serials, most recently seen first; the search matches
+# a part of the host name the application reported.
+SELECT_MACHINES = (
+    MACHINES_FROM
+    + """
 WHERE p.vendor_id = $1 AND a.deactivated_at IS NULL
   AND ($2::text IS NULL
        OR strpos(lower(coalesce(a.client->>'hostname', a.client->>'host', '')), lower($2)) > 0)
 ORDER BY a.last_seen_at DESC, a.id
 LIMIT $3 OFFSET $4
 """
+)
 SELECT_LICENSED = """
 SELECT s.serial, p.vendor_id, p.features FROM serials s JOIN products p ON p.id = s.product_id
 WHERE s.serial = ANY($1::text[])

@@ -1,0 +1,1 @@
+"""Licensee self-service: what a vendor's customers can do themselves (see the service)."""
