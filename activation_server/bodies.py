@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any, NoReturn, TypeVar
 
 import msgspec
+import msgspec.inspect
 
 from activation_server.errors import InvalidRequest
 
@@ -126,6 +127,14 @@ def decode(raw: bytes, reader: msgspec.json.Decoder[Any]) -> Any:
         raise InvalidRequest("The request body is not valid JSON.") from None
 
 
+def decode_optional(raw: bytes, reader: msgspec.json.Decoder[Any], kind: type[StructT]) -> StructT:
+    """As :func:`decode`, for an action whose options may all be left out: no body at all is
+    the type with its defaults."""
+    if not raw:
+        return kind()
+    return decode(raw, reader)  # type: ignore[no-any-return]
+
+
 def convert(body: Mapping[str, Any], kind: type[StructT]) -> StructT:
     """A body already read as JSON (a form's, a decoded code's) checked as ``kind``, with the
     refusals that :func:`decode` gives."""
@@ -133,6 +142,49 @@ def convert(body: Mapping[str, Any], kind: type[StructT]) -> StructT:
         return msgspec.convert(body, kind, strict=True)
     except msgspec.ValidationError as exc:
         raise InvalidRequest(_explain(str(exc))) from None
+
+
+_QUERY_NUMBER = re.compile(r"-?[0-9]{1,18}")
+
+
+class QueryReader:
+    """Reads a request's query string into a declared type: each value is text, so numbers and
+    booleans are converted, but only from their plain forms (ASCII digits; ``true``/``false``),
+    an empty value is refused like any other wrong one, and a parameter that is not declared is
+    ignored (a cache-buster, a ``format``)."""
+
+    def __init__(self, kind: type[msgspec.Struct]) -> None:
+        self.kind = kind
+        info = msgspec.inspect.type_info(kind)
+        assert isinstance(info, msgspec.inspect.StructType)
+        self.names = frozenset(field.encode_name for field in info.fields)
+        self.numbers = frozenset(
+            field.encode_name for field in info.fields if _is_integer(field.type)
+        )
+
+    def read(self, query: Mapping[str, str]) -> Any:
+        values: dict[str, str] = {}
+        for name in self.names:
+            value = query.get(name)
+            if value is None:
+                continue
+            if name in self.numbers and not _QUERY_NUMBER.fullmatch(value):
+                raise InvalidRequest(f"The query parameter '{name}' must be an integer.")
+            values[name] = value
+        try:
+            return msgspec.convert(values, self.kind, strict=False)
+        except msgspec.ValidationError as exc:
+            raise InvalidRequest(
+                _explain(str(exc)).replace("The field", "The query parameter", 1)
+            ) from None
+
+
+def _is_integer(kind: msgspec.inspect.Type) -> bool:
+    if isinstance(kind, msgspec.inspect.Metadata):
+        return _is_integer(kind.type)
+    if isinstance(kind, msgspec.inspect.UnionType):
+        return any(_is_integer(member) for member in kind.types)
+    return isinstance(kind, msgspec.inspect.IntType)
 
 
 def _explain(message: str) -> str:

@@ -1,10 +1,11 @@
 """One declaration per endpoint: the route, the reading of its body and its OpenAPI 3.1 entry.
 
 An :class:`Endpoint` names the method, path, handler, operationId, summary, description, tag,
-body type, parameters, answers and the domain errors it may raise. :func:`add_routes` mounts a
-list of them (the body is decoded into its declared type before the handler sees it) and
-:func:`openapi` writes the document from the same list, so what is parsed and what is
-documented cannot drift apart.
+body and query types, path parameters, answers and the domain errors it may raise.
+:func:`add_routes` mounts a list of them (the body and the query are read into their declared
+types before the handler sees them: ``handler(request, body, query)``, each only when declared)
+and :func:`openapi` writes the document from the same list, so what is parsed and what is
+documented cannot drift apart. A list answers one envelope, :class:`Page`.
 
 Bodies are ``msgspec.Struct`` types, read by :mod:`activation_server.bodies`: msgspec in strict
 mode (no "1" for 1), under the strict-JSON rules of ``parse_json`` (no NaN, Infinity, 1e999,
@@ -15,12 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
 from aiohttp import web
 
-from activation_server.bodies import decode, decoder
+from activation_server.bodies import QueryReader, decode, decode_optional, decoder
 from activation_server.errors import ApiError
 from activation_server.http import read_body
 
@@ -79,24 +80,90 @@ class Endpoint:
     answers: tuple[Answer, ...]
     errors: tuple[type[ApiError], ...] = ()
     body: type[msgspec.Struct] | None = None
+    # An action whose options may all be left out: no body is the body type's defaults.
+    body_required: bool = True
+    query: type[msgspec.Struct] | None = None
     params: tuple[Param, ...] = ()
     public: bool = False
     deprecated: bool = False
 
 
-def handler_of(endpoint: Endpoint) -> Handler:
-    """The aiohttp handler: the declared body decoded, then the endpoint's own handler."""
-    if endpoint.body is None:
-        return endpoint.handler
-    reader = decoder(endpoint.body)
-    inner = endpoint.handler
+Reader = Callable[[web.Request], Awaitable[Any]]
 
-    async def handle(request: web.Request) -> web.StreamResponse:
-        body = decode(await read_body(request), reader)
-        return await inner(request, body)
+
+def _readers(endpoint: Endpoint) -> list[Reader]:
+    readers: list[Reader] = []
+    kind = endpoint.body
+    if kind is not None:
+        body_reader = decoder(kind)
+        required = endpoint.body_required
+
+        async def read(request: web.Request) -> Any:
+            raw = await read_body(request)
+            if required:
+                return decode(raw, body_reader)
+            return decode_optional(raw, body_reader, kind)
+
+        readers.append(read)
+    if endpoint.query is not None:
+        query_reader = QueryReader(endpoint.query)
+
+        async def read_query(request: web.Request) -> Any:
+            return query_reader.read(request.query)
+
+        readers.append(read_query)
+    return readers
+
+
+def handler_of(endpoint: Endpoint) -> Handler:
+    """The aiohttp handler: the declared body and query read, then the endpoint's own handler."""
+    inner = endpoint.handler
+    if endpoint.body is not None and endpoint.body_required and endpoint.query is None:
+        # The activation API's shape, on its hot path: one body, nothing else to read.
+        reader = decoder(endpoint.body)
+
+        async def handle(request: web.Request) -> web.StreamResponse:
+            return await inner(request, decode(await read_body(request), reader))
+
+    else:
+        readers = _readers(endpoint)
+        if not readers:
+            return inner
+
+        async def handle(request: web.Request) -> web.StreamResponse:
+            return await inner(request, *[await read(request) for read in readers])
 
     handle.__name__ = getattr(inner, "__name__", endpoint.operation_id)
     return handle
+
+
+ItemT = TypeVar("ItemT")
+Limit = Annotated[int, msgspec.Meta(ge=1, le=1000, description="At most this many items.")]
+Offset = Annotated[
+    int, msgspec.Meta(ge=0, le=10_000_000, description="Skip this many items first.")
+]
+
+
+class PageQuery(msgspec.Struct, kw_only=True):
+    """The query of a list; a list's own filters extend it."""
+
+    limit: Limit = 50
+    offset: Offset = 0
+
+
+class Page(msgspec.Struct, Generic[ItemT], kw_only=True):
+    """Every list of the API: the items of this page, how many there are in all, and the page
+    asked for."""
+
+    items: list[ItemT]
+    total: int
+    limit: int
+    offset: int
+
+
+def page(items: list[Any], total: int, query: PageQuery, **extra: Any) -> dict[str, Any]:
+    """A list's answer as :class:`Page` writes it (``extra``: keys kept for older clients)."""
+    return {"items": items, "total": total, "limit": query.limit, "offset": query.offset, **extra}
 
 
 def add_routes(
@@ -135,9 +202,34 @@ def openapi(
     extra_types: Iterable[Any] = (),
     always: tuple[type[ApiError], ...] = (),
     on_body: tuple[type[ApiError], ...] = (),
+    security_schemes: Schema | None = None,
 ) -> Schema:
     """The OpenAPI 3.1 document of the endpoints. ``always`` are errors any operation may
     answer (database unavailable), ``on_body`` those of any operation that reads a body."""
+    paths, components = paths_and_components(
+        endpoints, extra_types=extra_types, always=always, on_body=on_body
+    )
+    document: Schema = {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": "1", "description": description},
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {"schemas": components},
+    }
+    if security_schemes:
+        document["components"]["securitySchemes"] = security_schemes
+    return document
+
+
+def paths_and_components(
+    endpoints: Sequence[Endpoint],
+    *,
+    extra_types: Iterable[Any] = (),
+    always: tuple[type[ApiError], ...] = (),
+    on_body: tuple[type[ApiError], ...] = (),
+) -> tuple[dict[str, Schema], dict[str, Schema]]:
+    """The document's ``paths`` and ``components.schemas`` written from the endpoints."""
     types: list[Any] = [*extra_types]
     for endpoint in endpoints:
         if endpoint.body is not None:
@@ -156,14 +248,25 @@ def openapi(
         paths.setdefault(endpoint.path, {})[endpoint.method.lower()] = _operation(
             endpoint, by_type, always, on_body
         )
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": title, "version": "1", "description": description},
-        "servers": [{"url": "/"}],
-        "security": [{"bearer": []}],
-        "paths": paths,
-        "components": {"schemas": dict(sorted(components.items()))},
-    }
+    return paths, dict(sorted(components.items()))
+
+
+def query_params(kind: type[msgspec.Struct]) -> list[Schema]:
+    """A query type's fields as OpenAPI parameters."""
+    schema = msgspec.json.schema(kind, ref_template="#/$defs/{name}")
+    definitions = schema.get("$defs", {})
+    struct = definitions[kind.__name__] if "$ref" in schema else schema
+    required = set(struct.get("required", ()))
+    params = []
+    for name, field_schema in struct["properties"].items():
+        inner = dict(field_schema)
+        param: Schema = {"name": name, "in": "query", "required": name in required}
+        description = inner.pop("description", None)
+        if description:
+            param["description"] = description
+        param["schema"] = inner
+        params.append(param)
+    return params
 
 
 ERROR_SCHEMA: Schema = {
@@ -220,11 +323,14 @@ def _operation(
         operation["security"] = []
     if endpoint.deprecated:
         operation["deprecated"] = True
-    if endpoint.params:
-        operation["parameters"] = [param.openapi() for param in endpoint.params]
+    parameters = [param.openapi() for param in endpoint.params]
+    if endpoint.query is not None:
+        parameters.extend(query_params(endpoint.query))
+    if parameters:
+        operation["parameters"] = parameters
     if endpoint.body is not None:
         operation["requestBody"] = {
-            "required": True,
+            "required": endpoint.body_required,
             "content": {"application/json": {"schema": by_type[endpoint.body]}},
         }
     operation["responses"] = responses

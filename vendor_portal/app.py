@@ -21,7 +21,7 @@ from activation_server.ratelimit.limiter import FailureLimiter
 from vendor_portal.accounts import routes as accounts
 from vendor_portal.accounts.passwords import Passwords
 from vendor_portal.accounts.tokens import SessionTokens, load_secret
-from vendor_portal.appkeys import PORTAL, Portal
+from vendor_portal.appkeys import API_REFERENCE, PORTAL, Portal
 from vendor_portal.audit import routes as audit
 from vendor_portal.balances import routes as balances
 from vendor_portal.dashboard import routes as dashboard
@@ -33,6 +33,7 @@ from vendor_portal.machines import routes as machines
 from vendor_portal.mail import notices, sender
 from vendor_portal.mail.sender import Mailer
 from vendor_portal.offline import routes as offline
+from vendor_portal.openapi.document import ApiReference
 from vendor_portal.orders import routes as orders
 from vendor_portal.pages.app import create_pages_app
 from vendor_portal.pricing import routes as pricing
@@ -128,5 +129,6 @@ def setup_portal(app: web.Application) -> None:
     routes = Routes(app.router, pages.router)
     for setup in FEATURES:
         setup(routes)
+    app[API_REFERENCE] = ApiReference(routes.declared)
     app.router.add_get("/", _root)
     app.add_subapp("/portal/", pages)

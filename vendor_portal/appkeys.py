@@ -10,6 +10,7 @@ from activation_server.ratelimit.limiter import FailureLimiter
 from vendor_portal.accounts.passwords import Passwords
 from vendor_portal.accounts.tokens import SessionTokens
 from vendor_portal.mail.sender import Mailer
+from vendor_portal.openapi.document import ApiReference
 
 
 @dataclass(frozen=True)
@@ -28,3 +29,5 @@ class Portal:
 
 
 PORTAL = web.AppKey("portal", Portal)
+# The OpenAPI document of what the features declared.
+API_REFERENCE = web.AppKey("api_reference", ApiReference)

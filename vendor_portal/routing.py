@@ -8,11 +8,13 @@ the portal by calling those setups in turn; no other table of addresses exists.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from activation_server.declare import Endpoint, handler_of
 from vendor_portal.idempotency.handlers import idempotent
 
 # Calls that need no account (sign-up, sign-in, links from mail) have no user to keep keys for.
@@ -26,6 +28,15 @@ class Routes:
 
     api_router: web.UrlDispatcher
     pages_router: web.UrlDispatcher
+    # What the features declared, in order: the API reference is written from it.
+    declared: list[Endpoint] = field(default_factory=list)
+
+    def declare(self, endpoints: Iterable[Endpoint]) -> None:
+        """The feature's declared endpoints of the vendor API (``endpoints.py``): their bodies
+        and queries read as declared, and documented as mounted."""
+        for endpoint in endpoints:
+            self.api(endpoint.method, endpoint.path, handler_of(endpoint))
+            self.declared.append(endpoint)
 
     def api(self, method: str, path: str, handler: Handler) -> None:
         """An endpoint of the vendor API; every call that changes something honours an

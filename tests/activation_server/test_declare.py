@@ -4,13 +4,14 @@ and the OpenAPI document written from the same declarations."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 import pytest
 
 from activation_server.activations.schemas import ActivationBody, ValidationBody
-from activation_server.bodies import convert, decode, decoder
+from activation_server.bodies import QueryReader, convert, decode, decode_optional, decoder
+from activation_server.declare import PageQuery, query_params
 from activation_server.errors import InvalidRequest
 from activation_server.openapi import ENDPOINTS, document
 
@@ -141,3 +142,60 @@ def test_documented_refusals_come_from_the_declared_errors() -> None:
     assert {"413", "503"} <= set(responses)
     keys = document()["paths"]["/v1/keys"]["get"]["responses"]
     assert "413" not in keys and "503" in keys
+
+
+class _Query(PageQuery, kw_only=True):
+    status: Literal["placed", "paid"] | None = None
+    vendor_id: Annotated[int, msgspec.Meta(ge=1)] | None = None
+
+
+QUERY = QueryReader(_Query)
+
+
+def test_a_query_is_read_into_its_type_and_undeclared_parameters_are_ignored() -> None:
+    query = QUERY.read({"limit": "5", "status": "paid", "format": "csv"})
+    assert (query.limit, query.offset, query.status, query.vendor_id) == (5, 0, "paid", None)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("limit", ""),
+        ("limit", "+5"),
+        ("limit", " 5"),
+        ("limit", "5.0"),
+        ("limit", "1e2"),
+        ("limit", "\u0663"),
+        ("limit", "0"),
+        ("limit", "1001"),
+        ("vendor_id", "99999999999999999999"),
+        ("status", ""),
+        ("status", "PAID"),
+    ],
+)
+def test_a_query_value_that_is_not_its_declared_type_is_refused_by_name(
+    name: str, value: str
+) -> None:
+    with pytest.raises(InvalidRequest, match=f"query parameter '{name}'"):
+        QUERY.read({name: value})
+
+
+class _Options(msgspec.Struct, kw_only=True):
+    reason: str | None = None
+
+
+def test_an_optional_body_left_out_is_its_defaults_and_one_sent_is_read_strictly() -> None:
+    reader = decoder(_Options)
+    assert decode_optional(b"", reader, _Options) == _Options()
+    assert decode_optional(b'{"reason": "late"}', reader, _Options).reason == "late"
+    for junk in (b" ", b"[]", b'{"reason": 5}', b'{"reason": NaN}'):
+        with pytest.raises(InvalidRequest):
+            decode_optional(junk, reader, _Options)
+
+
+def test_a_declared_query_is_documented_as_its_parameters() -> None:
+    params = {param["name"]: param for param in query_params(_Query)}
+    assert set(params) == {"limit", "offset", "status", "vendor_id"}
+    assert params["limit"]["schema"]["maximum"] == 1000
+    assert params["limit"]["description"]
+    assert not any(param["required"] for param in params.values())

@@ -17,7 +17,8 @@ from typing import Any
 from aiohttp import web
 from markdown_it import MarkdownIt
 
-from vendor_portal.openapi.document import document
+from vendor_portal.appkeys import API_REFERENCE
+from vendor_portal.openapi.document import ApiReference
 from vendor_portal.pages.context import page, render
 from vendor_portal.pages.i18n import N_, gettext
 
@@ -82,9 +83,9 @@ def _schema_text(content: dict[str, Any] | None) -> str | None:
 
 
 @cache
-def reference() -> tuple[list[Section], dict[str, str]]:
+def reference(api: ApiReference) -> tuple[list[Section], dict[str, str]]:
     """The operations grouped by tag, and every component schema as JSON text."""
-    spec = document()
+    spec = api.document
     by_tag: dict[str, list[Operation]] = {}
     for path, item in spec["paths"].items():
         for method in METHODS:
@@ -156,13 +157,13 @@ def tag_name(tag: str) -> str:
 
 
 async def docs_index(request: web.Request) -> web.StreamResponse:
-    sections, _ = reference()
+    sections, _ = reference(request.config_dict[API_REFERENCE])
     count = sum(len(section.operations) for section in sections)
     return render(request, "docs/index.html", {"doc": "index", "operation_count": count})
 
 
 async def docs_api(request: web.Request) -> web.StreamResponse:
-    sections, schemas = reference()
+    sections, schemas = reference(request.config_dict[API_REFERENCE])
     return render(
         request,
         "docs/api.html",
@@ -170,7 +171,7 @@ async def docs_api(request: web.Request) -> web.StreamResponse:
             "doc": "api",
             "sections": sections,
             "schemas": schemas,
-            "spec": document(),
+            "spec": request.config_dict[API_REFERENCE].document,
             "tag_name": tag_name,
         },
     )
@@ -210,7 +211,7 @@ async def docs_sdk(request: web.Request) -> web.StreamResponse:
 
 
 async def docs_protocol(request: web.Request) -> web.StreamResponse:
-    sections, _ = reference()
+    sections, _ = reference(request.config_dict[API_REFERENCE])
     activation = next((s for s in sections if s.tag == "activation"), None)
     body, language = _text(request, "protocol")
     return render(

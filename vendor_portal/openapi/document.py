@@ -1,15 +1,21 @@
-"""The vendor API's part (DESIGN.md §4) of the OpenAPI 3.1 document served at
-/v1/openapi.json, joined to the activation API's, which its declarations write
-(:mod:`activation_server.openapi`); a test walks the application's router and fails when a /v1
-route is missing.
+"""The OpenAPI 3.1 document served at /v1/openapi.json: the activation API's
+(:mod:`activation_server.openapi`) and the vendor API's (DESIGN.md §4), written from the
+endpoints the features declared (each feature's ``endpoints.py``, mounted by
+:meth:`vendor_portal.routing.Routes.declare`); a test walks the application's router and fails
+when a /v1 route is missing.
+
+The schemas and paths written out by hand below are those of the endpoints not yet declared; a
+declared operation replaces its hand-written one.
 """
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Sequence
+from functools import cached_property
 from typing import Any
 
-from activation_server.openapi import document as activation_document
+from activation_server import openapi as activation
+from activation_server.declare import Endpoint, paths_and_components
 
 Schema = dict[str, Any]
 
@@ -1281,9 +1287,24 @@ def paths() -> dict[str, Any]:
     return p
 
 
-@cache
-def document() -> dict[str, Any]:
-    activation = activation_document()
+class ApiReference:
+    """The document of the endpoints an application mounted, written once when first asked."""
+
+    def __init__(self, declared: Sequence[Endpoint]) -> None:
+        self.declared = tuple(declared)
+
+    @cached_property
+    def document(self) -> dict[str, Any]:
+        return _document(self.declared)
+
+
+def _document(declared: Sequence[Endpoint]) -> dict[str, Any]:
+    declared_paths, declared_schemas = paths_and_components(
+        [*activation.ENDPOINTS, *declared], always=activation.ALWAYS, on_body=activation.ON_BODY
+    )
+    merged = paths()
+    for path, operations in declared_paths.items():
+        merged.setdefault(path, {}).update(operations)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -1297,9 +1318,9 @@ def document() -> dict[str, Any]:
         },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
-        "paths": {**activation["paths"], **paths()},
+        "paths": merged,
         "components": {
-            "schemas": {**activation["components"]["schemas"], **schemas()},
+            "schemas": {**schemas(), **declared_schemas},
             "securitySchemes": {
                 "bearer": {
                     "type": "http",
