@@ -85,6 +85,9 @@ class Endpoint:
     query: type[msgspec.Struct] | None = None
     params: tuple[Param, ...] = ()
     public: bool = False
+    # Only the operator's staff may call it: the vendor API refuses anyone else (403) before
+    # the body is read, so a vendor learns it may not, not what its body lacks.
+    staff: bool = False
     deprecated: bool = False
 
 

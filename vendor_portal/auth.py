@@ -12,14 +12,21 @@ from vendor_portal.actor import Actor
 from vendor_portal.appkeys import PORTAL
 
 MAX_TOKEN_CHARS = 4096
+# The actor once found, so that the checks before a handler (an idempotency key, a declared
+# endpoint's sign-in) and the handler itself look the token up once.
+ACTOR = web.RequestKey("actor", Actor)
 
 
 async def current_actor(request: web.Request) -> Actor:
+    if ACTOR in request:
+        return request[ACTOR]
     header = request.headers.get("Authorization", "")
     scheme, _, credentials = header.partition(" ")
     credentials = credentials.strip()
     if scheme.lower() != "bearer" or not credentials or len(credentials) > MAX_TOKEN_CHARS:
         raise Unauthorized("Sign in first: send 'Authorization: Bearer <token or API key>'.")
-    return await service.authenticate(
+    actor = await service.authenticate(
         request.app[DB_POOL], request.app[PORTAL], credentials, client_address(request)
     )
+    request[ACTOR] = actor
+    return actor

@@ -33,12 +33,19 @@ def text(
         return None
     if not isinstance(value, str):
         raise InvalidRequest(f"The field '{name}' must be a string.")
+    storable_text(value, name, min_length=min_length)
+    if len(value) > max_length:
+        raise InvalidRequest(f"The field '{name}' is longer than {max_length} characters.")
+    return value
+
+
+def storable_text(value: str, name: str, *, min_length: int = 1) -> str:
+    """A free-text field's string as given, unless PostgreSQL could not store it or it is
+    shorter than ``min_length`` once the spaces around it are left out (only spaces)."""
     if not is_storable_text(value):
         raise InvalidRequest(f"The field '{name}' contains characters that are not allowed.")
     if len(value.strip()) < min_length:
         raise InvalidRequest(f"The field '{name}' must not be empty.")
-    if len(value) > max_length:
-        raise InvalidRequest(f"The field '{name}' is longer than {max_length} characters.")
     return value
 
 

@@ -1,5 +1,7 @@
 """Handlers of accounts: registration, confirmation, log-in, passwords, API keys, users and
-companies."""
+companies. Each receives its body and query decoded as its declaration in
+:mod:`vendor_portal.accounts.endpoints` says; check what needs the domain, call the service,
+shape the answer."""
 
 from __future__ import annotations
 
@@ -7,20 +9,36 @@ from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
+from msgspec import UNSET
 
 from activation_server.appkeys import DB_POOL
-from activation_server.errors import Forbidden, InvalidRequest
-from activation_server.http import client_address, read_json_object
+from activation_server.declare import PageQuery, page
+from activation_server.errors import Forbidden
+from activation_server.http import client_address
 from vendor_portal import parsing
 from vendor_portal.accounts import service
 from vendor_portal.accounts.passwords import check_strength
 from vendor_portal.accounts.queries import ApiKey, User, Vendor
+from vendor_portal.accounts.schemas import (
+    MAX_REVOKED_KEYS,
+    ApiKeyBody,
+    ApiKeyQuery,
+    ColleagueBody,
+    ConfirmQuery,
+    LinkTokenBody,
+    NoOptions,
+    PasswordChangeBody,
+    PasswordResetBody,
+    PasswordResetRequestBody,
+    RegistrationBody,
+    SignInBody,
+    UserBody,
+    VendorPatchBody,
+)
 from vendor_portal.actor import iso
 from vendor_portal.appkeys import PORTAL
 from vendor_portal.auth import current_actor
 from vendor_portal.errors import ApiKeyNotFound, UserNotFound, VendorNotFound
-
-MAX_LINK_TOKEN = 200
 
 
 def user_json(user: User) -> dict[str, Any]:
@@ -59,24 +77,14 @@ def api_key_json(key: ApiKey) -> dict[str, Any]:
     }
 
 
-def _link_token(value: Any) -> str:
-    if not isinstance(value, str) or not value or len(value) > MAX_LINK_TOKEN:
-        raise InvalidRequest("The field 'token' must be the code from the e-mail.")
-    return value
-
-
-async def post_register(request: web.Request) -> web.Response:
-    body = await read_json_object(request)
-    kind = body.get("kind", "legal_entity")
-    if kind not in service.VENDOR_KINDS:
-        raise InvalidRequest("The field 'kind' must be 'legal_entity' or 'individual'.")
+async def post_register(request: web.Request, body: RegistrationBody) -> web.Response:
     await service.register(
         request.app[DB_POOL],
         request.app[PORTAL],
-        email=parsing.email(body.get("email")),
-        password=check_strength(body.get("password")),
-        company=parsing.required_text(body, "company"),
-        kind=kind,
+        email=parsing.email(body.email),
+        password=check_strength(body.password),
+        company=parsing.storable_text(body.company, "company"),
+        kind=body.kind,
         address=client_address(request),
     )
     return web.json_response(
@@ -88,52 +96,40 @@ async def post_register(request: web.Request) -> web.Response:
     )
 
 
-async def get_confirm(request: web.Request) -> web.Response:
+async def get_confirm(request: web.Request, query: ConfirmQuery) -> web.Response:
     if "text/html" in request.headers.get("Accept", ""):
         # A person following the e-mail's link lands on the portal's page, which confirms with
         # a button: a mail scanner opening the link does not use it up.
-        raise web.HTTPSeeOther(
-            "/portal/confirm?" + urlencode({"token": request.query.get("token", "")[:200]})
-        )
-    token = _link_token(request.query.get("token"))
+        raise web.HTTPSeeOther("/portal/confirm?" + urlencode({"token": query.token}))
     user = await service.confirm(
-        request.app[DB_POOL], request.app[PORTAL], token, client_address(request)
+        request.app[DB_POOL], request.app[PORTAL], query.token, client_address(request)
     )
     return web.json_response({"confirmed": True, "user": user_json(user)})
 
 
-async def post_confirm(request: web.Request) -> web.Response:
-    body = await read_json_object(request)
+async def post_confirm(request: web.Request, body: LinkTokenBody) -> web.Response:
     user = await service.confirm(
-        request.app[DB_POOL],
-        request.app[PORTAL],
-        _link_token(body.get("token")),
-        client_address(request),
+        request.app[DB_POOL], request.app[PORTAL], body.token, client_address(request)
     )
     return web.json_response({"confirmed": True, "user": user_json(user)})
 
 
-async def post_token(request: web.Request) -> web.Response:
-    body = await read_json_object(request)
-    password = body.get("password")
-    if not isinstance(password, str) or not password or len(password) > 1024:
-        raise InvalidRequest("The field 'password' must be a non-empty string.")
+async def post_token(request: web.Request, body: SignInBody) -> web.Response:
     session = await service.login(
         request.app[DB_POOL],
         request.app[PORTAL],
-        email=parsing.email(body.get("email")),
-        password=password,
+        email=parsing.email(body.email),
+        password=body.password,
         address=client_address(request),
     )
     return web.json_response(session.to_json())
 
 
-async def post_password_reset(request: web.Request) -> web.Response:
-    body = await read_json_object(request)
+async def post_password_reset(request: web.Request, body: PasswordResetRequestBody) -> web.Response:
     await service.request_password_reset(
         request.app[DB_POOL],
         request.app[PORTAL],
-        parsing.email(body.get("email")),
+        parsing.email(body.email),
         client_address(request),
     )
     return web.json_response(
@@ -142,35 +138,25 @@ async def post_password_reset(request: web.Request) -> web.Response:
     )
 
 
-async def post_password_reset_confirm(request: web.Request) -> web.Response:
-    body = await read_json_object(request)
-    token = _link_token(body.get("token"))
-    password = check_strength(body.get("password"))
-    revoke = body.get("revoke_api_keys", [])
-    if not isinstance(revoke, list) or not all(
-        isinstance(key, int) and not isinstance(key, bool) and 0 < key < 2**63 for key in revoke
-    ):
-        raise InvalidRequest("The field 'revoke_api_keys' must be a list of API key ids.")
+async def post_password_reset_confirm(
+    request: web.Request, body: PasswordResetBody
+) -> web.Response:
     user = await service.reset_password(
         request.app[DB_POOL],
         request.app[PORTAL],
-        token,
-        password,
+        body.token,
+        check_strength(body.password),
         client_address(request),
-        revoke_keys=revoke[:100],
+        revoke_keys=body.revoke_api_keys[:MAX_REVOKED_KEYS],
     )
     return web.json_response({"status": "password_changed", "user": user_json(user)})
 
 
-async def post_password(request: web.Request) -> web.Response:
+async def post_password(request: web.Request, body: PasswordChangeBody) -> web.Response:
     actor = await current_actor(request)
-    body = await read_json_object(request)
-    current = body.get("current_password")
-    if not isinstance(current, str) or not current or len(current) > 1024:
-        raise InvalidRequest("The field 'current_password' must be a non-empty string.")
-    new = check_strength(body.get("new_password"), "new_password")
+    new = check_strength(body.new_password, "new_password")
     session = await service.change_password(
-        request.app[DB_POOL], request.app[PORTAL], actor, current, new
+        request.app[DB_POOL], request.app[PORTAL], actor, body.current_password, new
     )
     return web.json_response(session.to_json())
 
@@ -187,16 +173,17 @@ async def get_me(request: web.Request) -> web.Response:
     return web.json_response({"user": user_json(user), "vendor": vendor})
 
 
-async def get_api_keys(request: web.Request) -> web.Response:
+async def get_api_keys(request: web.Request, query: ApiKeyQuery) -> web.Response:
     actor = await current_actor(request)
-    keys = await service.list_api_keys(request.app[DB_POOL], actor)
-    return web.json_response({"items": [api_key_json(key) for key in keys]})
+    pool = request.app[DB_POOL]
+    keys = await service.list_api_keys(pool, actor, query.limit, query.offset)
+    total = await service.count_api_keys(pool, actor)
+    return web.json_response(page([api_key_json(key) for key in keys], total, query))
 
 
-async def post_api_key(request: web.Request) -> web.Response:
+async def post_api_key(request: web.Request, body: ApiKeyBody) -> web.Response:
     actor = await current_actor(request)
-    body = await parsing.read_optional_json(request)
-    name = parsing.text(body, "name", required=False, max_length=100) or "API key"
+    name = parsing.storable_text(body.name, "name")
     key, secret = await service.create_api_key(request.app[DB_POOL], actor, name)
     return web.json_response({**api_key_json(key), "key": secret}, status=201)
 
@@ -208,28 +195,26 @@ async def delete_api_key(request: web.Request) -> web.Response:
     return web.json_response(api_key_json(key))
 
 
-async def get_users(request: web.Request) -> web.Response:
+async def get_users(request: web.Request, query: PageQuery) -> web.Response:
     actor = await current_actor(request)
-    limit, offset = parsing.limit_offset(request.query)
-    users = await service.list_users(request.app[DB_POOL], actor, limit, offset)
-    return web.json_response({"items": [user_json(user) for user in users]})
+    pool = request.app[DB_POOL]
+    users = await service.list_users(pool, actor, query.limit, query.offset)
+    total = await service.count_users(pool, actor)
+    return web.json_response(page([user_json(user) for user in users], total, query))
 
 
-async def post_user(request: web.Request) -> web.Response:
+async def post_user(request: web.Request, body: UserBody) -> web.Response:
     actor = await current_actor(request)
-    body = await read_json_object(request)
-    role = body.get("role", "vendor")
-    if role not in service.ROLES:
-        raise InvalidRequest("The field 'role' must be 'vendor' or 'staff'.")
+    company = body.company
     user = await service.create_user(
         request.app[DB_POOL],
         request.app[PORTAL].passwords,
         actor,
-        email=parsing.email(body.get("email")),
-        password=check_strength(body.get("password")),
-        role=role,
-        company=parsing.text(body, "company", required=False),
-        vendor_id=parsing.integer(body, "vendor_id", required=False, minimum=1),
+        email=parsing.email(body.email),
+        password=check_strength(body.password),
+        role=body.role,
+        company=None if company is UNSET else parsing.storable_text(company, "company"),
+        vendor_id=None if body.vendor_id is UNSET else body.vendor_id,
     )
     return web.json_response(user_json(user), status=201)
 
@@ -242,28 +227,22 @@ async def get_user(request: web.Request) -> web.Response:
     )
 
 
-async def get_colleagues(request: web.Request) -> web.Response:
+async def get_colleagues(request: web.Request, query: PageQuery) -> web.Response:
     """The users of the caller's own company (staff belong to none)."""
     actor = await current_actor(request)
     if actor.vendor_id is None:
         raise Forbidden("Only a vendor's user has colleagues.")
-    limit, offset = parsing.limit_offset(request.query)
-    users = await service.list_users(request.app[DB_POOL], actor, limit, offset)
-    return web.json_response({"items": [user_json(user) for user in users]})
+    return await get_users(request, query)
 
 
-async def post_colleague(request: web.Request) -> web.Response:
+async def post_colleague(request: web.Request, body: ColleagueBody) -> web.Response:
     actor = await current_actor(request)
-    body = await read_json_object(request)
-    role = body.get("company_role", "member")
-    if role not in service.COMPANY_ROLES:
-        raise InvalidRequest("The field 'company_role' must be 'admin' or 'member'.")
     user = await service.invite_colleague(
         request.app[DB_POOL],
         request.app[PORTAL],
         actor,
-        email=parsing.email(body.get("email")),
-        company_role=role,
+        email=parsing.email(body.email),
+        company_role=body.company_role,
     )
     return web.json_response(user_json(user), status=201)
 
@@ -271,25 +250,24 @@ async def post_colleague(request: web.Request) -> web.Response:
 async def _set_disabled(request: web.Request, disabled: bool) -> web.Response:
     actor = await current_actor(request)
     user_id = parsing.path_id(request.match_info["user_id"], UserNotFound)
-    # No options yet, but a body that is sent must be JSON like any other.
-    await parsing.read_optional_json(request)
     user = await service.set_user_disabled(request.app[DB_POOL], actor, user_id, disabled)
     return web.json_response(user_json(user))
 
 
-async def post_disable_user(request: web.Request) -> web.Response:
+async def post_disable_user(request: web.Request, _: NoOptions) -> web.Response:
     return await _set_disabled(request, True)
 
 
-async def post_enable_user(request: web.Request) -> web.Response:
+async def post_enable_user(request: web.Request, _: NoOptions) -> web.Response:
     return await _set_disabled(request, False)
 
 
-async def get_vendors(request: web.Request) -> web.Response:
+async def get_vendors(request: web.Request, query: PageQuery) -> web.Response:
     actor = await current_actor(request)
-    limit, offset = parsing.limit_offset(request.query)
-    vendors = await service.list_vendors(request.app[DB_POOL], actor, limit, offset)
-    return web.json_response({"items": [vendor_json(vendor) for vendor in vendors]})
+    pool = request.app[DB_POOL]
+    vendors = await service.list_vendors(pool, actor, query.limit, query.offset)
+    total = await service.count_vendors(pool, actor)
+    return web.json_response(page([vendor_json(vendor) for vendor in vendors], total, query))
 
 
 async def get_vendor(request: web.Request) -> web.Response:
@@ -299,12 +277,10 @@ async def get_vendor(request: web.Request) -> web.Response:
     return web.json_response(vendor_json(vendor))
 
 
-async def patch_vendor(request: web.Request) -> web.Response:
+async def patch_vendor(request: web.Request, body: VendorPatchBody) -> web.Response:
     actor = await current_actor(request)
-    actor.require_staff()
     vendor_id = parsing.path_id(request.match_info["vendor_id"], VendorNotFound)
-    body = await read_json_object(request)
-    percent = parsing.integer(body, "discount_percent", minimum=0, maximum=100)
-    assert percent is not None
-    vendor = await service.set_discount(request.app[DB_POOL], actor, vendor_id, percent)
+    vendor = await service.set_discount(
+        request.app[DB_POOL], actor, vendor_id, body.discount_percent
+    )
     return web.json_response(vendor_json(vendor))

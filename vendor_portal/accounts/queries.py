@@ -26,6 +26,7 @@ FROM vendors v WHERE ($1::bigint IS NULL OR v.id = $1)
 ORDER BY v.id
 LIMIT $2 OFFSET $3
 """
+COUNT_VENDORS = "SELECT count(*) FROM vendors v WHERE ($1::bigint IS NULL OR v.id = $1)"
 UPDATE_DISCOUNT = """
 UPDATE vendors AS v SET discount_percent = $2 WHERE v.id = $1
 RETURNING v.id, v.name, v.kind, v.discount_percent, v.balance, v.created_at, v.partner_tier
@@ -52,6 +53,7 @@ SELECT u.id, u.email, u.password_hash, u.role, u.vendor_id, u.confirmed_at, u.to
 FROM users u WHERE ($1::bigint IS NULL OR u.vendor_id = $1) ORDER BY u.id
 LIMIT $2 OFFSET $3
 """
+COUNT_USERS = "SELECT count(*) FROM users u WHERE ($1::bigint IS NULL OR u.vendor_id = $1)"
 UPDATE_USER_HASH = """
 UPDATE users AS u SET password_hash = $2, token_version = token_version + 1 WHERE u.id = $1
 RETURNING u.id, u.email, u.password_hash, u.role, u.vendor_id, u.confirmed_at, u.token_version,
@@ -113,11 +115,17 @@ INSERT_API_KEY = """
 INSERT INTO api_keys (user_id, name, prefix, key_hash) VALUES ($1, $2, $3, $4)
 RETURNING id, user_id, name, prefix, created_at, last_used_at, revoked_at
 """
+# No limit ($3 null) is every key.
 SELECT_API_KEYS = """
 SELECT k.id, k.user_id, k.name, k.prefix, k.created_at, k.last_used_at, k.revoked_at
 FROM api_keys k JOIN users u ON u.id = k.user_id
 WHERE ($1::bigint IS NULL OR u.vendor_id = $1) AND ($2::bigint IS NULL OR k.user_id = $2)
 ORDER BY k.id
+LIMIT $3 OFFSET $4
+"""
+COUNT_API_KEYS = """
+SELECT count(*) FROM api_keys k JOIN users u ON u.id = k.user_id
+WHERE ($1::bigint IS NULL OR u.vendor_id = $1) AND ($2::bigint IS NULL OR k.user_id = $2)
 """
 SELECT_API_KEY = """
 SELECT k.id, k.user_id, k.name, k.prefix, k.created_at, k.last_used_at, k.revoked_at,
@@ -210,6 +218,10 @@ async def vendors(
     return [Vendor(**dict(row)) for row in rows]
 
 
+async def count_vendors(connection: asyncpg.Connection, only: int | None) -> int:
+    return int(await connection.fetchval(COUNT_VENDORS, only))
+
+
 async def set_discount(
     connection: asyncpg.Connection, vendor_id: int, percent: int
 ) -> Vendor | None:
@@ -245,6 +257,10 @@ async def users(
 ) -> list[User]:
     rows = await connection.fetch(SELECT_USERS, vendor_id, limit, offset)
     return [User(**dict(row)) for row in rows]
+
+
+async def count_users(connection: asyncpg.Connection, vendor_id: int | None) -> int:
+    return int(await connection.fetchval(COUNT_USERS, vendor_id))
 
 
 async def set_password(connection: asyncpg.Connection, user_id: int, password_hash: str) -> User:
@@ -359,11 +375,20 @@ async def insert_api_key(
 
 
 async def api_keys(
-    connection: asyncpg.Connection, vendor_id: int | None, user_id: int | None
+    connection: asyncpg.Connection,
+    vendor_id: int | None,
+    user_id: int | None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[ApiKey]:
-    return [
-        ApiKey(**dict(row)) for row in await connection.fetch(SELECT_API_KEYS, vendor_id, user_id)
-    ]
+    rows = await connection.fetch(SELECT_API_KEYS, vendor_id, user_id, limit, offset)
+    return [ApiKey(**dict(row)) for row in rows]
+
+
+async def count_api_keys(
+    connection: asyncpg.Connection, vendor_id: int | None, user_id: int | None
+) -> int:
+    return int(await connection.fetchval(COUNT_API_KEYS, vendor_id, user_id))
 
 
 async def api_key(connection: asyncpg.Connection, key_id: int) -> tuple[ApiKey, int | None] | None:

@@ -3,32 +3,12 @@ the sign-in, profile, sessions and colleagues pages."""
 
 from __future__ import annotations
 
-from vendor_portal.accounts import handlers, pages, people
+from vendor_portal.accounts import endpoints, pages, people
 from vendor_portal.routing import Routes
 
 
 def setup(routes: Routes) -> None:
-    routes.api("POST", "/v1/auth/register", handlers.post_register)
-    routes.api("GET", "/v1/auth/confirm", handlers.get_confirm)
-    routes.api("POST", "/v1/auth/confirm", handlers.post_confirm)
-    routes.api("POST", "/v1/auth/token", handlers.post_token)
-    routes.api("POST", "/v1/auth/password-reset", handlers.post_password_reset)
-    routes.api("POST", "/v1/auth/password-reset/confirm", handlers.post_password_reset_confirm)
-    routes.api("POST", "/v1/auth/password", handlers.post_password)
-    routes.api("GET", "/v1/me", handlers.get_me)
-    routes.api("GET", "/v1/api-keys", handlers.get_api_keys)
-    routes.api("POST", "/v1/api-keys", handlers.post_api_key)
-    routes.api("DELETE", "/v1/api-keys/{key_id}", handlers.delete_api_key)
-    routes.api("GET", "/v1/users", handlers.get_users)
-    routes.api("POST", "/v1/users", handlers.post_user)
-    routes.api("GET", "/v1/users/{user_id}", handlers.get_user)
-    routes.api("POST", "/v1/users/{user_id}/disable", handlers.post_disable_user)
-    routes.api("POST", "/v1/users/{user_id}/enable", handlers.post_enable_user)
-    routes.api("GET", "/v1/colleagues", handlers.get_colleagues)
-    routes.api("POST", "/v1/colleagues", handlers.post_colleague)
-    routes.api("GET", "/v1/vendors", handlers.get_vendors)
-    routes.api("GET", "/v1/vendors/{vendor_id}", handlers.get_vendor)
-    routes.api("PATCH", "/v1/vendors/{vendor_id}", handlers.patch_vendor)
+    routes.declare(endpoints.ENDPOINTS)
 
     routes.page("/", pages.index, "index")
     routes.action("/language", pages.set_language, "language")

@@ -8,6 +8,7 @@ import secrets
 import zoneinfo
 from dataclasses import dataclass
 from functools import cache
+from typing import get_args
 
 import asyncpg
 import jwt
@@ -16,6 +17,7 @@ from activation_server.errors import Forbidden, InvalidRequest, RateLimited, Una
 from vendor_portal.accounts import queries, sessions
 from vendor_portal.accounts.passwords import Passwords
 from vendor_portal.accounts.queries import ApiKey, User, Vendor
+from vendor_portal.accounts.schemas import CompanyRole, Role
 from vendor_portal.actor import Actor
 from vendor_portal.appkeys import Portal
 from vendor_portal.audit import queries as audit
@@ -34,10 +36,9 @@ from vendor_portal.mail import outbox
 API_KEY_PREFIX = "ak_"
 CONFIRM_SECONDS = 2 * 24 * 3600
 RESET_SECONDS = 3600
-VENDOR_KINDS = ("legal_entity", "individual")
-ROLES = ("vendor", "staff")
+ROLES: tuple[str, ...] = get_args(Role)
 # Within a company: an admin adds and disables colleagues; a member does neither.
-COMPANY_ROLES = ("admin", "member")
+COMPANY_ROLES: tuple[str, ...] = get_args(CompanyRole)
 INVITE_SECONDS = 7 * 24 * 3600
 
 
@@ -532,11 +533,22 @@ async def create_api_key(pool: asyncpg.Pool, actor: Actor, name: str) -> tuple[A
     return key, secret
 
 
-async def list_api_keys(pool: asyncpg.Pool, actor: Actor) -> list[ApiKey]:
+def _api_keys_of(actor: Actor) -> tuple[int | None, int | None]:
+    """Whose keys the actor sees (company, user): a vendor's user its company's, staff their
+    own."""
+    return (None, actor.user_id) if actor.is_staff else (actor.vendor_id, None)
+
+
+async def list_api_keys(
+    pool: asyncpg.Pool, actor: Actor, limit: int | None = None, offset: int = 0
+) -> list[ApiKey]:
     async with pool.acquire() as connection:
-        if actor.is_staff:
-            return await queries.api_keys(connection, None, actor.user_id)
-        return await queries.api_keys(connection, actor.vendor_id, None)
+        return await queries.api_keys(connection, *_api_keys_of(actor), limit, offset)
+
+
+async def count_api_keys(pool: asyncpg.Pool, actor: Actor) -> int:
+    async with pool.acquire() as connection:
+        return await queries.count_api_keys(connection, *_api_keys_of(actor))
 
 
 async def revoke_api_key(pool: asyncpg.Pool, actor: Actor, key_id: int) -> ApiKey:
@@ -626,6 +638,11 @@ async def create_user(
 async def list_users(pool: asyncpg.Pool, actor: Actor, limit: int, offset: int) -> list[User]:
     async with pool.acquire() as connection:
         return await queries.users(connection, actor.scope(), limit, offset)
+
+
+async def count_users(pool: asyncpg.Pool, actor: Actor) -> int:
+    async with pool.acquire() as connection:
+        return await queries.count_users(connection, actor.scope())
 
 
 async def get_user(pool: asyncpg.Pool, actor: Actor, user_id: int) -> User:
@@ -733,6 +750,11 @@ async def set_user_disabled(pool: asyncpg.Pool, actor: Actor, user_id: int, disa
 async def list_vendors(pool: asyncpg.Pool, actor: Actor, limit: int, offset: int) -> list[Vendor]:
     async with pool.acquire() as connection:
         return await queries.vendors(connection, actor.scope(), limit, offset)
+
+
+async def count_vendors(pool: asyncpg.Pool, actor: Actor) -> int:
+    async with pool.acquire() as connection:
+        return await queries.count_vendors(connection, actor.scope())
 
 
 async def get_vendor(pool: asyncpg.Pool, actor: Actor, vendor_id: int) -> Vendor:
