@@ -16,6 +16,7 @@ from typing import Any
 
 from activation_server import openapi as activation
 from activation_server.declare import Endpoint, paths_and_components
+from activation_server.errors import Forbidden, Unauthorized
 
 Schema = dict[str, Any]
 
@@ -124,7 +125,6 @@ PAGE = [
     query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}),
     query("offset", {"type": "integer", "minimum": 0, "maximum": 10_000_000}),
 ]
-ORDER_ID = path_param("order_id", {"type": "string", "pattern": "^[0-9]{1,18}$"})
 VENDOR_ID = path_param("vendor_id", {"type": "string", "pattern": "^[0-9]{1,18}$"})
 SERIAL = path_param("serial", {"type": "string", "pattern": SERIAL_PATTERN})
 
@@ -443,40 +443,6 @@ def schemas() -> dict[str, Schema]:
                 "vendor_id": {**ID, "description": "Staff only: the ordering company."},
             },
         ),
-        "OrderLineRequest": obj(
-            ["license_type", "product", "quantity"],
-            {
-                "license_type": LICENSE_TYPE,
-                "product": {"type": "string"},
-                "quantity": {"type": "integer", "minimum": 1, "maximum": 100_000},
-                "features": FEATURES,
-                "term_months": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 120,
-                    "description": "A term license: the serials stop working this long after "
-                    "fulfilment (SERIAL_EXPIRED).",
-                },
-                "updates_months": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 120,
-                    "description": "An initial update subscription (license claim 'upd').",
-                },
-            },
-        ),
-        "OrderRequest": obj(
-            ["lines"],
-            {
-                "lines": {
-                    "type": "array",
-                    "minItems": 1,
-                    "maxItems": 50,
-                    "items": ref("OrderLineRequest"),
-                },
-                "vendor_id": {**ID, "description": "Staff only: the ordering company."},
-            },
-        ),
         "Order": obj(
             [
                 "id",
@@ -579,18 +545,6 @@ def schemas() -> dict[str, Schema]:
                 },
             },
         ),
-        "PaymentRequest": {
-            "type": "object",
-            "properties": {
-                "method": {"type": "string", "enum": ["transfer", "balance"]},
-                "reference": {"type": "string", "minLength": 1, "maxLength": 100},
-                "amount": {"type": "integer", "minimum": 1},
-            },
-        },
-        "CancelRequest": {
-            "type": "object",
-            "properties": {"reason": {"type": "string", "maxLength": 500}},
-        },
         "Serial": obj(
             ["serial", "product", "license_type", "type", "features", "status", "activations"],
             {
@@ -616,10 +570,6 @@ def schemas() -> dict[str, Schema]:
                 "limit": {"type": "integer"},
                 "offset": {"type": "integer"},
             },
-        ),
-        "OrderSerials": obj(
-            ["order_id", "serials"],
-            {"order_id": ID, "serials": {"type": "array", "items": ref("Serial")}},
         ),
         "StatusChange": {
             "type": "object",
@@ -1054,82 +1004,6 @@ def paths() -> dict[str, Any]:
             params=[code],
         ),
     }
-    orders = "orders"
-    p["/v1/orders"] = {
-        "get": operation(
-            "Orders, newest first",
-            orders,
-            (200, items_of("Order")),
-            params=[*PAGE, query("status", ORDER_STATUS), query("vendor_id", ID)],
-        ),
-        "post": operation(
-            "Place an order",
-            orders,
-            (201, ref("Order")),
-            body=ref("OrderRequest"),
-            errors=(400, 401, 404),
-        ),
-    }
-    p["/v1/orders/{order_id}"] = {
-        "get": operation(
-            "One order with its history and payments",
-            orders,
-            (200, ref("Order")),
-            params=[ORDER_ID],
-        ),
-        "put": operation(
-            "Replace the lines of a placed order",
-            orders,
-            (200, ref("Order")),
-            body=ref("OrderRequest"),
-            errors=(400, 401, 404, 409),
-            params=[ORDER_ID],
-        ),
-    }
-    p["/v1/orders/{order_id}/invoice"] = {
-        "post": operation(
-            "Invoice a placed order (staff)",
-            orders,
-            (200, ref("Order")),
-            errors=(401, 403, 404, 409),
-            params=[ORDER_ID],
-        )
-    }
-    p["/v1/orders/{order_id}/payments"] = {
-        "post": operation(
-            "Record a payment (staff: transfer; vendor: from the balance); fulfils when paid",
-            orders,
-            (201, ref("Order")),
-            body=ref("PaymentRequest"),
-            body_required=False,
-            errors=(400, 401, 403, 404, 409),
-            params=[ORDER_ID],
-            extra_ok={200: ref("Order")},
-        )
-    }
-    p["/v1/orders/{order_id}/cancel"] = {
-        "post": operation(
-            "Cancel an order",
-            orders,
-            (200, ref("Order")),
-            body=ref("CancelRequest"),
-            body_required=False,
-            errors=(400, 401, 404, 409),
-            params=[ORDER_ID],
-        )
-    }
-    p["/v1/orders/{order_id}/serials"] = {
-        "get": operation(
-            "The serials of an order (JSON, or CSV with Accept: text/csv)",
-            orders,
-            (200, ref("OrderSerials")),
-            params=[ORDER_ID],
-            ok_content={
-                "application/json": {"schema": ref("OrderSerials")},
-                "text/csv": {"schema": {"type": "string"}},
-            },
-        )
-    }
     ser = "serials"
     p["/v1/serials"] = {
         "get": operation(
@@ -1300,7 +1174,11 @@ class ApiReference:
 
 def _document(declared: Sequence[Endpoint]) -> dict[str, Any]:
     declared_paths, declared_schemas = paths_and_components(
-        [*activation.ENDPOINTS, *declared], always=activation.ALWAYS, on_body=activation.ON_BODY
+        [*activation.ENDPOINTS, *declared],
+        always=activation.ALWAYS,
+        on_body=activation.ON_BODY,
+        signed_in=(Unauthorized,),
+        staff=(Forbidden,),
     )
     merged = paths()
     for path, operations in declared_paths.items():
