@@ -637,19 +637,6 @@ def schemas() -> dict[str, Schema]:
                 "reference": {"type": "string", "minLength": 1, "maxLength": 100},
             },
         ),
-        "AuditEntry": obj(
-            ["id", "at", "actor", "action"],
-            {
-                "id": ID,
-                "at": TIME,
-                "actor": {"type": "string"},
-                "vendor_id": {"type": ["integer", "null"]},
-                "action": {"type": "string"},
-                "subject": {"type": ["string", "null"]},
-                "address": {"type": ["string", "null"]},
-                "details": {"type": "object"},
-            },
-        ),
     }
 
 
@@ -1140,19 +1127,6 @@ def paths() -> dict[str, Any]:
             (200, ref("Deactivation")),
             errors=(400, 401, 403, 404, 409),
             params=[path_param("activation_id", {"type": "string", "format": "uuid"})],
-        )
-    }
-    p["/v1/audit"] = {
-        "get": operation(
-            "The audit log (a vendor: its own part)",
-            "audit",
-            (200, items_of("AuditEntry")),
-            params=[
-                *PAGE,
-                query("action", {"type": "string"}),
-                query("subject", {"type": "string"}),
-                query("vendor_id", ID),
-            ],
         )
     }
     p["/v1/openapi.json"] = {
