@@ -348,25 +348,6 @@ def schemas() -> dict[str, Schema]:
             },
         ),
         "VendorTier": obj(["tier"], {"tier": {"type": ["string", "null"]}}),
-        "PrepaymentRequest": obj(
-            ["amount"],
-            {"amount": {**MONEY, "minimum": 1}, "vendor_id": {**ID, "description": "Staff only."}},
-        ),
-        "Prepayment": obj(
-            ["number", "vendor_id", "amount", "currency", "created_at"],
-            {
-                "number": ID,
-                "vendor_id": ID,
-                "amount": MONEY,
-                "currency": {"type": "string"},
-                "created_at": TIME,
-                "paid_at": NULLABLE_TIME,
-                "reference": {"type": ["string", "null"]},
-            },
-        ),
-        "PrepaymentPayment": obj(
-            ["reference"], {"reference": {"type": "string", "maxLength": 100}}
-        ),
         "Company": {
             "type": "object",
             "description": "The company's requisites printed on invoices and acts.",
@@ -606,37 +587,6 @@ def schemas() -> dict[str, Schema]:
                 "changed": {"type": "integer"},
             },
         ),
-        "LedgerEntry": obj(
-            ["id", "at", "kind", "amount", "balance_after"],
-            {
-                "id": ID,
-                "at": TIME,
-                "kind": {
-                    "type": "string",
-                    "enum": ["top_up", "order_payment", "overpayment", "refund"],
-                },
-                "amount": {"type": "integer"},
-                "balance_after": MONEY,
-                "order_id": {"type": ["integer", "null"]},
-                "reference": {"type": ["string", "null"]},
-            },
-        ),
-        "Balance": obj(
-            ["vendor_id", "balance", "currency", "ledger"],
-            {
-                "vendor_id": ID,
-                "balance": MONEY,
-                "currency": {"type": "string"},
-                "ledger": {"type": "array", "items": ref("LedgerEntry")},
-            },
-        ),
-        "TopUp": obj(
-            ["amount", "reference"],
-            {
-                "amount": {"type": "integer", "minimum": 1},
-                "reference": {"type": "string", "minLength": 1, "maxLength": 100},
-            },
-        ),
     }
 
 
@@ -837,28 +787,6 @@ def paths() -> dict[str, Any]:
             params=[VENDOR_ID],
         ),
     }
-    bal = "balances"
-    p["/v1/balance"] = {
-        "get": operation(
-            "The own company's balance and ledger", bal, (200, ref("Balance")), params=PAGE
-        )
-    }
-    p["/v1/vendors/{vendor_id}/balance"] = {
-        "get": operation(
-            "A company's balance and ledger", bal, (200, ref("Balance")), params=[VENDOR_ID, *PAGE]
-        )
-    }
-    p["/v1/vendors/{vendor_id}/top-ups"] = {
-        "post": operation(
-            "Record a top-up (staff); the same reference twice changes nothing",
-            bal,
-            (201, ref("LedgerEntry")),
-            body=ref("TopUp"),
-            errors=(400, 401, 403, 404, 409),
-            params=[VENDOR_ID],
-            extra_ok={200: ref("LedgerEntry")},
-        )
-    }
     p["/v1/price-list"] = {
         "get": operation("The price list", "pricing", (200, ref("PriceList")), errors=(401,))
     }
@@ -900,33 +828,6 @@ def paths() -> dict[str, Any]:
             body=ref("VendorTier"),
             errors=(400, 401, 403, 404),
             params=[VENDOR_ID],
-        )
-    }
-    p["/v1/balance/prepayment-invoices"] = {
-        "post": operation(
-            "Request a prepayment invoice for a top-up",
-            "balances",
-            (201, ref("Prepayment")),
-            body=ref("PrepaymentRequest"),
-            errors=(400, 401, 404),
-        ),
-        "get": operation(
-            "Prepayment invoices, newest first",
-            "balances",
-            (200, items_of("Prepayment")),
-            params=[query("vendor_id", ID, "Staff only: one company's.")],
-        ),
-    }
-    p["/v1/prepayment-invoices/{number}/payments"] = {
-        "post": operation(
-            "Record the bank's payment of a prepayment invoice (staff): credits the balance; "
-            "the same reference twice changes nothing",
-            "balances",
-            (201, ref("Prepayment")),
-            body=ref("PrepaymentPayment"),
-            errors=(400, 401, 403, 404, 409),
-            params=[path_param("number", {"type": "string", "pattern": "^[0-9]{1,18}$"})],
-            extra_ok={200: ref("Prepayment")},
         )
     }
     p["/v1/company"] = {
