@@ -348,24 +348,6 @@ def schemas() -> dict[str, Schema]:
             },
         ),
         "VendorTier": obj(["tier"], {"tier": {"type": ["string", "null"]}}),
-        "Company": {
-            "type": "object",
-            "description": "The company's requisites printed on invoices and acts.",
-            "properties": {
-                name: {"type": "string"}
-                for name in (
-                    "legal_name",
-                    "address",
-                    "tax_id",
-                    "tax_reason_code",
-                    "bank_name",
-                    "bank_code",
-                    "bank_account",
-                    "correspondent_account",
-                    "billing_email",
-                )
-            },
-        },
         "RenewalQuote": obj(
             ["currency", "months", "items", "refused", "total"],
             {
@@ -829,21 +811,6 @@ def paths() -> dict[str, Any]:
             errors=(400, 401, 403, 404),
             params=[VENDOR_ID],
         )
-    }
-    p["/v1/company"] = {
-        "get": operation(
-            "The company's requisites",
-            "accounts",
-            (200, ref("Company")),
-            params=[query("vendor_id", ID, "Staff only.")],
-        ),
-        "put": operation(
-            "Replace the company's requisites",
-            "accounts",
-            (200, ref("Company")),
-            body=ref("Company"),
-            params=[query("vendor_id", ID, "Staff only.")],
-        ),
     }
     p["/v1/renewals/quote"] = {
         "post": operation(
