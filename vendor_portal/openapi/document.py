@@ -32,7 +32,6 @@ FEATURES = {
 }
 LICENSE_TYPE = {"type": "string", "enum": ["SP1", "SP3", "SP5", "TRIAL30K", "TRIAL100K"]}
 LIST_TEXT = {"description": "One serial per line, or CSV whose first column holds them."}
-ORDER_STATUS = {"type": "string", "enum": ["placed", "invoiced", "fulfilled", "cancelled"]}
 TOLERANCE = {
     "type": "integer",
     "minimum": 0,
@@ -348,166 +347,6 @@ def schemas() -> dict[str, Schema]:
             },
         ),
         "VendorTier": obj(["tier"], {"tier": {"type": ["string", "null"]}}),
-        "RenewalQuote": obj(
-            ["currency", "months", "items", "refused", "total"],
-            {
-                "currency": {"type": "string"},
-                "months": {"type": "integer"},
-                "partner_discount_percent": {"type": "integer"},
-                "early_renewal_percent": {"type": "integer"},
-                "items": {
-                    "type": "array",
-                    "items": obj(
-                        ["line", "serial", "kind", "list_price", "discount_percent", "amount"],
-                        {
-                            "line": {"type": "integer"},
-                            "serial": {"type": "string"},
-                            "product": {"type": "string"},
-                            "kind": {"type": "string", "enum": ["updates", "term"]},
-                            "previous_end": NULLABLE_TIME,
-                            "running": {"type": "boolean"},
-                            "list_price": MONEY,
-                            "discount_percent": {"type": "integer"},
-                            "amount": MONEY,
-                        },
-                    ),
-                },
-                "refused": {
-                    "type": "array",
-                    "items": obj(
-                        ["line", "reason", "message"],
-                        {
-                            "line": {"type": "integer"},
-                            "text": {"type": "string"},
-                            "reason": {
-                                "type": "string",
-                                "enum": [
-                                    "malformed",
-                                    "not_found",
-                                    "duplicate",
-                                    "blocked",
-                                    "trial",
-                                    "locked",
-                                    "no_price",
-                                ],
-                            },
-                            "message": {"type": "string"},
-                        },
-                    ),
-                },
-                "total": MONEY,
-            },
-        ),
-        "RenewalRequest": obj(
-            ["serials"],
-            {
-                "serials": {"type": "array", "items": {"type": "string"}, "maxItems": 20_000},
-                "months": {"type": "integer", "minimum": 1, "maximum": 36},
-                "vendor_id": {**ID, "description": "Staff only: the ordering company."},
-            },
-        ),
-        "Order": obj(
-            [
-                "id",
-                "number",
-                "vendor_id",
-                "status",
-                "currency",
-                "lines",
-                "quantity",
-                "subtotal",
-                "discount_percent",
-                "discount",
-                "total",
-                "paid",
-                "due",
-                "invoice_number",
-                "created_at",
-            ],
-            {
-                "id": ID,
-                "number": ID,
-                "vendor_id": ID,
-                "status": ORDER_STATUS,
-                "currency": {"type": "string"},
-                "lines": {
-                    "type": "array",
-                    "items": obj(
-                        ["product", "license_type", "quantity", "features", "unit_price", "amount"],
-                        {
-                            "product": {"type": "string"},
-                            "license_type": LICENSE_TYPE,
-                            "quantity": {"type": "integer"},
-                            "features": {"type": "array", "items": {"type": "string"}},
-                            "unit_price": MONEY,
-                            "amount": MONEY,
-                        },
-                    ),
-                },
-                "quantity": {"type": "integer"},
-                "subtotal": MONEY,
-                "discount_percent": {"type": "integer"},
-                "discount": MONEY,
-                "total": MONEY,
-                "paid": MONEY,
-                "due": MONEY,
-                "invoice_number": {"type": ["integer", "null"]},
-                "act_number": {
-                    "type": ["integer", "null"],
-                    "description": "The delivery act's number, given at fulfilment.",
-                },
-                "kind": {"type": "string", "enum": ["serials", "renewal"]},
-                "renewals": {
-                    "type": "array",
-                    "description": "A renewal order's serials, with their previous and new ends.",
-                    "items": obj(
-                        ["serial", "kind", "months", "list_price", "discount_percent", "amount"],
-                        {
-                            "serial": {"type": "string"},
-                            "product": {"type": "string"},
-                            "license_type": LICENSE_TYPE,
-                            "kind": {"type": "string", "enum": ["updates", "term"]},
-                            "months": {"type": "integer"},
-                            "previous_end": NULLABLE_TIME,
-                            "list_price": MONEY,
-                            "discount_percent": {"type": "integer"},
-                            "amount": MONEY,
-                            "new_end": NULLABLE_TIME,
-                        },
-                    ),
-                },
-                "created_at": TIME,
-                "updated_at": TIME,
-                "invoiced_at": NULLABLE_TIME,
-                "fulfilled_at": NULLABLE_TIME,
-                "cancelled_at": NULLABLE_TIME,
-                "history": {
-                    "type": "array",
-                    "items": obj(
-                        ["at", "actor", "from", "to"],
-                        {
-                            "at": TIME,
-                            "actor": {"type": "string"},
-                            "from": {"type": ["string", "null"]},
-                            "to": ORDER_STATUS,
-                            "note": {"type": ["string", "null"]},
-                        },
-                    ),
-                },
-                "payments": {
-                    "type": "array",
-                    "items": obj(
-                        ["reference", "method", "amount", "at"],
-                        {
-                            "reference": {"type": "string"},
-                            "method": {"type": "string", "enum": ["transfer", "balance"]},
-                            "amount": MONEY,
-                            "at": TIME,
-                        },
-                    ),
-                },
-            },
-        ),
         "Serial": obj(
             ["serial", "product", "license_type", "type", "features", "status", "activations"],
             {
@@ -810,26 +649,6 @@ def paths() -> dict[str, Any]:
             body=ref("VendorTier"),
             errors=(400, 401, 403, 404),
             params=[VENDOR_ID],
-        )
-    }
-    p["/v1/renewals/quote"] = {
-        "post": operation(
-            "Check and price an upload of serial numbers for renewal (text/plain, text/csv or "
-            "JSON {text}); nothing is written",
-            "orders",
-            (200, ref("RenewalQuote")),
-            body={"type": "object", "properties": {"text": {"type": "string"}}},
-            errors=(400, 401, 404),
-        )
-    }
-    p["/v1/renewals"] = {
-        "post": operation(
-            "Order the renewal of serial numbers: invoiced at once, the serials locked until "
-            "paid or cancelled",
-            "orders",
-            (201, ref("Order")),
-            body=ref("RenewalRequest"),
-            errors=(400, 401, 404, 409),
         )
     }
     prod = "products"
