@@ -12,21 +12,25 @@ from vendor_portal.actor import Actor
 from vendor_portal.appkeys import PORTAL
 
 MAX_TOKEN_CHARS = 4096
-# The actor once found, so that the checks before a handler (an idempotency key, a declared
-# endpoint's sign-in) and the handler itself look the token up once.
+# Who makes the request, once known: a declared endpoint learns it before reading the body and
+# the handler asks again (an API key's use is recorded once).
 ACTOR = web.RequestKey("actor", Actor)
 
 
 async def current_actor(request: web.Request) -> Actor:
     if ACTOR in request:
         return request[ACTOR]
+    actor = await _authenticate(request)
+    request[ACTOR] = actor
+    return actor
+
+
+async def _authenticate(request: web.Request) -> Actor:
     header = request.headers.get("Authorization", "")
     scheme, _, credentials = header.partition(" ")
     credentials = credentials.strip()
     if scheme.lower() != "bearer" or not credentials or len(credentials) > MAX_TOKEN_CHARS:
         raise Unauthorized("Sign in first: send 'Authorization: Bearer <token or API key>'.")
-    actor = await service.authenticate(
+    return await service.authenticate(
         request.app[DB_POOL], request.app[PORTAL], credentials, client_address(request)
     )
-    request[ACTOR] = actor
-    return actor

@@ -34,9 +34,9 @@ pytestmark = pytest.mark.slow
 
 EXAMPLES_PER_OPERATION = 130
 MINIMUM_REQUESTS = 5000
-# FUZZ_TAGS=accounts,orders: only the operations of these tags, for a quick run while working
-# on them (the minimum count of requests then does not apply). Unset: every operation.
-ONLY_TAGS = [tag for tag in os.environ.get("FUZZ_TAGS", "").split(",") if tag]
+# FUZZ_TAGS=orders,balances: only the operations of these tags, for a quick local run over one
+# part of the API (the request count's floor is then not checked). Unset: every operation.
+ONLY_TAGS = frozenset(tag for tag in os.environ.get("FUZZ_TAGS", "").split(",") if tag)
 
 
 @pytest.fixture
@@ -118,8 +118,6 @@ def test_generated_requests_over_every_operation_answer_as_documented(
         {"checks": {"negative_data_rejection": {"expected-statuses": [*REFUSALS, 413]}}}
     )
     schema = schemathesis.openapi.from_dict(document, config=config)
-    if ONLY_TAGS:
-        schema = schema.include(tag=ONLY_TAGS)
     excluded = [checks.positive_data_acceptance]
     statuses: Counter[int] = Counter()
     failures: list[str] = []
@@ -132,6 +130,8 @@ def test_generated_requests_over_every_operation_answer_as_documented(
 
     for result in schema.get_all_operations():
         operation = result.ok()
+        if ONLY_TAGS and not ONLY_TAGS.intersection(operation.tags or ()):
+            continue
         operations += 1
         label = f"{operation.method.upper()} {operation.path}"
 
@@ -188,5 +188,5 @@ def test_generated_requests_over_every_operation_answer_as_documented(
     assert not failures, f"{len(failures)} distinct failures:\n\n" + "\n\n".join(
         f"{key}\n{examples[key]}" for key in failures[:60]
     )
-    assert total >= (1 if ONLY_TAGS else MINIMUM_REQUESTS), summary
+    assert ONLY_TAGS or total >= MINIMUM_REQUESTS, summary
     assert not any(status >= 500 for status in statuses), summary

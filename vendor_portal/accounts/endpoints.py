@@ -4,8 +4,8 @@ written."""
 
 from __future__ import annotations
 
-from activation_server.declare import Answer, Endpoint, Page, PageQuery, Param
-from activation_server.errors import Forbidden, InvalidRequest, RateLimited, Unauthorized
+from activation_server.declare import Answer, Endpoint, NoOptions, Page, PageQuery, Param
+from activation_server.errors import Forbidden, InvalidRequest, RateLimited
 from vendor_portal.accounts import handlers, schemas
 from vendor_portal.errors import (
     AccountDisabled,
@@ -22,8 +22,6 @@ TAG = "accounts"
 _ID = {"type": "string", "pattern": "^[0-9]{1,18}$"}
 _USER_ID = Param("user_id", "path", _ID, "The user's id.")
 _VENDOR_ID = Param("vendor_id", "path", _ID, "The company's id.")
-# Every signed-in call may find the token missing, wrong, expired or its user disabled.
-_SIGNED_IN = (Unauthorized,)
 _CONFIRMED = Answer(200, "The address is confirmed", schemas.Confirmation)
 
 ENDPOINTS = (
@@ -152,7 +150,7 @@ ENDPOINTS = (
         tag=TAG,
         body=schemas.PasswordChangeBody,
         answers=(Answer(200, "A fresh token", schemas.Token),),
-        errors=(InvalidRequest, *_SIGNED_IN, Forbidden, RateLimited),
+        errors=(InvalidRequest, Forbidden, RateLimited),
     ),
     Endpoint(
         "GET",
@@ -163,7 +161,7 @@ ENDPOINTS = (
         description="Whose token or API key this is, and that user's company (none for staff).",
         tag=TAG,
         answers=(Answer(200, "The user and company", schemas.Me),),
-        errors=(*_SIGNED_IN, UserNotFound),
+        errors=(UserNotFound,),
     ),
     Endpoint(
         "GET",
@@ -178,7 +176,7 @@ ENDPOINTS = (
         tag=TAG,
         query=schemas.ApiKeyQuery,
         answers=(Answer(200, "A page of API keys", Page[schemas.ApiKey]),),
-        errors=(InvalidRequest, *_SIGNED_IN),
+        errors=(InvalidRequest,),
     ),
     Endpoint(
         "POST",
@@ -194,7 +192,7 @@ ENDPOINTS = (
         body=schemas.ApiKeyBody,
         body_required=False,
         answers=(Answer(201, "The new key, with the key itself", schemas.NewApiKey),),
-        errors=(InvalidRequest, *_SIGNED_IN, Forbidden),
+        errors=(InvalidRequest, Forbidden),
     ),
     Endpoint(
         "DELETE",
@@ -209,7 +207,7 @@ ENDPOINTS = (
         tag=TAG,
         params=(Param("key_id", "path", _ID, "The key's id."),),
         answers=(Answer(200, "The revoked key", schemas.ApiKey),),
-        errors=(*_SIGNED_IN, ApiKeyNotFound),
+        errors=(ApiKeyNotFound,),
     ),
     Endpoint(
         "GET",
@@ -221,7 +219,7 @@ ENDPOINTS = (
         tag=TAG,
         query=PageQuery,
         answers=(Answer(200, "A page of users", Page[schemas.User]),),
-        errors=(InvalidRequest, *_SIGNED_IN),
+        errors=(InvalidRequest,),
     ),
     Endpoint(
         "POST",
@@ -237,7 +235,7 @@ ENDPOINTS = (
         tag=TAG,
         body=schemas.UserBody,
         answers=(Answer(201, "The new user", schemas.User),),
-        errors=(InvalidRequest, *_SIGNED_IN, Forbidden, VendorNotFound, EmailTaken),
+        errors=(InvalidRequest, Forbidden, VendorNotFound, EmailTaken),
     ),
     Endpoint(
         "GET",
@@ -249,7 +247,7 @@ ENDPOINTS = (
         tag=TAG,
         params=(_USER_ID,),
         answers=(Answer(200, "The user", schemas.User),),
-        errors=(*_SIGNED_IN, UserNotFound),
+        errors=(UserNotFound,),
     ),
     Endpoint(
         "POST",
@@ -263,10 +261,10 @@ ENDPOINTS = (
         ),
         tag=TAG,
         params=(_USER_ID,),
-        body=schemas.NoOptions,
+        body=NoOptions,
         body_required=False,
         answers=(Answer(200, "The disabled user", schemas.User),),
-        errors=(InvalidRequest, *_SIGNED_IN, Forbidden, UserNotFound),
+        errors=(InvalidRequest, Forbidden, UserNotFound),
     ),
     Endpoint(
         "POST",
@@ -279,10 +277,10 @@ ENDPOINTS = (
         ),
         tag=TAG,
         params=(_USER_ID,),
-        body=schemas.NoOptions,
+        body=NoOptions,
         body_required=False,
         answers=(Answer(200, "The enabled user", schemas.User),),
-        errors=(InvalidRequest, *_SIGNED_IN, Forbidden, UserNotFound),
+        errors=(InvalidRequest, Forbidden, UserNotFound),
     ),
     Endpoint(
         "GET",
@@ -294,7 +292,7 @@ ENDPOINTS = (
         tag=TAG,
         query=PageQuery,
         answers=(Answer(200, "A page of users", Page[schemas.User]),),
-        errors=(InvalidRequest, *_SIGNED_IN, Forbidden),
+        errors=(InvalidRequest, Forbidden),
     ),
     Endpoint(
         "POST",
@@ -310,7 +308,7 @@ ENDPOINTS = (
         tag=TAG,
         body=schemas.ColleagueBody,
         answers=(Answer(201, "The invited user", schemas.User),),
-        errors=(InvalidRequest, *_SIGNED_IN, Forbidden, EmailTaken),
+        errors=(InvalidRequest, Forbidden, EmailTaken),
     ),
     Endpoint(
         "GET",
@@ -322,7 +320,7 @@ ENDPOINTS = (
         tag=TAG,
         query=PageQuery,
         answers=(Answer(200, "A page of companies", Page[schemas.Vendor]),),
-        errors=(InvalidRequest, *_SIGNED_IN),
+        errors=(InvalidRequest,),
     ),
     Endpoint(
         "GET",
@@ -334,7 +332,7 @@ ENDPOINTS = (
         tag=TAG,
         params=(_VENDOR_ID,),
         answers=(Answer(200, "The company", schemas.Vendor),),
-        errors=(*_SIGNED_IN, VendorNotFound),
+        errors=(VendorNotFound,),
     ),
     Endpoint(
         "PATCH",
@@ -350,7 +348,7 @@ ENDPOINTS = (
         params=(_VENDOR_ID,),
         body=schemas.VendorPatchBody,
         answers=(Answer(200, "The company", schemas.Vendor),),
-        errors=(InvalidRequest, *_SIGNED_IN, Forbidden, VendorNotFound),
+        errors=(InvalidRequest, Forbidden, VendorNotFound),
         staff=True,
     ),
 )

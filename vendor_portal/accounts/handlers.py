@@ -9,10 +9,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
-from msgspec import UNSET
 
 from activation_server.appkeys import DB_POOL
-from activation_server.declare import PageQuery, page
+from activation_server.declare import NoOptions, PageQuery, page
 from activation_server.errors import Forbidden
 from activation_server.http import client_address
 from vendor_portal import parsing
@@ -26,7 +25,6 @@ from vendor_portal.accounts.schemas import (
     ColleagueBody,
     ConfirmQuery,
     LinkTokenBody,
-    NoOptions,
     PasswordChangeBody,
     PasswordResetBody,
     PasswordResetRequestBody,
@@ -83,7 +81,7 @@ async def post_register(request: web.Request, body: RegistrationBody) -> web.Res
         request.app[PORTAL],
         email=parsing.email(body.email),
         password=check_strength(body.password),
-        company=parsing.storable_text(body.company, "company"),
+        company=parsing.checked_text(body.company, "company"),
         kind=body.kind,
         address=client_address(request),
     )
@@ -183,7 +181,7 @@ async def get_api_keys(request: web.Request, query: ApiKeyQuery) -> web.Response
 
 async def post_api_key(request: web.Request, body: ApiKeyBody) -> web.Response:
     actor = await current_actor(request)
-    name = parsing.storable_text(body.name, "name")
+    name = parsing.checked_text(body.name, "name")
     key, secret = await service.create_api_key(request.app[DB_POOL], actor, name)
     return web.json_response({**api_key_json(key), "key": secret}, status=201)
 
@@ -205,7 +203,7 @@ async def get_users(request: web.Request, query: PageQuery) -> web.Response:
 
 async def post_user(request: web.Request, body: UserBody) -> web.Response:
     actor = await current_actor(request)
-    company = body.company
+    company = parsing.given(body.company)
     user = await service.create_user(
         request.app[DB_POOL],
         request.app[PORTAL].passwords,
@@ -213,8 +211,8 @@ async def post_user(request: web.Request, body: UserBody) -> web.Response:
         email=parsing.email(body.email),
         password=check_strength(body.password),
         role=body.role,
-        company=None if company is UNSET else parsing.storable_text(company, "company"),
-        vendor_id=None if body.vendor_id is UNSET else body.vendor_id,
+        company=None if company is None else parsing.checked_text(company, "company"),
+        vendor_id=parsing.given(body.vendor_id),
     )
     return web.json_response(user_json(user), status=201)
 

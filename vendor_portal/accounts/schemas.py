@@ -5,7 +5,7 @@ The types say shape, lengths and choices; what needs the domain is checked after
 the handlers and the service: an e-mail address's form (:func:`vendor_portal.parsing.email`,
 which also trims and lower-cases it), a password's strength
 (:func:`vendor_portal.accounts.passwords.check_strength`), free text that is only spaces or
-cannot be stored (:func:`vendor_portal.parsing.storable_text`).
+cannot be stored (:func:`vendor_portal.parsing.checked_text`).
 """
 
 from __future__ import annotations
@@ -154,10 +154,6 @@ class ColleagueBody(msgspec.Struct, kw_only=True):
     company_role: Annotated[
         CompanyRole, Meta(description="An admin adds and disables colleagues; left out: member.")
     ] = "member"
-
-
-class NoOptions(msgspec.Struct):
-    """An action with no options: the body may be left out, or be a JSON object."""
 
 
 class VendorPatchBody(msgspec.Struct, kw_only=True):

@@ -16,6 +16,7 @@ from typing import Any
 
 from activation_server import openapi as activation
 from activation_server.declare import Endpoint, paths_and_components
+from activation_server.errors import Forbidden, Unauthorized
 
 Schema = dict[str, Any]
 
@@ -31,7 +32,6 @@ FEATURES = {
 }
 LICENSE_TYPE = {"type": "string", "enum": ["SP1", "SP3", "SP5", "TRIAL30K", "TRIAL100K"]}
 LIST_TEXT = {"description": "One serial per line, or CSV whose first column holds them."}
-ORDER_STATUS = {"type": "string", "enum": ["placed", "invoiced", "fulfilled", "cancelled"]}
 TOLERANCE = {
     "type": "integer",
     "minimum": 0,
@@ -124,7 +124,6 @@ PAGE = [
     query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}),
     query("offset", {"type": "integer", "minimum": 0, "maximum": 10_000_000}),
 ]
-ORDER_ID = path_param("order_id", {"type": "string", "pattern": "^[0-9]{1,18}$"})
 VENDOR_ID = path_param("vendor_id", {"type": "string", "pattern": "^[0-9]{1,18}$"})
 SERIAL = path_param("serial", {"type": "string", "pattern": SERIAL_PATTERN})
 
@@ -239,249 +238,6 @@ def schemas() -> dict[str, Schema]:
             },
         ),
         "VendorTier": obj(["tier"], {"tier": {"type": ["string", "null"]}}),
-        "PrepaymentRequest": obj(
-            ["amount"],
-            {"amount": {**MONEY, "minimum": 1}, "vendor_id": {**ID, "description": "Staff only."}},
-        ),
-        "Prepayment": obj(
-            ["number", "vendor_id", "amount", "currency", "created_at"],
-            {
-                "number": ID,
-                "vendor_id": ID,
-                "amount": MONEY,
-                "currency": {"type": "string"},
-                "created_at": TIME,
-                "paid_at": NULLABLE_TIME,
-                "reference": {"type": ["string", "null"]},
-            },
-        ),
-        "PrepaymentPayment": obj(
-            ["reference"], {"reference": {"type": "string", "maxLength": 100}}
-        ),
-        "Company": {
-            "type": "object",
-            "description": "The company's requisites printed on invoices and acts.",
-            "properties": {
-                name: {"type": "string"}
-                for name in (
-                    "legal_name",
-                    "address",
-                    "tax_id",
-                    "tax_reason_code",
-                    "bank_name",
-                    "bank_code",
-                    "bank_account",
-                    "correspondent_account",
-                    "billing_email",
-                )
-            },
-        },
-        "RenewalQuote": obj(
-            ["currency", "months", "items", "refused", "total"],
-            {
-                "currency": {"type": "string"},
-                "months": {"type": "integer"},
-                "partner_discount_percent": {"type": "integer"},
-                "early_renewal_percent": {"type": "integer"},
-                "items": {
-                    "type": "array",
-                    "items": obj(
-                        ["line", "serial", "kind", "list_price", "discount_percent", "amount"],
-                        {
-                            "line": {"type": "integer"},
-                            "serial": {"type": "string"},
-                            "product": {"type": "string"},
-                            "kind": {"type": "string", "enum": ["updates", "term"]},
-                            "previous_end": NULLABLE_TIME,
-                            "running": {"type": "boolean"},
-                            "list_price": MONEY,
-                            "discount_percent": {"type": "integer"},
-                            "amount": MONEY,
-                        },
-                    ),
-                },
-                "refused": {
-                    "type": "array",
-                    "items": obj(
-                        ["line", "reason", "message"],
-                        {
-                            "line": {"type": "integer"},
-                            "text": {"type": "string"},
-                            "reason": {
-                                "type": "string",
-                                "enum": [
-                                    "malformed",
-                                    "not_found",
-                                    "duplicate",
-                                    "blocked",
-                                    "trial",
-                                    "locked",
-                                    "no_price",
-                                ],
-                            },
-                            "message": {"type": "string"},
-                        },
-                    ),
-                },
-                "total": MONEY,
-            },
-        ),
-        "RenewalRequest": obj(
-            ["serials"],
-            {
-                "serials": {"type": "array", "items": {"type": "string"}, "maxItems": 20_000},
-                "months": {"type": "integer", "minimum": 1, "maximum": 36},
-                "vendor_id": {**ID, "description": "Staff only: the ordering company."},
-            },
-        ),
-        "OrderLineRequest": obj(
-            ["license_type", "product", "quantity"],
-            {
-                "license_type": LICENSE_TYPE,
-                "product": {"type": "string"},
-                "quantity": {"type": "integer", "minimum": 1, "maximum": 100_000},
-                "features": FEATURES,
-                "term_months": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 120,
-                    "description": "A term license: the serials stop working this long after "
-                    "fulfilment (SERIAL_EXPIRED).",
-                },
-                "updates_months": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 120,
-                    "description": "An initial update subscription (license claim 'upd').",
-                },
-            },
-        ),
-        "OrderRequest": obj(
-            ["lines"],
-            {
-                "lines": {
-                    "type": "array",
-                    "minItems": 1,
-                    "maxItems": 50,
-                    "items": ref("OrderLineRequest"),
-                },
-                "vendor_id": {**ID, "description": "Staff only: the ordering company."},
-            },
-        ),
-        "Order": obj(
-            [
-                "id",
-                "number",
-                "vendor_id",
-                "status",
-                "currency",
-                "lines",
-                "quantity",
-                "subtotal",
-                "discount_percent",
-                "discount",
-                "total",
-                "paid",
-                "due",
-                "invoice_number",
-                "created_at",
-            ],
-            {
-                "id": ID,
-                "number": ID,
-                "vendor_id": ID,
-                "status": ORDER_STATUS,
-                "currency": {"type": "string"},
-                "lines": {
-                    "type": "array",
-                    "items": obj(
-                        ["product", "license_type", "quantity", "features", "unit_price", "amount"],
-                        {
-                            "product": {"type": "string"},
-                            "license_type": LICENSE_TYPE,
-                            "quantity": {"type": "integer"},
-                            "features": {"type": "array", "items": {"type": "string"}},
-                            "unit_price": MONEY,
-                            "amount": MONEY,
-                        },
-                    ),
-                },
-                "quantity": {"type": "integer"},
-                "subtotal": MONEY,
-                "discount_percent": {"type": "integer"},
-                "discount": MONEY,
-                "total": MONEY,
-                "paid": MONEY,
-                "due": MONEY,
-                "invoice_number": {"type": ["integer", "null"]},
-                "act_number": {
-                    "type": ["integer", "null"],
-                    "description": "The delivery act's number, given at fulfilment.",
-                },
-                "kind": {"type": "string", "enum": ["serials", "renewal"]},
-                "renewals": {
-                    "type": "array",
-                    "description": "A renewal order's serials, with their previous and new ends.",
-                    "items": obj(
-                        ["serial", "kind", "months", "list_price", "discount_percent", "amount"],
-                        {
-                            "serial": {"type": "string"},
-                            "product": {"type": "string"},
-                            "license_type": LICENSE_TYPE,
-                            "kind": {"type": "string", "enum": ["updates", "term"]},
-                            "months": {"type": "integer"},
-                            "previous_end": NULLABLE_TIME,
-                            "list_price": MONEY,
-                            "discount_percent": {"type": "integer"},
-                            "amount": MONEY,
-                            "new_end": NULLABLE_TIME,
-                        },
-                    ),
-                },
-                "created_at": TIME,
-                "updated_at": TIME,
-                "invoiced_at": NULLABLE_TIME,
-                "fulfilled_at": NULLABLE_TIME,
-                "cancelled_at": NULLABLE_TIME,
-                "history": {
-                    "type": "array",
-                    "items": obj(
-                        ["at", "actor", "from", "to"],
-                        {
-                            "at": TIME,
-                            "actor": {"type": "string"},
-                            "from": {"type": ["string", "null"]},
-                            "to": ORDER_STATUS,
-                            "note": {"type": ["string", "null"]},
-                        },
-                    ),
-                },
-                "payments": {
-                    "type": "array",
-                    "items": obj(
-                        ["reference", "method", "amount", "at"],
-                        {
-                            "reference": {"type": "string"},
-                            "method": {"type": "string", "enum": ["transfer", "balance"]},
-                            "amount": MONEY,
-                            "at": TIME,
-                        },
-                    ),
-                },
-            },
-        ),
-        "PaymentRequest": {
-            "type": "object",
-            "properties": {
-                "method": {"type": "string", "enum": ["transfer", "balance"]},
-                "reference": {"type": "string", "minLength": 1, "maxLength": 100},
-                "amount": {"type": "integer", "minimum": 1},
-            },
-        },
-        "CancelRequest": {
-            "type": "object",
-            "properties": {"reason": {"type": "string", "maxLength": 500}},
-        },
         "Serial": obj(
             ["serial", "product", "license_type", "type", "features", "status", "activations"],
             {
@@ -507,10 +263,6 @@ def schemas() -> dict[str, Schema]:
                 "limit": {"type": "integer"},
                 "offset": {"type": "integer"},
             },
-        ),
-        "OrderSerials": obj(
-            ["order_id", "serials"],
-            {"order_id": ID, "serials": {"type": "array", "items": ref("Serial")}},
         ),
         "StatusChange": {
             "type": "object",
@@ -545,50 +297,6 @@ def schemas() -> dict[str, Schema]:
                 },
                 "summary": {"type": "object", "additionalProperties": {"type": "integer"}},
                 "changed": {"type": "integer"},
-            },
-        ),
-        "LedgerEntry": obj(
-            ["id", "at", "kind", "amount", "balance_after"],
-            {
-                "id": ID,
-                "at": TIME,
-                "kind": {
-                    "type": "string",
-                    "enum": ["top_up", "order_payment", "overpayment", "refund"],
-                },
-                "amount": {"type": "integer"},
-                "balance_after": MONEY,
-                "order_id": {"type": ["integer", "null"]},
-                "reference": {"type": ["string", "null"]},
-            },
-        ),
-        "Balance": obj(
-            ["vendor_id", "balance", "currency", "ledger"],
-            {
-                "vendor_id": ID,
-                "balance": MONEY,
-                "currency": {"type": "string"},
-                "ledger": {"type": "array", "items": ref("LedgerEntry")},
-            },
-        ),
-        "TopUp": obj(
-            ["amount", "reference"],
-            {
-                "amount": {"type": "integer", "minimum": 1},
-                "reference": {"type": "string", "minLength": 1, "maxLength": 100},
-            },
-        ),
-        "AuditEntry": obj(
-            ["id", "at", "actor", "action"],
-            {
-                "id": ID,
-                "at": TIME,
-                "actor": {"type": "string"},
-                "vendor_id": {"type": ["integer", "null"]},
-                "action": {"type": "string"},
-                "subject": {"type": ["string", "null"]},
-                "address": {"type": ["string", "null"]},
-                "details": {"type": "object"},
             },
         ),
     }
@@ -628,28 +336,6 @@ def paths() -> dict[str, Any]:
             "keys",
             (201, ref("RevocationList")),
             params=staff_vendor,
-        )
-    }
-    bal = "balances"
-    p["/v1/balance"] = {
-        "get": operation(
-            "The own company's balance and ledger", bal, (200, ref("Balance")), params=PAGE
-        )
-    }
-    p["/v1/vendors/{vendor_id}/balance"] = {
-        "get": operation(
-            "A company's balance and ledger", bal, (200, ref("Balance")), params=[VENDOR_ID, *PAGE]
-        )
-    }
-    p["/v1/vendors/{vendor_id}/top-ups"] = {
-        "post": operation(
-            "Record a top-up (staff); the same reference twice changes nothing",
-            bal,
-            (201, ref("LedgerEntry")),
-            body=ref("TopUp"),
-            errors=(400, 401, 403, 404, 409),
-            params=[VENDOR_ID],
-            extra_ok={200: ref("LedgerEntry")},
         )
     }
     p["/v1/price-list"] = {
@@ -695,68 +381,6 @@ def paths() -> dict[str, Any]:
             params=[VENDOR_ID],
         )
     }
-    p["/v1/balance/prepayment-invoices"] = {
-        "post": operation(
-            "Request a prepayment invoice for a top-up",
-            "balances",
-            (201, ref("Prepayment")),
-            body=ref("PrepaymentRequest"),
-            errors=(400, 401, 404),
-        ),
-        "get": operation(
-            "Prepayment invoices, newest first",
-            "balances",
-            (200, items_of("Prepayment")),
-            params=[query("vendor_id", ID, "Staff only: one company's.")],
-        ),
-    }
-    p["/v1/prepayment-invoices/{number}/payments"] = {
-        "post": operation(
-            "Record the bank's payment of a prepayment invoice (staff): credits the balance; "
-            "the same reference twice changes nothing",
-            "balances",
-            (201, ref("Prepayment")),
-            body=ref("PrepaymentPayment"),
-            errors=(400, 401, 403, 404, 409),
-            params=[path_param("number", {"type": "string", "pattern": "^[0-9]{1,18}$"})],
-            extra_ok={200: ref("Prepayment")},
-        )
-    }
-    p["/v1/company"] = {
-        "get": operation(
-            "The company's requisites",
-            "accounts",
-            (200, ref("Company")),
-            params=[query("vendor_id", ID, "Staff only.")],
-        ),
-        "put": operation(
-            "Replace the company's requisites",
-            "accounts",
-            (200, ref("Company")),
-            body=ref("Company"),
-            params=[query("vendor_id", ID, "Staff only.")],
-        ),
-    }
-    p["/v1/renewals/quote"] = {
-        "post": operation(
-            "Check and price an upload of serial numbers for renewal (text/plain, text/csv or "
-            "JSON {text}); nothing is written",
-            "orders",
-            (200, ref("RenewalQuote")),
-            body={"type": "object", "properties": {"text": {"type": "string"}}},
-            errors=(400, 401, 404),
-        )
-    }
-    p["/v1/renewals"] = {
-        "post": operation(
-            "Order the renewal of serial numbers: invoiced at once, the serials locked until "
-            "paid or cancelled",
-            "orders",
-            (201, ref("Order")),
-            body=ref("RenewalRequest"),
-            errors=(400, 401, 404, 409),
-        )
-    }
     prod = "products"
     code = path_param("code", {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"})
     p["/v1/products"] = {
@@ -783,82 +407,6 @@ def paths() -> dict[str, Any]:
             body=ref("ProductPatch"),
             params=[code],
         ),
-    }
-    orders = "orders"
-    p["/v1/orders"] = {
-        "get": operation(
-            "Orders, newest first",
-            orders,
-            (200, items_of("Order")),
-            params=[*PAGE, query("status", ORDER_STATUS), query("vendor_id", ID)],
-        ),
-        "post": operation(
-            "Place an order",
-            orders,
-            (201, ref("Order")),
-            body=ref("OrderRequest"),
-            errors=(400, 401, 404),
-        ),
-    }
-    p["/v1/orders/{order_id}"] = {
-        "get": operation(
-            "One order with its history and payments",
-            orders,
-            (200, ref("Order")),
-            params=[ORDER_ID],
-        ),
-        "put": operation(
-            "Replace the lines of a placed order",
-            orders,
-            (200, ref("Order")),
-            body=ref("OrderRequest"),
-            errors=(400, 401, 404, 409),
-            params=[ORDER_ID],
-        ),
-    }
-    p["/v1/orders/{order_id}/invoice"] = {
-        "post": operation(
-            "Invoice a placed order (staff)",
-            orders,
-            (200, ref("Order")),
-            errors=(401, 403, 404, 409),
-            params=[ORDER_ID],
-        )
-    }
-    p["/v1/orders/{order_id}/payments"] = {
-        "post": operation(
-            "Record a payment (staff: transfer; vendor: from the balance); fulfils when paid",
-            orders,
-            (201, ref("Order")),
-            body=ref("PaymentRequest"),
-            body_required=False,
-            errors=(400, 401, 403, 404, 409),
-            params=[ORDER_ID],
-            extra_ok={200: ref("Order")},
-        )
-    }
-    p["/v1/orders/{order_id}/cancel"] = {
-        "post": operation(
-            "Cancel an order",
-            orders,
-            (200, ref("Order")),
-            body=ref("CancelRequest"),
-            body_required=False,
-            errors=(400, 401, 404, 409),
-            params=[ORDER_ID],
-        )
-    }
-    p["/v1/orders/{order_id}/serials"] = {
-        "get": operation(
-            "The serials of an order (JSON, or CSV with Accept: text/csv)",
-            orders,
-            (200, ref("OrderSerials")),
-            params=[ORDER_ID],
-            ok_content={
-                "application/json": {"schema": ref("OrderSerials")},
-                "text/csv": {"schema": {"type": "string"}},
-            },
-        )
     }
     ser = "serials"
     p["/v1/serials"] = {
@@ -998,19 +546,6 @@ def paths() -> dict[str, Any]:
             params=[path_param("activation_id", {"type": "string", "format": "uuid"})],
         )
     }
-    p["/v1/audit"] = {
-        "get": operation(
-            "The audit log (a vendor: its own part)",
-            "audit",
-            (200, items_of("AuditEntry")),
-            params=[
-                *PAGE,
-                query("action", {"type": "string"}),
-                query("subject", {"type": "string"}),
-                query("vendor_id", ID),
-            ],
-        )
-    }
     p["/v1/openapi.json"] = {
         "get": operation("This document", "meta", (200, {"type": "object"}), errors=(), public=True)
     }
@@ -1030,7 +565,11 @@ class ApiReference:
 
 def _document(declared: Sequence[Endpoint]) -> dict[str, Any]:
     declared_paths, declared_schemas = paths_and_components(
-        [*activation.ENDPOINTS, *declared], always=activation.ALWAYS, on_body=activation.ON_BODY
+        [*activation.ENDPOINTS, *declared],
+        always=activation.ALWAYS,
+        on_body=activation.ON_BODY,
+        signed_in=(Unauthorized,),
+        staff=(Forbidden,),
     )
     merged = paths()
     for path, operations in declared_paths.items():
