@@ -85,7 +85,13 @@ class Endpoint:
     query: type[msgspec.Struct] | None = None
     params: tuple[Param, ...] = ()
     public: bool = False
+    # Only the operator's staff may call it: anyone else is refused (403) before the body is
+    # read, so that no one learns a staff action's rules from its refusals.
+    staff: bool = False
     deprecated: bool = False
+    # A body the handler reads itself (another size limit, media types besides JSON): each
+    # media type's msgspec type or JSON Schema, documented; nothing is read before the handler.
+    own_body: Mapping[str, Any] = field(default_factory=dict)
 
 
 Reader = Callable[[web.Request], Awaitable[Any]]
@@ -149,6 +155,11 @@ class PageQuery(msgspec.Struct, kw_only=True):
 
     limit: Limit = 50
     offset: Offset = 0
+
+
+class NoOptions(msgspec.Struct):
+    """The body of an action that takes no options yet: none at all, or a JSON object whose
+    fields are ignored (and which is held to the strict-JSON rules like any body)."""
 
 
 class Page(msgspec.Struct, Generic[ItemT], kw_only=True):
@@ -228,8 +239,12 @@ def paths_and_components(
     extra_types: Iterable[Any] = (),
     always: tuple[type[ApiError], ...] = (),
     on_body: tuple[type[ApiError], ...] = (),
+    signed_in: tuple[type[ApiError], ...] = (),
+    staff: tuple[type[ApiError], ...] = (),
 ) -> tuple[dict[str, Schema], dict[str, Schema]]:
-    """The document's ``paths`` and ``components.schemas`` written from the endpoints."""
+    """The document's ``paths`` and ``components.schemas`` written from the endpoints;
+    ``signed_in`` are the refusals of any operation that is not public (no valid token),
+    ``staff`` those of a staff action (anyone else)."""
     types: list[Any] = [*extra_types]
     for endpoint in endpoints:
         if endpoint.body is not None:
@@ -239,14 +254,21 @@ def paths_and_components(
             for answer in endpoint.answers
             if answer.body is not None and not isinstance(answer.body, dict)
         )
+        types.extend(kind for kind in endpoint.own_body.values() if not isinstance(kind, dict))
     unique = list(dict.fromkeys(types))
     schemas, components = msgspec.json.schema_components(unique, ref_template=_REF)
     by_type = dict(zip(unique, schemas, strict=True))
     components["Error"] = ERROR_SCHEMA
     paths: dict[str, Schema] = {}
     for endpoint in endpoints:
+        refusals = [
+            *always,
+            *(on_body if endpoint.body is not None or endpoint.own_body else ()),
+            *(() if endpoint.public else signed_in),
+            *(staff if endpoint.staff else ()),
+        ]
         paths.setdefault(endpoint.path, {})[endpoint.method.lower()] = _operation(
-            endpoint, by_type, always, on_body
+            endpoint, by_type, tuple(refusals)
         )
     return paths, dict(sorted(components.items()))
 
@@ -284,10 +306,7 @@ ERROR_SCHEMA: Schema = {
 
 
 def _operation(
-    endpoint: Endpoint,
-    by_type: Mapping[Any, Schema],
-    always: tuple[type[ApiError], ...],
-    on_body: tuple[type[ApiError], ...],
+    endpoint: Endpoint, by_type: Mapping[Any, Schema], refusals: tuple[type[ApiError], ...]
 ) -> Schema:
     responses: dict[str, Schema] = {}
     for answer in endpoint.answers:
@@ -301,7 +320,7 @@ def _operation(
                 for name, text in answer.headers.items()
             }
         responses[str(answer.status)] = entry
-    errors = [*endpoint.errors, *always, *(on_body if endpoint.body is not None else ())]
+    errors = [*endpoint.errors, *refusals]
     codes: dict[int, list[str]] = {}
     for error in errors:
         listed = codes.setdefault(error.status, [])
@@ -332,6 +351,14 @@ def _operation(
         operation["requestBody"] = {
             "required": endpoint.body_required,
             "content": {"application/json": {"schema": by_type[endpoint.body]}},
+        }
+    elif endpoint.own_body:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {
+                media: {"schema": kind if isinstance(kind, dict) else by_type[kind]}
+                for media, kind in endpoint.own_body.items()
+            },
         }
     operation["responses"] = responses
     return operation

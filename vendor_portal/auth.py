@@ -12,9 +12,20 @@ from vendor_portal.actor import Actor
 from vendor_portal.appkeys import PORTAL
 
 MAX_TOKEN_CHARS = 4096
+# Who makes the request, once known: a declared endpoint learns it before reading the body and
+# the handler asks again (an API key's use is recorded once).
+ACTOR = web.RequestKey("actor", Actor)
 
 
 async def current_actor(request: web.Request) -> Actor:
+    if ACTOR in request:
+        return request[ACTOR]
+    actor = await _authenticate(request)
+    request[ACTOR] = actor
+    return actor
+
+
+async def _authenticate(request: web.Request) -> Actor:
     header = request.headers.get("Authorization", "")
     scheme, _, credentials = header.partition(" ")
     credentials = credentials.strip()

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
+
+from msgspec import UnsetType
 
 from activation_server.activations.requests import is_storable_text
+from activation_server.activations.schemas import FEATURE_PATTERN, MAX_FEATURES
 from activation_server.errors import InvalidRequest
 
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
-FEATURE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-PRODUCT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-MAX_FEATURES = 64
+PRODUCT_CODE_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+# Matched whole (fullmatch): a declared type's pattern is searched, and "$" there also matches
+# before a final newline.
+FEATURE = re.compile(FEATURE_PATTERN)
+PRODUCT_CODE = re.compile(PRODUCT_CODE_PATTERN)
 MAX_BIGINT = 2**63 - 1
 # A number in a path or a query is ASCII digits and nothing else: int() also takes spaces,
 # underscores, a sign and any script's digits ("\u0663" is 3), and str.isdigit() takes "\u00b2",
@@ -33,12 +38,27 @@ def text(
         return None
     if not isinstance(value, str):
         raise InvalidRequest(f"The field '{name}' must be a string.")
+    checked_text(value, name, min_length=min_length)
+    if len(value) > max_length:
+        raise InvalidRequest(f"The field '{name}' is longer than {max_length} characters.")
+    return value
+
+
+T = TypeVar("T")
+
+
+def given(value: T | UnsetType) -> T | None:
+    """A declared body's optional field: None when it was left out."""
+    return None if isinstance(value, UnsetType) else value
+
+
+def checked_text(value: str, name: str, *, min_length: int = 1) -> str:
+    """A free text field (its type and length already checked): storable, and not only
+    spaces."""
     if not is_storable_text(value):
         raise InvalidRequest(f"The field '{name}' contains characters that are not allowed.")
     if len(value.strip()) < min_length:
         raise InvalidRequest(f"The field '{name}' must not be empty.")
-    if len(value) > max_length:
-        raise InvalidRequest(f"The field '{name}' is longer than {max_length} characters.")
     return value
 
 

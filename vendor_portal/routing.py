@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import wraps
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from activation_server.declare import Endpoint, handler_of
+from vendor_portal.auth import current_actor
 from vendor_portal.idempotency.handlers import idempotent
 
 # Calls that need no account (sign-up, sign-in, links from mail) have no user to keep keys for.
@@ -35,7 +37,10 @@ class Routes:
         """The feature's declared endpoints of the vendor API (``endpoints.py``): their bodies
         and queries read as declared, and documented as mounted."""
         for endpoint in endpoints:
-            self.api(endpoint.method, endpoint.path, handler_of(endpoint))
+            handler = handler_of(endpoint)
+            if not endpoint.public:
+                handler = _signed_in(handler, staff=endpoint.staff)
+            self.api(endpoint.method, endpoint.path, handler)
             self.declared.append(endpoint)
 
     def api(self, method: str, path: str, handler: Handler) -> None:
@@ -57,3 +62,17 @@ class Routes:
         resource = self.pages_router.add_resource(path, name=name)
         resource.add_route("GET", handler)
         resource.add_route("POST", handler)
+
+
+def _signed_in(handler: Handler, *, staff: bool) -> Handler:
+    """Who calls is known before the body is read: no token answers 401 and a vendor on a staff
+    action 403, whatever the body holds."""
+
+    @wraps(handler)
+    async def check(request: web.Request) -> web.StreamResponse:
+        actor = await current_actor(request)
+        if staff:
+            actor.require_staff()
+        return await handler(request)
+
+    return check
