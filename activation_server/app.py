@@ -61,7 +61,9 @@ async def _every(seconds: float, job: object) -> None:
 async def _activation_service(app: web.Application) -> AsyncIterator[None]:
     """The activation service with its signing keys (reloaded when another process rotates
     them), its failed-attempt limiter (whose expired counters are swept now and then) and its
-    batchers."""
+    batchers. Every surface has it: the portal alone signs with the same keys (revocation
+    lists, the signing-keys pages) and activates through the same entry point (the offline
+    activation page, the licensee's release)."""
     settings = app[SETTINGS]
     pool = app[DB_POOL]
     async with pool.acquire() as connection:

@@ -15,7 +15,6 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from activation_server.composition import build_app
 from activation_server.db.embedded import embedded_database_url
 from activation_server.db.migrate import MigrationError, migrate
 from activation_server.db.pool import connect, create_pool
@@ -30,7 +29,7 @@ from activation_server.keys.keyring import (
 from activation_server.settings import SURFACES, ConfigError, Settings
 from activation_server.supervisor import configure_logging, database, serve
 
-__all__ = ["build_app", "main"]
+__all__ = ["main"]
 
 log = logging.getLogger("activation_server")
 T = TypeVar("T")

@@ -37,8 +37,6 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 # Path parameters that are secrets of a customer: logged by their first group only.
 _MASKED = frozenset({"serial"})
 
-# Pages of the portal render their own errors as HTML.
-HTML_PREFIX = "/portal"
 
 _HTTP_ERRORS: dict[int, type[ApiError]] = {
     400: InvalidRequest,
@@ -64,7 +62,7 @@ def _error_answer(request: web.Request, error: Exception) -> web.StreamResponse:
     if isinstance(error, ApiError):
         return error_response(error)
     if isinstance(error, web.HTTPException):
-        if error.status < 400 or request.path.startswith(HTML_PREFIX):
+        if error.status < 400 or _answers_itself(request):
             raise error
         kind = _HTTP_ERRORS.get(error.status)
         if kind is None:
@@ -95,8 +93,14 @@ def _error_answer(request: web.Request, error: Exception) -> web.StreamResponse:
 SERVER = "activation-server"
 
 
+def _answers_itself(request: web.Request) -> bool:
+    """True for an address of a mounted sub-application (the portal's pages), which renders its
+    own errors (as HTML) instead of the API's JSON."""
+    return len(request.match_info.apps) > 1
+
+
 def _bad_address(request: web.Request) -> Exception:
-    if request.path.startswith(HTML_PREFIX):
+    if _answers_itself(request):
         return web.HTTPBadRequest()
     return InvalidRequest("The address holds a NUL character (%00).")
 

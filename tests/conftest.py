@@ -30,7 +30,7 @@ from aiohttp.test_utils import TestClient
 
 from activation_server.activations.service import ActivationService
 from activation_server.appkeys import ACTIVATIONS, DB_POOL
-from activation_server.cli import build_app
+from activation_server.composition import build_app
 from activation_server.db.migrate import migrate
 from activation_server.db.pool import with_database
 from activation_server.keys.keyring import Keyring

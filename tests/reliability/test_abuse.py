@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient
 
-from activation_server.cli import build_app
+from activation_server.composition import build_app
 from activation_server.settings import Settings
 from client_sdk.serial import check_symbol
 from tests.conftest import PASSWORD, Account, Factory, fingerprint

@@ -12,7 +12,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from activation_server.appkeys import SETTINGS
-from activation_server.cli import build_app
+from activation_server.composition import build_app
 from activation_server.http import client_address
 from activation_server.settings import Settings
 from tests.conftest import PASSWORD, Account, fingerprint

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from activation_server.cli import build_app
+from activation_server.composition import build_app
 from activation_server.settings import ConfigError, Settings
 from tests.conftest import make_settings
 

@@ -18,7 +18,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from activation_server.cli import build_app
+from activation_server.composition import build_app
 from activation_server.settings import Settings
 from tests.conftest import Account, SmtpServer
 from tests.reliability.servers import wait_until

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from activation_server.cli import build_app
+from activation_server.composition import build_app
 from tests.activation_server.activations.test_handlers import activate, unknown_serial
 from tests.conftest import Factory, fingerprint, make_settings
 from tests.vendor_portal.helpers import invoice, ok, place, product

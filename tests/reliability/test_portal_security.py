@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from activation_server.cli import build_app
+from activation_server.composition import build_app
 from activation_server.settings import Settings
 from tests.conftest import PASSWORD, Account
 

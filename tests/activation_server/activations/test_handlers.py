@@ -220,7 +220,7 @@ async def test_oversized_body_is_413_and_unknown_route_is_json_404(client: TestC
 async def test_guessing_serials_is_rate_limited_per_address(
     aiohttp_client: Any, settings: Any
 ) -> None:
-    from activation_server.cli import build_app
+    from activation_server.composition import build_app
 
     app = build_app(settings.with_overrides(rate_limit_failures=5, rate_limit_window_seconds=60))
     client = await aiohttp_client(app)

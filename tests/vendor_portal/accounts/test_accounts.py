@@ -18,7 +18,7 @@ from tests.vendor_portal.helpers import ok
 
 @pytest.fixture
 async def mail_client(settings: Settings, smtp_server, aiohttp_client) -> TestClient:
-    from activation_server.cli import build_app
+    from activation_server.composition import build_app
 
     app: web.Application = build_app(settings.with_overrides(smtp_url=smtp_server.url))
     return await aiohttp_client(app)

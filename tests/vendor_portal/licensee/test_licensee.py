@@ -34,7 +34,7 @@ CODE = re.compile(rf"\b(\d{{{CODE_DIGITS}}})\b")
 
 @pytest.fixture
 async def mail_client(settings: Settings, smtp_server: SmtpServer, aiohttp_client: Any) -> Any:
-    from activation_server.cli import build_app
+    from activation_server.composition import build_app
 
     app: web.Application = build_app(settings.with_overrides(smtp_url=smtp_server.url))
     return await aiohttp_client(app)

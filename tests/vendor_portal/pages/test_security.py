@@ -7,7 +7,7 @@ from pathlib import Path
 import asyncpg
 from aiohttp.test_utils import TestClient
 
-from activation_server.cli import build_app
+from activation_server.composition import build_app
 from activation_server.settings import Settings
 from tests.conftest import PASSWORD, make_account
 from tests.vendor_portal.pages.portal import Portal
