@@ -19,11 +19,8 @@ from vendor_portal.serials.schemas import SERIAL
 
 TAG = "serials"
 # Any text is a list: each line's first cell is taken, and what is not a serial comes back as
-# "malformed", so no text is an invalid body.
-_LIST_TEXT = {
-    "type": "string",
-    "description": "One serial per line, or CSV whose first column holds them.",
-}
+# "malformed", so no text is an invalid body (hence no type: "true" is a list of one line too).
+_LIST_TEXT = {"description": "One serial per line, or CSV whose first column holds them."}
 _ONE_SERIAL = (InvalidRequest, SerialMalformed, SerialNotFound)
 
 ENDPOINTS = (
