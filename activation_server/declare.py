@@ -322,6 +322,11 @@ def _operation(
                 name: {"description": text, "schema": {"type": "string"}}
                 for name, text in answer.headers.items()
             }
+        same = responses.get(str(answer.status))
+        if same is not None and "content" in entry:
+            # One status, several media types (JSON, or CSV when asked for): one response.
+            same.setdefault("content", {}).update(entry["content"])
+            continue
         responses[str(answer.status)] = entry
     errors = [*endpoint.errors, *refusals]
     codes: dict[int, list[str]] = {}

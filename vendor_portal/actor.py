@@ -34,6 +34,12 @@ class Actor:
         """The vendor whose data this actor may see; None for staff, who see everything."""
         return None if self.is_staff else self.vendor_id
 
+    def scoped(self, vendor_id: int | None) -> int | None:
+        """The company a list shows: a vendor's own whatever it asks for; for staff the one
+        asked for, or None for all."""
+        scope = self.scope()
+        return scope if scope is not None else vendor_id
+
     def may_see(self, vendor_id: int | None) -> bool:
         return self.is_staff or (vendor_id is not None and vendor_id == self.vendor_id)
 

@@ -34,9 +34,9 @@ pytestmark = pytest.mark.slow
 
 EXAMPLES_PER_OPERATION = 130
 MINIMUM_REQUESTS = 5000
-# FUZZ_TAGS=serials,products narrows a run to the operations of those tags, to check one
-# feature's part of the document quickly; by default every operation is exercised.
-TAGS = frozenset(tag for tag in os.environ.get("FUZZ_TAGS", "").split(",") if tag)
+# FUZZ_TAGS=orders,balances: only the operations of these tags, for a quick local run over one
+# part of the API (the request count's floor is then not checked). Unset: every operation.
+ONLY_TAGS = frozenset(tag for tag in os.environ.get("FUZZ_TAGS", "").split(",") if tag)
 
 
 @pytest.fixture
@@ -113,16 +113,6 @@ def test_generated_requests_over_every_operation_answer_as_documented(
     identities: list[dict[str, str]] = [staff, vendor, {}]
 
     document = requests.get(base + "/v1/openapi.json", timeout=30).json()
-    if TAGS:
-        narrowed = {
-            path: {
-                method: operation
-                for method, operation in operations.items()
-                if TAGS & set(operation.get("tags", ()))
-            }
-            for path, operations in document["paths"].items()
-        }
-        document["paths"] = {path: ops for path, ops in narrowed.items() if ops}
     config = SchemathesisConfig.from_dict(
         # A body over the size limit is refused with 413: a refusal like 400.
         {"checks": {"negative_data_rejection": {"expected-statuses": [*REFUSALS, 413]}}}
@@ -140,6 +130,8 @@ def test_generated_requests_over_every_operation_answer_as_documented(
 
     for result in schema.get_all_operations():
         operation = result.ok()
+        if ONLY_TAGS and not ONLY_TAGS.intersection(operation.tags or ()):
+            continue
         operations += 1
         label = f"{operation.method.upper()} {operation.path}"
 
@@ -196,5 +188,5 @@ def test_generated_requests_over_every_operation_answer_as_documented(
     assert not failures, f"{len(failures)} distinct failures:\n\n" + "\n\n".join(
         f"{key}\n{examples[key]}" for key in failures[:60]
     )
-    assert TAGS or total >= MINIMUM_REQUESTS, summary
+    assert ONLY_TAGS or total >= MINIMUM_REQUESTS, summary
     assert not any(status >= 500 for status in statuses), summary

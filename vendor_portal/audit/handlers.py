@@ -7,9 +7,10 @@ from typing import Any
 from aiohttp import web
 
 from activation_server.appkeys import DB_POOL
+from activation_server.declare import page
 from vendor_portal import parsing
 from vendor_portal.actor import iso
-from vendor_portal.audit import queries, service
+from vendor_portal.audit import queries, schemas, service
 from vendor_portal.auth import current_actor
 
 
@@ -26,18 +27,19 @@ def entry_json(entry: queries.AuditEntry) -> dict[str, Any]:
     }
 
 
-async def get_audit(request: web.Request) -> web.Response:
+async def get_audit(request: web.Request, query: schemas.AuditQuery) -> web.Response:
     actor = await current_actor(request)
-    limit, offset = parsing.limit_offset(request.query, default=100)
-    action = parsing.text(request.query, "action", required=False, max_length=64)
-    subject = parsing.text(request.query, "subject", required=False, max_length=200)
-    entries = await service.list_entries(
+    for name in ("action", "subject"):
+        value = getattr(query, name)
+        if value is not None:
+            parsing.checked_text(value, name)
+    entries, total = await service.page_entries(
         request.app[DB_POOL],
         actor,
-        vendor_id=parsing.optional_query_int(request.query, "vendor_id"),
-        action=action,
-        subject=subject,
-        limit=limit,
-        offset=offset,
+        vendor_id=query.vendor_id,
+        action=query.action,
+        subject=query.subject,
+        limit=query.limit,
+        offset=query.offset,
     )
-    return web.json_response({"items": [entry_json(entry) for entry in entries]})
+    return web.json_response(page([entry_json(entry) for entry in entries], total, query))

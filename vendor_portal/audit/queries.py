@@ -14,15 +14,18 @@ INSERT_ENTRY = """
 INSERT INTO audit_log (actor, vendor_id, action, subject, address, details)
 VALUES ($1, $2, $3, $4, $5, $6)
 """
-SELECT_ENTRIES = """
-SELECT id, at, actor, vendor_id, action, subject, host(address) AS address, details
+_MATCHING = """
 FROM audit_log
 WHERE ($1::bigint IS NULL OR vendor_id = $1)
   AND ($2::text IS NULL OR action = $2)
   AND ($3::text IS NULL OR subject = $3)
-ORDER BY id DESC
-LIMIT $4 OFFSET $5
 """
+SELECT_ENTRIES = (
+    "SELECT id, at, actor, vendor_id, action, subject, host(address) AS address, details"
+    + _MATCHING
+    + "ORDER BY id DESC LIMIT $4 OFFSET $5"
+)
+COUNT_ENTRIES = "SELECT count(*)" + _MATCHING
 
 
 @dataclass(frozen=True)
@@ -86,3 +89,14 @@ async def entries(
 ) -> list[AuditEntry]:
     rows = await connection.fetch(SELECT_ENTRIES, vendor_id, action, subject, limit, offset)
     return [AuditEntry(**dict(row)) for row in rows]
+
+
+async def count_entries(
+    connection: asyncpg.Connection,
+    *,
+    vendor_id: int | None,
+    action: str | None,
+    subject: str | None,
+) -> int:
+    """How many entries :func:`entries` pages through."""
+    return int(await connection.fetchval(COUNT_ENTRIES, vendor_id, action, subject))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from vendor_portal.audit import handlers, pages
+from vendor_portal.audit import endpoints, pages
 from vendor_portal.routing import Routes
 
 
 def setup(routes: Routes) -> None:
-    routes.api("GET", "/v1/audit", handlers.get_audit)
+    routes.declare(endpoints.ENDPOINTS)
 
     routes.page("/audit", pages.audit_log, "audit")

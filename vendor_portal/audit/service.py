@@ -19,13 +19,39 @@ async def list_entries(
     limit: int = 100,
     offset: int = 0,
 ) -> list[AuditEntry]:
-    scope = actor.scope()
     async with pool.acquire() as connection:
         return await queries.entries(
             connection,
-            vendor_id=scope if scope is not None else vendor_id,
+            vendor_id=actor.scoped(vendor_id),
             action=action,
             subject=subject,
             limit=limit,
             offset=offset,
         )
+
+
+async def page_entries(
+    pool: asyncpg.Pool,
+    actor: Actor,
+    *,
+    vendor_id: int | None,
+    action: str | None,
+    subject: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[AuditEntry], int]:
+    """A page of :func:`list_entries` and how many entries the filters match in all."""
+    vendor_id = actor.scoped(vendor_id)
+    async with pool.acquire() as connection:
+        found = await queries.entries(
+            connection,
+            vendor_id=vendor_id,
+            action=action,
+            subject=subject,
+            limit=limit,
+            offset=offset,
+        )
+        total = await queries.count_entries(
+            connection, vendor_id=vendor_id, action=action, subject=subject
+        )
+    return found, total

@@ -9,48 +9,57 @@ from typing import Any
 from aiohttp import web
 
 from activation_server.appkeys import DB_POOL, SETTINGS
+from activation_server.declare import page
 from activation_server.errors import InvalidRequest
-from activation_server.http import read_json_object
 from vendor_portal import parsing
-from vendor_portal.actor import iso
+from vendor_portal.actor import Actor, iso
 from vendor_portal.auth import current_actor
-from vendor_portal.balances import service
+from vendor_portal.balances import schemas, service
 from vendor_portal.balances.service import entry_json
 from vendor_portal.documents.queries import Prepayment
 from vendor_portal.errors import PrepaymentNotFound, VendorNotFound
 
 
-async def get_own_balance(request: web.Request) -> web.Response:
+async def get_own_balance(request: web.Request, query: schemas.LedgerQuery) -> web.Response:
     actor = await current_actor(request)
     if actor.vendor_id is None:
         raise InvalidRequest("Staff belong to no company: use /v1/vendors/{id}/balance.")
-    limit, offset = parsing.limit_offset(request.query, default=100)
-    balance = await service.get_balance(request.app[DB_POOL], actor, actor.vendor_id, limit, offset)
-    return web.json_response(balance.to_json())
+    return await _balance(request, actor, actor.vendor_id, query)
 
 
-async def get_balance(request: web.Request) -> web.Response:
+async def get_balance(request: web.Request, query: schemas.LedgerQuery) -> web.Response:
     actor = await current_actor(request)
     vendor_id = parsing.path_id(request.match_info["vendor_id"], VendorNotFound)
-    limit, offset = parsing.limit_offset(request.query, default=100)
-    balance = await service.get_balance(request.app[DB_POOL], actor, vendor_id, limit, offset)
-    return web.json_response(balance.to_json())
+    return await _balance(request, actor, vendor_id, query)
 
 
-async def post_top_up(request: web.Request) -> web.Response:
+async def _balance(
+    request: web.Request, actor: Actor, vendor_id: int, query: schemas.LedgerQuery
+) -> web.Response:
+    balance = await service.get_balance(
+        request.app[DB_POOL], actor, vendor_id, query.limit, query.offset
+    )
+    ledger = [entry_json(entry) for entry in balance.ledger]
+    return web.json_response(
+        {
+            "vendor_id": balance.vendor_id,
+            "balance": balance.balance,
+            "currency": balance.currency,
+            **page(ledger, balance.entries, query, ledger=ledger),
+        }
+    )
+
+
+async def post_top_up(request: web.Request, body: schemas.TopUpBody) -> web.Response:
     actor = await current_actor(request)
     actor.require_staff()
     vendor_id = parsing.path_id(request.match_info["vendor_id"], VendorNotFound)
-    body = await read_json_object(request)
-    amount = parsing.integer(body, "amount", minimum=1, maximum=10**15)
-    reference = parsing.required_text(body, "reference", max_length=100)
-    assert amount is not None
     entry, created = await service.top_up(
         request.app[DB_POOL],
         actor,
         vendor_id,
-        amount,
-        reference,
+        body.amount,
+        parsing.checked_text(body.reference, "reference"),
         base_url=request.app[SETTINGS].base_url,
     )
     return web.json_response(entry_json(entry), status=201 if created else 200)
@@ -68,35 +77,35 @@ def prepayment_json(invoice: Prepayment) -> dict[str, Any]:
     }
 
 
-async def post_prepayment(request: web.Request) -> web.Response:
+async def post_prepayment(request: web.Request, body: schemas.PrepaymentBody) -> web.Response:
     actor = await current_actor(request)
-    body = await read_json_object(request)
-    amount = parsing.integer(body, "amount", minimum=1, maximum=service.MAX_PREPAYMENT)
-    assert amount is not None
     invoice = await service.request_prepayment(
         request.app[DB_POOL],
         actor,
-        amount,
-        vendor_id=parsing.integer(body, "vendor_id", required=False, minimum=1),
+        body.amount,
+        vendor_id=parsing.given(body.vendor_id),
     )
     return web.json_response(prepayment_json(invoice), status=201)
 
 
-async def get_prepayments(request: web.Request) -> web.Response:
+async def get_prepayments(request: web.Request, query: schemas.PrepaymentQuery) -> web.Response:
     actor = await current_actor(request)
-    vendor_id = parsing.optional_query_int(request.query, "vendor_id") or actor.vendor_id
+    vendor_id = query.vendor_id or actor.vendor_id
     if vendor_id is None:
         raise InvalidRequest("Staff name the company: the query parameter 'vendor_id'.")
-    found = await service.list_prepayments(request.app[DB_POOL], actor, vendor_id)
-    return web.json_response({"items": [prepayment_json(invoice) for invoice in found]})
+    found, total = await service.page_prepayments(
+        request.app[DB_POOL], actor, vendor_id, query.limit, query.offset
+    )
+    return web.json_response(page([prepayment_json(invoice) for invoice in found], total, query))
 
 
-async def post_prepayment_payment(request: web.Request) -> web.Response:
+async def post_prepayment_payment(
+    request: web.Request, body: schemas.PrepaymentPaymentBody
+) -> web.Response:
     actor = await current_actor(request)
     actor.require_staff()
     number = parsing.path_id(request.match_info["number"], PrepaymentNotFound)
-    body = await read_json_object(request)
-    reference = parsing.required_text(body, "reference", max_length=100)
+    reference = parsing.checked_text(body.reference, "reference")
     invoice, changed = await service.pay_prepayment(
         request.app[DB_POOL], actor, number, reference, base_url=request.app[SETTINGS].base_url
     )

@@ -26,6 +26,7 @@ SELECT_TOP_UP = """
 SELECT id, vendor_id, at, kind, amount, balance_after, order_id, reference
 FROM balance_ledger WHERE kind = 'top_up' AND reference = $1
 """
+COUNT_LEDGER = "SELECT count(*) FROM balance_ledger WHERE vendor_id = $1"
 SELECT_LEDGER = """
 SELECT id, vendor_id, at, kind, amount, balance_after, order_id, reference
 FROM balance_ledger WHERE vendor_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3
@@ -59,6 +60,10 @@ async def ledger(
 ) -> list[LedgerEntry]:
     rows = await connection.fetch(SELECT_LEDGER, vendor_id, limit, offset)
     return [LedgerEntry(**dict(row)) for row in rows]
+
+
+async def ledger_size(connection: asyncpg.Connection, vendor_id: int) -> int:
+    return int(await connection.fetchval(COUNT_LEDGER, vendor_id))
 
 
 async def move(

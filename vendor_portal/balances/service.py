@@ -32,14 +32,8 @@ class Balance:
     balance: int
     currency: str
     ledger: list[LedgerEntry]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "vendor_id": self.vendor_id,
-            "balance": self.balance,
-            "currency": self.currency,
-            "ledger": [entry_json(entry) for entry in self.ledger],
-        }
+    # Entries of the whole ledger; ``ledger`` is a page of them.
+    entries: int
 
 
 def entry_json(entry: LedgerEntry) -> dict[str, Any]:
@@ -68,8 +62,13 @@ async def get_balance(
         amount = await queries.balance(connection, vendor_id)
         if amount is None:
             raise VendorNotFound()
-        entries = await queries.ledger(connection, vendor_id, limit, offset)
-        return Balance(vendor_id, amount, await currency(connection), entries)
+        return Balance(
+            vendor_id,
+            amount,
+            await currency(connection),
+            await queries.ledger(connection, vendor_id, limit, offset),
+            await queries.ledger_size(connection, vendor_id),
+        )
 
 
 async def top_up(
@@ -173,10 +172,19 @@ async def request_prepayment(
 
 
 async def list_prepayments(pool: asyncpg.Pool, actor: Actor, vendor_id: int) -> list[Prepayment]:
+    found, _ = await page_prepayments(pool, actor, vendor_id, 100, 0)
+    return found
+
+
+async def page_prepayments(
+    pool: asyncpg.Pool, actor: Actor, vendor_id: int, limit: int, offset: int
+) -> tuple[list[Prepayment], int]:
+    """A page of the company's prepayment invoices, newest first, and how many it has."""
     if not actor.may_see(vendor_id):
         raise VendorNotFound()
     async with pool.acquire() as connection:
-        return await documents.prepayments(connection, vendor_id)
+        found = await documents.prepayments(connection, vendor_id, limit, offset)
+        return found, await documents.count_prepayments(connection, vendor_id)
 
 
 async def get_prepayment(pool: asyncpg.Pool, actor: Actor, number: int) -> Prepayment:

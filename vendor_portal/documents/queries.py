@@ -53,8 +53,9 @@ FROM prepayment_invoices WHERE number = $1 FOR UPDATE
 SELECT_PREPAYMENTS = """
 SELECT id, number, vendor_id, amount, currency, created_at, paid_at, reference
 FROM prepayment_invoices
-WHERE ($1::bigint IS NULL OR vendor_id = $1) ORDER BY created_at DESC, id DESC LIMIT $2
+WHERE ($1::bigint IS NULL OR vendor_id = $1) ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3
 """
+COUNT_PREPAYMENTS = "SELECT count(*) FROM prepayment_invoices WHERE vendor_id = $1"
 MARK_PREPAYMENT_PAID = """
 UPDATE prepayment_invoices SET paid_at = now(), reference = $2 WHERE number = $1
 RETURNING
@@ -147,10 +148,14 @@ async def prepayment(
 
 
 async def prepayments(
-    connection: asyncpg.Connection, vendor_id: int | None, limit: int = 100
+    connection: asyncpg.Connection, vendor_id: int | None, limit: int = 100, offset: int = 0
 ) -> list[Prepayment]:
-    rows = await connection.fetch(SELECT_PREPAYMENTS, vendor_id, limit)
+    rows = await connection.fetch(SELECT_PREPAYMENTS, vendor_id, limit, offset)
     return [Prepayment(**dict(row)) for row in rows]
+
+
+async def count_prepayments(connection: asyncpg.Connection, vendor_id: int) -> int:
+    return int(await connection.fetchval(COUNT_PREPAYMENTS, vendor_id))
 
 
 async def mark_prepayment_paid(

@@ -3,13 +3,12 @@ invoices, acts and prepayment invoices."""
 
 from __future__ import annotations
 
-from vendor_portal.documents import handlers, pages
+from vendor_portal.documents import endpoints, pages
 from vendor_portal.routing import Routes
 
 
 def setup(routes: Routes) -> None:
-    routes.api("GET", "/v1/company", handlers.get_company)
-    routes.api("PUT", "/v1/company", handlers.put_company)
+    routes.declare(endpoints.ENDPOINTS)
 
     routes.page(r"/orders/{order_id:[0-9]+}/invoice", pages.invoice, "invoice")
     routes.page(r"/orders/{order_id:[0-9]+}/act", pages.act, "act")

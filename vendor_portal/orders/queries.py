@@ -41,16 +41,22 @@ o.total, o.paid, o.invoice_number, o.created_by, o.created_at, o.updated_at, o.i
 o.fulfilled_at, o.cancelled_at, o.kind, o.act_number
  FROM orders o WHERE o.id = $1 FOR UPDATE
 """
-SELECT_ORDERS = """
+_ORDERS_MATCHING = """
+ FROM orders o
+WHERE ($1::bigint IS NULL OR o.vendor_id = $1) AND ($2::text IS NULL OR o.status = $2)
+"""
+SELECT_ORDERS = (
+    """
 SELECT
 o.id, o.number, o.vendor_id, o.status, o.currency, o.discount_percent, o.subtotal, o.discount,
 o.total, o.paid, o.invoice_number, o.created_by, o.created_at, o.updated_at, o.invoiced_at,
-o.fulfilled_at, o.cancelled_at, o.kind, o.act_number
- FROM orders o
-WHERE ($1::bigint IS NULL OR o.vendor_id = $1) AND ($2::text IS NULL OR o.status = $2)
-ORDER BY o.created_at DESC, o.id DESC
+o.fulfilled_at, o.cancelled_at, o.kind, o.act_number"""
+    + _ORDERS_MATCHING
+    + """ORDER BY o.created_at DESC, o.id DESC
 LIMIT $3 OFFSET $4
 """
+)
+COUNT_ORDERS = "SELECT count(*)" + _ORDERS_MATCHING
 SET_STATUS = """
 UPDATE orders AS o SET
     status = $2,
@@ -315,6 +321,13 @@ async def orders(
 ) -> list[Order]:
     rows = await connection.fetch(SELECT_ORDERS, vendor_id, status, limit, offset)
     return [Order(**dict(row)) for row in rows]
+
+
+async def count_orders(
+    connection: asyncpg.Connection, *, vendor_id: int | None, status: str | None
+) -> int:
+    """How many orders :func:`orders` pages through."""
+    return int(await connection.fetchval(COUNT_ORDERS, vendor_id, status))
 
 
 async def set_status(

@@ -3,19 +3,12 @@ fulfilled order) and the portal's order pages."""
 
 from __future__ import annotations
 
-from vendor_portal.orders import handlers, pages
+from vendor_portal.orders import endpoints, pages
 from vendor_portal.routing import Routes
 
 
 def setup(routes: Routes) -> None:
-    routes.api("GET", "/v1/orders", handlers.get_orders)
-    routes.api("POST", "/v1/orders", handlers.post_order)
-    routes.api("GET", "/v1/orders/{order_id}", handlers.get_order)
-    routes.api("PUT", "/v1/orders/{order_id}", handlers.put_order)
-    routes.api("POST", "/v1/orders/{order_id}/invoice", handlers.post_invoice)
-    routes.api("POST", "/v1/orders/{order_id}/payments", handlers.post_payment)
-    routes.api("POST", "/v1/orders/{order_id}/cancel", handlers.post_cancel)
-    routes.api("GET", "/v1/orders/{order_id}/serials", handlers.get_order_serials)
+    routes.declare(endpoints.ENDPOINTS)
 
     routes.page("/orders", pages.order_list, "orders")
     routes.form("/orders/new", pages.order_new, "order_new")

@@ -196,18 +196,41 @@ async def list_orders(
     offset: int = 0,
 ) -> list[OrderView]:
     """Newest first."""
-    scope = actor.scope()
-    if scope is not None:
-        vendor_id = scope
     async with pool.acquire() as connection:
-        found = await queries.orders(
-            connection, vendor_id=vendor_id, status=status, limit=limit, offset=offset
-        )
-        by_order: dict[int, list[OrderLine]] = {order.id: [] for order in found}
-        for line in await queries.lines(connection, list(by_order)):
-            by_order[line.order_id].append(line)
-        renewing = [order.id for order in found if order.kind == "renewal"]
-        counts = await renewal_queries.line_counts(connection, renewing) if renewing else {}
+        return await _list(connection, actor.scoped(vendor_id), status, limit, offset)
+
+
+async def page_orders(
+    pool: asyncpg.Pool,
+    actor: Actor,
+    *,
+    status: str | None,
+    vendor_id: int | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[OrderView], int]:
+    """A page of :func:`list_orders` and how many orders the filters match in all."""
+    vendor_id = actor.scoped(vendor_id)
+    async with pool.acquire() as connection:
+        found = await _list(connection, vendor_id, status, limit, offset)
+        return found, await queries.count_orders(connection, vendor_id=vendor_id, status=status)
+
+
+async def _list(
+    connection: asyncpg.Connection,
+    vendor_id: int | None,
+    status: str | None,
+    limit: int,
+    offset: int,
+) -> list[OrderView]:
+    found = await queries.orders(
+        connection, vendor_id=vendor_id, status=status, limit=limit, offset=offset
+    )
+    by_order: dict[int, list[OrderLine]] = {order.id: [] for order in found}
+    for line in await queries.lines(connection, list(by_order)):
+        by_order[line.order_id].append(line)
+    renewing = [order.id for order in found if order.kind == "renewal"]
+    counts = await renewal_queries.line_counts(connection, renewing) if renewing else {}
     return [
         OrderView(order, by_order[order.id], renewal_count=counts.get(order.id, 0))
         for order in found
