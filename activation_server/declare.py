@@ -139,7 +139,10 @@ def handler_of(endpoint: Endpoint) -> Handler:
         async def handle(request: web.Request) -> web.StreamResponse:
             return await inner(request, *[await read(request) for read in readers])
 
+    # Named after the endpoint's own handler, so that a route tells whose it is.
     handle.__name__ = getattr(inner, "__name__", endpoint.operation_id)
+    handle.__qualname__ = getattr(inner, "__qualname__", handle.__name__)
+    handle.__module__ = inner.__module__
     return handle
 
 
