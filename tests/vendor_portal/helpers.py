@@ -43,3 +43,37 @@ async def pay(client: TestClient, staff: Any, order_id: int, reference: str, **e
         json={"reference": reference, **extra},
         headers=staff.headers,
     )
+
+
+async def documented(client: TestClient, response: Any, method: str, template: str) -> Any:
+    """The answer's JSON body, after checking it against what /v1/openapi.json says the
+    operation answers with that status."""
+    import jsonschema_rs  # schemathesis's validator
+
+    document = await (await client.get("/v1/openapi.json")).json()
+    body = await response.json()
+    operation = document["paths"][template][method.lower()]
+    answer = operation["responses"].get(str(response.status))
+    assert answer is not None, (method, template, response.status, body)
+    schema = answer["content"]["application/json"]["schema"]
+    # The schema's references point into the document's components.
+    jsonschema_rs.Draft202012Validator({**schema, "components": document["components"]}).validate(
+        body
+    )
+    return body
+
+
+async def answers_as_documented(
+    client: TestClient,
+    method: str,
+    template: str,
+    path: str,
+    status: int,
+    headers: dict[str, str],
+    **options: Any,
+) -> Any:
+    """Calls ``path`` (the operation ``template``), expects ``status`` and checks the body
+    against the document."""
+    response = await client.request(method, path, headers=headers, **options)
+    assert response.status == status, (method, path, await response.text())
+    return await documented(client, response, method, template)

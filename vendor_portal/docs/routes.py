@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-from vendor_portal.docs import pages
-from vendor_portal.openapi import handlers as openapi
+from vendor_portal.docs import endpoints, pages
 from vendor_portal.routing import Routes
 
 
 def setup(routes: Routes) -> None:
-    routes.api("GET", "/v1/openapi.json", openapi.get_openapi)
+    routes.declare(endpoints.ENDPOINTS)
 
     routes.page("/docs", pages.docs_index, "docs")
     routes.page("/docs/api", pages.docs_api, "docs_api")

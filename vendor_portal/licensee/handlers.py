@@ -7,11 +7,10 @@ from aiohttp import web
 
 from activation_server.activations.requests import parse_serial
 from activation_server.appkeys import DB_POOL
-from activation_server.errors import InvalidRequest
-from activation_server.http import read_json_object
 from vendor_portal import parsing
 from vendor_portal.auth import current_actor
 from vendor_portal.licensee import service
+from vendor_portal.licensee.schemas import LicenseeEmail
 
 
 async def get_licensee(request: web.Request) -> web.Response:
@@ -21,13 +20,9 @@ async def get_licensee(request: web.Request) -> web.Response:
     return web.json_response({"serial": serial, "email": email})
 
 
-async def put_licensee(request: web.Request) -> web.Response:
-    """``{"email": "name@example.com"}`` records the address, ``{"email": null}`` removes it."""
+async def put_licensee(request: web.Request, body: LicenseeEmail) -> web.Response:
     actor = await current_actor(request)
     serial = parse_serial(request.match_info["serial"][:100])
-    body = await read_json_object(request)
-    if "email" not in body:
-        raise InvalidRequest("Send 'email': an address, or null to remove it.")
-    email = None if body["email"] is None else parsing.email(body["email"])
+    email = None if body.email is None else parsing.email(body.email)
     await service.record_email(request.app[DB_POOL], actor, serial, email)
     return web.json_response({"serial": serial, "email": email})

@@ -3,13 +3,12 @@ and the licensee's own pages under ``/portal/licensee/``."""
 
 from __future__ import annotations
 
-from vendor_portal.licensee import handlers, pages
+from vendor_portal.licensee import endpoints, pages
 from vendor_portal.routing import Routes
 
 
 def setup(routes: Routes) -> None:
-    routes.api("GET", "/v1/serials/{serial}/licensee", handlers.get_licensee)
-    routes.api("PUT", "/v1/serials/{serial}/licensee", handlers.put_licensee)
+    routes.declare(endpoints.ENDPOINTS)
     # Set up before the serials feature, whose "/serials/{serial}/{action}" would take it too.
     routes.action("/serials/{serial}/licensee", pages.vendor_email, "licensee_email")
 

@@ -23,7 +23,8 @@ from vendor_portal.products import queries as products
 from vendor_portal.products.service import visible_product
 
 # A partner tier's code, as the table's CHECK has it.
-TIER_CODE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+TIER_CODE_PATTERN = "^[a-z][a-z0-9_-]{0,31}$"
+TIER_CODE = re.compile(TIER_CODE_PATTERN)
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,8 @@ SELECT id, vendor_id, code, name, features, created_at,
 WHERE ($1::bigint IS NULL OR vendor_id = $1) ORDER BY code
 LIMIT $2 OFFSET $3
 """
+# How many products the list's filter matches, past its page too.
+COUNT_PRODUCTS = "SELECT count(*) FROM products WHERE ($1::bigint IS NULL OR vendor_id = $1)"
 UPDATE_PRODUCT = """
 UPDATE products SET name = coalesce($2, name), features = coalesce($3, features),
     check_in_days = coalesce($4, check_in_days), grace_days = coalesce($5, grace_days),
@@ -94,6 +96,10 @@ async def products(
 ) -> list[Product]:
     rows = await connection.fetch(SELECT_PRODUCTS, vendor_id, limit, offset)
     return [Product(**dict(row)) for row in rows]
+
+
+async def count_products(connection: asyncpg.Connection, vendor_id: int | None) -> int:
+    return int(await connection.fetchval(COUNT_PRODUCTS, vendor_id))
 
 
 async def products_by_codes(

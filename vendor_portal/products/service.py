@@ -66,14 +66,27 @@ async def create_product(
     return product
 
 
+def _scoped(actor: Actor, vendor_id: int | None) -> int | None:
+    """The company whose products a list shows: a vendor's own, or the one staff name."""
+    scope = actor.scope()
+    return vendor_id if scope is None else scope
+
+
 async def list_products(
     pool: asyncpg.Pool, actor: Actor, vendor_id: int | None, limit: int, offset: int
 ) -> list[Product]:
-    scope = actor.scope()
-    if scope is not None:
-        vendor_id = scope
     async with pool.acquire() as connection:
-        return await queries.products(connection, vendor_id, limit, offset)
+        return await queries.products(connection, _scoped(actor, vendor_id), limit, offset)
+
+
+async def product_page(
+    pool: asyncpg.Pool, actor: Actor, vendor_id: int | None, limit: int, offset: int
+) -> tuple[int, list[Product]]:
+    """How many products the list shows in all, and one page of them."""
+    vendor_id = _scoped(actor, vendor_id)
+    async with pool.acquire() as connection:
+        total = await queries.count_products(connection, vendor_id)
+        return total, await queries.products(connection, vendor_id, limit, offset)
 
 
 async def visible_product(

@@ -31,7 +31,6 @@ from vendor_portal.serials import service as serials
 from vendor_portal.serials.queries import SerialFilters
 from vendor_portal.serials.service import SerialPage
 
-LICENSE_TYPES = ("SP1", "SP3", "SP5", "TRIAL30K", "TRIAL100K")
 USAGE_NAMES = {
     "unused": N_("Not activated yet"),
     "used": N_("Activated"),
@@ -84,7 +83,7 @@ async def serial_list(request: web.Request) -> web.StreamResponse:
     # dropped: a list that ignored it would look filtered while it is not.
     for name, allowed in (
         ("product", codes),
-        ("type", LICENSE_TYPES),
+        ("type", serials.LICENSE_TYPES),
         ("status", serials.STATUSES),
         ("usage", serials.USAGES),
     ):
@@ -110,7 +109,7 @@ async def serial_list(request: web.Request) -> web.StreamResponse:
             "form": form,
             "found": found,
             "products": product_list,
-            "license_types": LICENSE_TYPES,
+            "license_types": serials.LICENSE_TYPES,
             "usages": USAGE_NAMES,
             "page_number": number,
             "pages": max(1, -(-found.total // PAGE_SIZE)),

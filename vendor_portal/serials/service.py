@@ -7,7 +7,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 from uuid import UUID
 
 import asyncpg
@@ -21,10 +21,15 @@ from vendor_portal.serials import queries
 from vendor_portal.serials.codec import MalformedSerial, canonicalize
 from vendor_portal.serials.queries import ActivationRow, SerialFilters, SerialRow
 
-USAGES = ("unused", "used", "exhausted")
-STATUSES = ("active", "blocked")
+LicenseType = Literal["SP1", "SP3", "SP5", "TRIAL30K", "TRIAL100K"]
+Status = Literal["active", "blocked"]
+SerialUsage = Literal["unused", "used", "exhausted"]
+BulkAction = Literal["check", "block", "unblock"]
+LICENSE_TYPES: tuple[str, ...] = get_args(LicenseType)
+USAGES: tuple[str, ...] = get_args(SerialUsage)
+STATUSES: tuple[str, ...] = get_args(Status)
 ACTIONS = {"block": "blocked", "unblock": "active"}
-BULK_ACTIONS = ("check", "block", "unblock")
+BULK_ACTIONS: tuple[str, ...] = get_args(BulkAction)
 MAX_BULK_LINES = 10_000
 _SEARCH_FOLD = str.maketrans({"O": "0", "I": "1", "L": "1"})
 _SEARCH_SYMBOLS = re.compile(r"[0-9A-HJKMNP-TV-Z]{1,20}")
