@@ -74,12 +74,6 @@ def _present(body: Mapping[str, Any], name: str, required: bool) -> Any:
     return value
 
 
-def required_text(body: Mapping[str, Any], name: str, *, max_length: int = 200) -> str:
-    value = text(body, name, max_length=max_length)
-    assert value is not None
-    return value
-
-
 def integer(
     body: Mapping[str, Any],
     name: str,
@@ -130,18 +124,6 @@ def product_code(value: Any, name: str = "product") -> str:
     return value
 
 
-def query_int(
-    query: Mapping[str, str], name: str, default: int, *, minimum: int = 0, maximum: int
-) -> int:
-    raw = query.get(name)
-    if raw is None:
-        return default
-    value = _query_number(raw, name)
-    if not minimum <= value <= maximum:
-        raise InvalidRequest(f"The parameter '{name}' must be between {minimum} and {maximum}.")
-    return value
-
-
 def optional_query_int(query: Mapping[str, str], name: str) -> int | None:
     raw = query.get(name)
     if raw is None:
@@ -187,21 +169,3 @@ def path_id(raw: str, error: type[Exception]) -> int:
     if value is None or value < 0:
         raise error()
     return value
-
-
-async def read_optional_json(request: Any) -> dict[str, Any]:
-    """The JSON object of a request whose body may be left out (an action with no options)."""
-    from activation_server.http import read_json_object
-
-    if not request.body_exists:
-        return {}
-    return await read_json_object(request)
-
-
-def limit_offset(
-    query: Mapping[str, str], default: int = 50, maximum: int = 1000
-) -> tuple[int, int]:
-    return (
-        query_int(query, "limit", default, minimum=1, maximum=maximum),
-        query_int(query, "offset", 0, minimum=0, maximum=10_000_000),
-    )
