@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-from typing import Any
 
 from aiohttp import StreamReader, web
 
@@ -60,22 +59,6 @@ async def _read_slowly(content: StreamReader, limit: int, seconds: float) -> byt
     except (ValueError, OSError) as exc:
         raise InvalidRequest("The request body could not be read.") from exc
     return bytes(raw)
-
-
-async def read_json_object(request: web.Request, limit: int | None = None) -> dict[str, Any]:
-    """The body as a JSON object (:func:`parse_json`); 400, 408 or 413 with a clear message
-    otherwise.
-
-    The Content-Type is not insisted on: a body that parses as JSON is accepted, so that a
-    quick ``curl -d`` works; one that does not is refused as the contract says, with 400.
-    """
-    raw = await read_body(request, limit)
-    if not raw.strip():
-        raise InvalidRequest("The request body is empty: send a JSON object.")
-    body = parse_json(raw)
-    if not isinstance(body, dict):
-        raise InvalidRequest("The request body must be a JSON object.")
-    return body
 
 
 def client_address(request: web.Request) -> str | None:
