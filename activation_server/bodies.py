@@ -10,7 +10,8 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from typing import Any, NoReturn, TypeVar
+from datetime import datetime
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import msgspec
 import msgspec.inspect
@@ -18,6 +19,9 @@ import msgspec.inspect
 from activation_server.errors import InvalidRequest
 
 StructT = TypeVar("StructT", bound=msgspec.Struct)
+
+# Every time the API reads or answers.
+Time = Annotated[datetime, msgspec.Meta(description="UTC, ISO 8601.")]
 
 # Deeper than any document of the API needs, shallow enough that nothing that walks a body
 # (the encoder of a jsonb column, a check of its size) can run out of stack.

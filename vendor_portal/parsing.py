@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from msgspec import UnsetType
+from msgspec import Meta, UnsetType
 
 from activation_server.activations.requests import is_storable_text
 from activation_server.activations.schemas import FEATURE_PATTERN, MAX_FEATURES
@@ -19,6 +19,9 @@ PRODUCT_CODE_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 FEATURE = re.compile(FEATURE_PATTERN)
 PRODUCT_CODE = re.compile(PRODUCT_CODE_PATTERN)
 MAX_BIGINT = 2**63 - 1
+# Amounts in the API's bodies and answers: a price or a payment, and a balance's change.
+Money = Annotated[int, Meta(ge=0, description="Minor units (kopecks for RUB).")]
+SignedMoney = Annotated[int, Meta(description="Minor units (kopecks for RUB).")]
 # A number in a path or a query is ASCII digits and nothing else: int() also takes spaces,
 # underscores, a sign and any script's digits ("\u0663" is 3), and str.isdigit() takes "\u00b2",
 # which int() then refuses. 18 digits always fit a bigint.

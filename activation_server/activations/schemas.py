@@ -9,12 +9,12 @@ fingerprint's form, feature codes, the client metadata's size) is checked afterw
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from activation_server.bodies import Time
 from client_sdk.fingerprint import COMPONENT_NAMES
 
 FINGERPRINT_PATTERN = "^[0-9a-f]{64}$"
@@ -73,7 +73,6 @@ Components = Annotated[
 License = Annotated[
     str, Meta(max_length=MAX_LICENSE_CHARS, description="The license token (a JWT).")
 ]
-Time = Annotated[datetime, Meta(description="UTC, ISO 8601.")]
 
 
 class ActivationBody(msgspec.Struct, kw_only=True):

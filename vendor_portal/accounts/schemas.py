@@ -10,12 +10,12 @@ cannot be stored (:func:`vendor_portal.parsing.checked_text`).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from activation_server.bodies import Time
 from activation_server.declare import Limit, PageQuery
 from vendor_portal.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from vendor_portal.parsing import MAX_BIGINT
@@ -64,7 +64,6 @@ VendorKind = Literal["legal_entity", "individual"]
 Role = Literal["vendor", "staff"]
 CompanyRole = Literal["admin", "member"]
 Id = Annotated[int, Meta(ge=1, le=MAX_BIGINT)]
-Time = Annotated[datetime, Meta(description="UTC, ISO 8601.")]
 Percent = Annotated[int, Meta(ge=0, le=100)]
 
 

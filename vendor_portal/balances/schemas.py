@@ -4,18 +4,16 @@ cannot be stored is refused by the handler (:func:`vendor_portal.parsing.checked
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from activation_server.bodies import Time
 from activation_server.declare import Limit, PageQuery
 from vendor_portal.balances.service import MAX_PREPAYMENT
-from vendor_portal.parsing import MAX_BIGINT
+from vendor_portal.parsing import MAX_BIGINT, SignedMoney
 
-Money = Annotated[int, Meta(description="Minor units (kopecks for RUB).")]
-Time = Annotated[datetime, Meta(description="UTC, ISO 8601.")]
 Reference = Annotated[str, Meta(min_length=1, max_length=100, description="The bank's reference.")]
 
 
@@ -58,7 +56,7 @@ class LedgerEntry(msgspec.Struct, kw_only=True):
     at: Time
     kind: Literal["top_up", "order_payment", "overpayment", "refund"]
     amount: Annotated[int, Meta(description="Minor units: credits positive, debits negative.")]
-    balance_after: Money
+    balance_after: SignedMoney
     order_id: int | None
     reference: str | None
 
@@ -67,7 +65,7 @@ class Balance(msgspec.Struct, kw_only=True):
     """A company's balance and a page of its ledger, newest entry first."""
 
     vendor_id: int
-    balance: Money
+    balance: SignedMoney
     currency: str
     items: list[LedgerEntry]
     total: Annotated[int, Meta(description="Entries of the ledger, on every page.")]
@@ -82,7 +80,7 @@ class Balance(msgspec.Struct, kw_only=True):
 class Prepayment(msgspec.Struct, kw_only=True):
     number: Annotated[int, Meta(description="Numbered with the orders' invoices.")]
     vendor_id: int
-    amount: Money
+    amount: SignedMoney
     currency: str
     created_at: Time
     paid_at: Time | None

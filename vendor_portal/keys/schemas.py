@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-from activation_server.activations.schemas import Time
+from activation_server.bodies import Time
 from activation_server.keys.endpoints import Jwks
 
 

@@ -13,13 +13,13 @@ features" and stays so.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from activation_server.activations.schemas import FEATURE_PATTERN, MAX_FEATURES
+from activation_server.bodies import Time
 from activation_server.declare import PageQuery
 from vendor_portal.orders.service import (
     MAX_LINE_QUANTITY,
@@ -27,11 +27,9 @@ from vendor_portal.orders.service import (
     MAX_ORDER_QUANTITY,
     MAX_TERM_MONTHS,
 )
-from vendor_portal.parsing import MAX_BIGINT, PRODUCT_CODE_PATTERN
+from vendor_portal.parsing import MAX_BIGINT, PRODUCT_CODE_PATTERN, Money
 
 Status = Literal["placed", "invoiced", "fulfilled", "cancelled"]
-Money = Annotated[int, Meta(ge=0, description="Minor units (kopecks for RUB).")]
-Time = Annotated[datetime, Meta(description="UTC, ISO 8601.")]
 VendorId = Annotated[int, Meta(ge=1, le=MAX_BIGINT)]
 StaffVendorId = Annotated[
     int, Meta(ge=1, le=MAX_BIGINT, description="Staff only, and required of staff: the company.")

@@ -8,13 +8,13 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from vendor_portal.parsing import Money
 from vendor_portal.pricing.service import TIER_CODE_PATTERN
 from vendor_portal.products.schemas import ProductCode
 from vendor_portal.serials.service import LicenseType
 
 MAX_PRICE = 10**15
 
-Money = Annotated[int, Meta(ge=0, description="Minor units (kopecks for RUB).")]
 Price = Annotated[int, Meta(ge=0, le=MAX_PRICE, description="Minor units (kopecks for RUB).")]
 Percent = Annotated[int, Meta(ge=0, le=100)]
 TierCode = Annotated[

@@ -12,7 +12,8 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from activation_server.activations.schemas import FEATURE_PATTERN, MAX_FEATURES, Time
+from activation_server.activations.schemas import FEATURE_PATTERN, MAX_FEATURES
+from activation_server.bodies import Time
 from activation_server.declare import Limit, PageQuery
 from vendor_portal.parsing import MAX_BIGINT, PRODUCT_CODE_PATTERN
 

@@ -10,11 +10,10 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from vendor_portal.parsing import MAX_BIGINT
+from vendor_portal.parsing import MAX_BIGINT, SignedMoney
 from vendor_portal.renewals.service import MAX_MONTHS, MAX_UPLOAD_LINES
 
 Months = Annotated[int, Meta(ge=1, le=MAX_MONTHS, description="Months to renew for; left out: 12.")]
-Money = Annotated[int, Meta(description="Minor units (kopecks for RUB).")]
 Reason = Literal["malformed", "not_found", "duplicate", "blocked", "trial", "locked", "no_price"]
 Serials = Annotated[
     list[str],
@@ -69,9 +68,9 @@ class QuotedLine(msgspec.Struct, kw_only=True):
     previous_end: datetime | None
     running: Annotated[bool, Meta(description="The current subscription or term still runs.")]
     months: int
-    list_price: Money
+    list_price: SignedMoney
     discount_percent: int
-    amount: Money
+    amount: SignedMoney
 
 
 class RefusedLine(msgspec.Struct, kw_only=True):

@@ -12,7 +12,8 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from activation_server.activations.schemas import Time, Usage
+from activation_server.activations.schemas import Usage
+from activation_server.bodies import Time
 from activation_server.declare import Limit, PageQuery, Param
 from vendor_portal.parsing import MAX_BIGINT, PRODUCT_CODE_PATTERN
 from vendor_portal.products.schemas import FeatureCodes, StaffVendor
