@@ -18,7 +18,7 @@ import pytest
 from activation_server.settings import Settings
 from tests.conftest import fingerprint
 from tests.reliability.load import INTERRUPTED, post
-from tests.reliability.servers import OwnPostgres, ServerProcess, issue
+from tests.reliability.servers import OwnPostgres, ServerProcess, issue, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -98,7 +98,12 @@ async def test_a_killed_embedded_database_is_started_again(tmp_path: Path) -> No
                 await asyncio.sleep(0.2)
         assert recovered is not None, (statuses, server.log_text()[-3000:])
         assert statuses <= {200, 201, 503}, statuses
-        assert "embedded PostgreSQL started again" in server.log_text()
+
+        # The workers may reconnect a moment before the supervisor's start returns and logs it.
+        async def logged() -> bool:
+            return "embedded PostgreSQL started again" in server.log_text()
+
+        assert await wait_until(logged, 30), server.log_text()[-3000:]
         assert server.alive()
         print(f"\nembedded database killed: writes served again after {recovered:.1f} s")
     finally:
