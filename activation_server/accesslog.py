@@ -92,10 +92,11 @@ def _logged_path(request: web.Request, route: str) -> str:
     if route == "unmatched":
         return request.path[:200]
     info = request.match_info
-    if not _MASKED.intersection(info):
+    masked = _MASKED.intersection(info)
+    if not masked:
         return request.path
     path = request.path
-    for name in _MASKED.intersection(info):
+    for name in masked:
         value = info[name]
         path = path.replace(value, value.split("-")[0][:6] + "-…")
     return path

@@ -137,8 +137,8 @@ async def _within(request: web.Request, handler: Handler) -> web.StreamResponse:
     budget = settings.db_wait_seconds
     if request.body_exists and not request.content.is_eof():
         budget += settings.client_timeout_seconds
-    # What asyncio.wait((task,), timeout=budget) does, without its sets and extra futures: a
-    # about two thirds of its cost, paid by every request.
+    # What asyncio.wait((task,), timeout=budget) does, without its sets and extra futures: about
+    # two thirds of its cost, which every request pays.
     loop = asyncio.get_running_loop()
     task: asyncio.Future[web.StreamResponse] = asyncio.ensure_future(handler(request))
     woken: asyncio.Future[None] = loop.create_future()
