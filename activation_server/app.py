@@ -9,7 +9,6 @@ limiter, batchers).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -18,6 +17,7 @@ from aiohttp import web
 from activation_server import health, metrics, openapi
 from activation_server.activations.service import ActivationService
 from activation_server.appkeys import ACTIVATIONS, DB_POOL, SETTINGS
+from activation_server.background import background
 from activation_server.db.embedded import embedded_database_url
 from activation_server.db.migrate import migrate
 from activation_server.db.pool import UNAVAILABLE_ERRORS, create_pool
@@ -90,16 +90,10 @@ async def _activation_service(app: web.Application) -> AsyncIterator[None]:
                 max(settings.rate_limit_window_seconds, settings.portal.login_rate_window_seconds),
             )
 
-    tasks = [
-        asyncio.create_task(_every(KEY_REFRESH_SECONDS, refresh)),
-        asyncio.create_task(_every(LIMITER_CLEANUP_SECONDS, sweep)),
-    ]
-    yield
-    for task in tasks:
-        task.cancel()
-    for task in tasks:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    async with background(
+        _every(KEY_REFRESH_SECONDS, refresh), _every(LIMITER_CLEANUP_SECONDS, sweep)
+    ):
+        yield
     service.close()
 
 

@@ -7,7 +7,6 @@ a directory of the data dir, so ``GET /metrics`` on any worker reports the sum o
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import ipaddress
 import math
@@ -26,6 +25,7 @@ from prometheus_client import (
 )
 
 from activation_server.appkeys import SETTINGS
+from activation_server.background import background
 from activation_server.errors import NotFound, Unauthorized
 
 REQUESTS = Counter(
@@ -108,11 +108,8 @@ async def publish_periodically(app: web.Application) -> AsyncIterator[None]:
             await asyncio.sleep(PUBLISH_SECONDS)
             publish()
 
-    task = asyncio.create_task(loop())
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with background(loop()):
+        yield
     publish()
 
 

@@ -8,7 +8,6 @@ called here in turn."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 
@@ -16,6 +15,7 @@ import asyncpg
 from aiohttp import web
 
 from activation_server.appkeys import DB_POOL, SETTINGS
+from activation_server.background import background
 from activation_server.errors import ApiError
 from activation_server.ratelimit.limiter import FailureLimiter
 from vendor_portal.accounts import routes as accounts
@@ -93,12 +93,8 @@ async def _renewal_reminders(app: web.Application) -> AsyncIterator[None]:
                 log.warning("renewal reminders failed, trying again later: %r", exc)
             await asyncio.sleep(seconds)
 
-    task = asyncio.create_task(loop()) if seconds > 0 else None
-    yield
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    async with background(*((loop(),) if seconds > 0 else ())):
+        yield
 
 
 # Each feature adds its own API endpoints and pages.

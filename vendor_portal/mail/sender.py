@@ -26,6 +26,7 @@ from urllib.parse import unquote, urlsplit
 import aiosmtplib
 import asyncpg
 
+from activation_server.background import background
 from activation_server.db.pool import UNAVAILABLE_ERRORS
 from activation_server.settings import ConfigError
 from vendor_portal.mail import outbox, queries
@@ -162,10 +163,5 @@ class Mailer:
 @contextlib.asynccontextmanager
 async def running(mailer: Mailer, pool: asyncpg.Pool) -> AsyncIterator[None]:
     """The background sender, for a ``cleanup_ctx``."""
-    task = asyncio.create_task(mailer.run(pool))
-    try:
+    async with background(mailer.run(pool)):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
