@@ -17,6 +17,7 @@ from aiohttp.typedefs import Handler
 from activation_server import metrics
 from activation_server.accesslog import ACCESS_LOG
 from activation_server.appkeys import SETTINGS
+from activation_server.bodies import json_answer
 from activation_server.db.pool import UNAVAILABLE_ERRORS, is_refused_value
 from activation_server.errors import (
     ApiError,
@@ -45,7 +46,7 @@ _HTTP_ERRORS: dict[int, type[ApiError]] = {
 
 
 def error_response(error: ApiError) -> web.Response:
-    return web.json_response(error.body(), status=error.status, headers=error.headers)
+    return json_answer(error.body(), status=error.status, headers=error.headers)
 
 
 def _route_name(request: web.Request) -> str:
@@ -63,7 +64,7 @@ def _error_answer(request: web.Request, error: Exception) -> web.StreamResponse:
             raise error
         kind = _HTTP_ERRORS.get(error.status)
         if kind is None:
-            return web.json_response(
+            return json_answer(
                 {"error": {"code": "HTTP_" + str(error.status), "message": error.reason}},
                 status=error.status,
             )
@@ -80,7 +81,7 @@ def _error_answer(request: web.Request, error: Exception) -> web.StreamResponse:
         log.warning("database unavailable on %s %s: %r", request.method, request.path, error)
         return error_response(ServiceUnavailable())
     log.exception("unexpected error on %s %s", request.method, request.path, exc_info=error)
-    return web.json_response(
+    return json_answer(
         {"error": {"code": "INTERNAL_ERROR", "message": "Something went wrong on our side."}},
         status=500,
     )

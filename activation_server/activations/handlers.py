@@ -24,6 +24,7 @@ from activation_server.activations.schemas import (
     ValidationBody,
 )
 from activation_server.appkeys import ACTIVATIONS
+from activation_server.bodies import json_answer
 from activation_server.errors import ApiError, InvalidRequest
 from activation_server.http import client_address
 
@@ -37,7 +38,7 @@ async def _activate(request: web.Request, activation: ActivationRequest, via: st
         metrics.record_activation(exc.code)
         raise
     metrics.record_activation("created" if result.created else "existing")
-    return web.json_response(result.to_json(), status=201 if result.created else 200)
+    return json_answer(result.to_json(), status=201 if result.created else 200)
 
 
 async def post_activation(request: web.Request, body: ActivationBody) -> web.Response:
@@ -73,16 +74,16 @@ async def post_validation(request: web.Request, body: ValidationBody) -> web.Res
         )
     else:
         raise InvalidRequest("Send either 'license', or both 'serial' and 'fingerprint'.")
-    return web.json_response(verdict.to_json())
+    return json_answer(verdict.to_json())
 
 
 async def post_check_in(request: web.Request, body: LicenseBody) -> web.Response:
     result = await request.app[ACTIVATIONS].check_in(license_token(body))
-    return web.json_response(result.to_json())
+    return json_answer(result.to_json())
 
 
 async def post_deactivation(request: web.Request, body: LicenseBody) -> web.Response:
     result = await request.app[ACTIVATIONS].deactivate(
         license_token(body), address=client_address(request)
     )
-    return web.json_response(result.to_json())
+    return json_answer(result.to_json())
