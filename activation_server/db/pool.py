@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 import asyncpg
+import msgspec
 
 from activation_server.settings import Settings
 
@@ -41,10 +41,20 @@ def is_refused_value(error: BaseException) -> bool:
     )
 
 
+_encode = msgspec.json.Encoder().encode
+_decode = msgspec.json.Decoder().decode
+
+
+def _json_text(value: Any) -> str:
+    return _encode(value).decode()
+
+
 async def _init_connection(connection: asyncpg.Connection) -> None:
+    # msgspec rather than the standard library: the batched statements of the hot path pass
+    # their requests as one JSON parameter (a third of the encoding time).
     for kind in ("json", "jsonb"):
         await connection.set_type_codec(
-            kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+            kind, encoder=_json_text, decoder=_decode, schema="pg_catalog"
         )
 
 

@@ -228,7 +228,8 @@ async def test_a_refused_batch_runs_its_requests_alone_so_only_the_guilty_one_fa
 
     batcher = activations.batcher
     batch = [params(serials[n % 6], n, {"n": n}) for n in range(30)]
-    batch.insert(13, params(serials[0], "guilty", {"n": float("nan")}))
+    # A NUL character: JSON can write it (\u0000), PostgreSQL's jsonb refuses it.
+    batch.insert(13, params(serials[0], "guilty", {"n": "\x00"}))
     outcomes = await asyncio.gather(*(batcher.activate(p) for p in batch), return_exceptions=True)
     failed = [n for n, outcome in enumerate(outcomes) if isinstance(outcome, BaseException)]
     assert failed == [13], outcomes[13]
